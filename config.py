@@ -1,0 +1,116 @@
+"""Configuration from environment variables (see README.md, "Configuration").
+
+CME_ENV picks the settings: development (the default), test or production. Production refuses to start
+with an insecure configuration and says why.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+ENVIRONMENTS = ("development", "test", "production")
+
+
+class InsecureConfiguration(RuntimeError):
+    def __init__(self, reasons: list[str]):
+        super().__init__("The service will not start in production: " + "; ".join(reasons))
+        self.reasons = reasons
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def instance_path() -> Path:
+    return Path(os.environ.get("CME_INSTANCE_PATH", ROOT / "instance")).resolve()
+
+
+def environment() -> str:
+    env = os.environ.get("CME_ENV", "development").strip().lower()
+    if env not in ENVIRONMENTS:
+        raise RuntimeError(f"CME_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
+    return env
+
+
+def database_url() -> str:
+    """DATABASE_URL, or the embedded SQLite file under instance/ (development and test only)."""
+    url = os.environ.get("DATABASE_URL", "").strip()
+    return url or f"sqlite:///{instance_path() / 'cme.sqlite'}"
+
+
+def _development_secret_key() -> str:
+    path = instance_path() / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def load(**overrides) -> dict:
+    """The settings as a dict for Flask's config, with `overrides` (used by tests) applied last."""
+    env = overrides.get("CME_ENV") or environment()
+    production = env == "production"
+    settings = {
+        "CME_ENV": env,
+        "TESTING": env == "test",
+        "SECRET_KEY": os.environ.get("SECRET_KEY"),
+        "DATABASE_URL": database_url(),
+        "AUTHORITY_NAME": os.environ.get("CME_AUTHORITY_NAME", "Northbridge Council"),
+        "AUTHORITY_LA_CODE": os.environ.get("CME_AUTHORITY_LA_CODE", "999"),
+        "AUTHORITY_EMAIL": os.environ.get("CME_AUTHORITY_EMAIL", "cme@northbridge.example"),
+        "AUTHORITY_PHONE": os.environ.get("CME_AUTHORITY_PHONE", "01632 960000"),
+        "SOCIAL_CARE_PHONE": os.environ.get("CME_SOCIAL_CARE_PHONE", "01632 960111"),
+        "SOCIAL_CARE_OUT_OF_HOURS_PHONE": os.environ.get(
+            "CME_SOCIAL_CARE_OUT_OF_HOURS_PHONE", "01632 960999"
+        ),
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", "localhost"),
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
+        "MAIL_USE_TLS": _flag("MAIL_USE_TLS", production),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME"),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "cme-service@northbridge.example"),
+        "TERM_DATES_FILE": os.environ.get(
+            "CME_TERM_DATES_FILE", str(ROOT / "shared" / "data" / "term_dates.csv")
+        ),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "SIGN_IN_RATE_LIMIT": os.environ.get("CME_SIGN_IN_RATE_LIMIT", "10 per minute;50 per hour"),
+        "MAX_CONTENT_LENGTH": int(os.environ.get("CME_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024))),
+        "SESSION_COOKIE_NAME": "cme_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _flag("CME_COOKIE_SECURE", production),
+        "REMEMBER_COOKIE_DURATION": 0,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+    }
+    settings.update(overrides)
+    if not settings["SECRET_KEY"] and env == "development":
+        settings["SECRET_KEY"] = _development_secret_key()
+    if production:
+        check_production(
+            settings, database_url_given="DATABASE_URL" in os.environ or "DATABASE_URL" in overrides
+        )
+    elif not settings["SECRET_KEY"]:
+        raise RuntimeError("SECRET_KEY must be set when CME_ENV is not development")
+    return settings
+
+
+def check_production(settings: dict, database_url_given: bool) -> None:
+    reasons = []
+    key = settings.get("SECRET_KEY") or ""
+    if len(key) < 32:
+        reasons.append("SECRET_KEY must be set to a random value of at least 32 characters")
+    if not database_url_given:
+        reasons.append("DATABASE_URL must be set (the embedded SQLite default is for development)")
+    if not settings["SESSION_COOKIE_SECURE"]:
+        reasons.append("CME_COOKIE_SECURE must not be turned off: session cookies go over HTTPS only")
+    if settings["MAIL_SERVER"] not in {"localhost", "127.0.0.1"} and not settings["MAIL_USE_TLS"]:
+        reasons.append("MAIL_USE_TLS must be on when mail goes to another host")
+    if reasons:
+        raise InsecureConfiguration(reasons)

@@ -1,0 +1,22 @@
+"""The service's data model (SQLAlchemy 2 typed models). Import models from here."""
+
+from shared.models.audit import AuditEvent
+from shared.models.base import Base, utcnow
+from shared.models.casework import Case, CaseNote, Enquiry
+from shared.models.intake import Referral, SchoolNotice
+from shared.models.people import Carer, Child, School, User
+
+__all__ = [
+    "AuditEvent",
+    "Base",
+    "Carer",
+    "Case",
+    "CaseNote",
+    "Child",
+    "Enquiry",
+    "Referral",
+    "School",
+    "SchoolNotice",
+    "User",
+    "utcnow",
+]
