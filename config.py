@@ -65,18 +65,14 @@ def load(**overrides) -> dict:
         "AUTHORITY_EMAIL": os.environ.get("CME_AUTHORITY_EMAIL", "cme@northbridge.example"),
         "AUTHORITY_PHONE": os.environ.get("CME_AUTHORITY_PHONE", "01632 960000"),
         "SOCIAL_CARE_PHONE": os.environ.get("CME_SOCIAL_CARE_PHONE", "01632 960111"),
-        "SOCIAL_CARE_OUT_OF_HOURS_PHONE": os.environ.get(
-            "CME_SOCIAL_CARE_OUT_OF_HOURS_PHONE", "01632 960999"
-        ),
+        "SOCIAL_CARE_OUT_OF_HOURS_PHONE": os.environ.get("CME_SOCIAL_CARE_OUT_OF_HOURS_PHONE", "01632 960999"),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", "localhost"),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
         "MAIL_USE_TLS": _flag("MAIL_USE_TLS", production),
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME"),
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "cme-service@northbridge.example"),
-        "TERM_DATES_FILE": os.environ.get(
-            "CME_TERM_DATES_FILE", str(ROOT / "shared" / "data" / "term_dates.csv")
-        ),
+        "TERM_DATES_FILE": os.environ.get("CME_TERM_DATES_FILE", str(ROOT / "shared" / "data" / "term_dates.csv")),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "SIGN_IN_RATE_LIMIT": os.environ.get("CME_SIGN_IN_RATE_LIMIT", "10 per minute;50 per hour"),
@@ -93,9 +89,7 @@ def load(**overrides) -> dict:
     if not settings["SECRET_KEY"] and env == "development":
         settings["SECRET_KEY"] = _development_secret_key()
     if production:
-        check_production(
-            settings, database_url_given="DATABASE_URL" in os.environ or "DATABASE_URL" in overrides
-        )
+        check_production(settings, database_url_given="DATABASE_URL" in os.environ or "DATABASE_URL" in overrides)
     elif not settings["SECRET_KEY"]:
         raise RuntimeError("SECRET_KEY must be set when CME_ENV is not development")
     return settings

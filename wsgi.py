@@ -1,0 +1,31 @@
+"""The composition root: the portal with the dashboard mounted on it, and the `cme` command line.
+
+gunicorn serves `wsgi:create_app()`; `cme` is a Flask CLI group over the same factory.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.cli import FlaskGroup
+
+from dashboard import PREFIX as DASHBOARD_PREFIX
+from dashboard import dash_views, init_dashboard
+from portal import create_app as create_portal
+from portal.database import database
+from portal.extensions import csrf
+from portal.security import CSP_EXTRA
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = create_portal(overrides)
+    with app.app_context():
+        dash_app = init_dashboard(app, database())
+    # Dash posts JSON to its callbacks without a form token: the session cookie is SameSite and every
+    # dashboard route checks sign-in and role.
+    for view in dash_views(app):
+        csrf.exempt(view)
+    app.extensions[CSP_EXTRA][DASHBOARD_PREFIX] = dash_app.csp_hashes()
+    return app
+
+
+cli = FlaskGroup(create_app=create_app, help="The CME service's command line.")

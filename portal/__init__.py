@@ -1,0 +1,93 @@
+"""The public portal and the staff and school pages: a Flask app built from small init_* steps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from govuk_frontend_wtf.main import WTFormsHelpers
+from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
+
+import config
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    # The GOV.UK stylesheet asks for /assets/fonts/... and /assets/images/...: serve static files there.
+    app = Flask(__name__, static_url_path="/assets", instance_path=str(config.instance_path()))
+    app.config.from_mapping(config.load(**(overrides or {})))
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    init_templates(app)
+    init_database(app)
+    init_extensions(app)
+    init_security(app)
+    init_blueprints(app)
+    init_errors(app)
+    init_cli(app)
+    return app
+
+
+def init_templates(app: Flask) -> None:
+    app.jinja_loader = ChoiceLoader(
+        [
+            PackageLoader("portal"),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    WTFormsHelpers(app)
+
+    from portal.templating import long_date, role_label, template_context
+
+    app.context_processor(template_context)
+    app.jinja_env.filters["long_date"] = long_date
+    app.jinja_env.filters["role_label"] = role_label
+
+
+def init_database(app: Flask) -> None:
+    from portal import database
+
+    database.init_app(app)
+
+
+def init_extensions(app: Flask) -> None:
+    from portal.extensions import csrf, limiter, login_manager
+
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+
+def init_security(app: Flask) -> None:
+    from portal import security
+
+    security.init_app(app)
+
+
+def init_blueprints(app: Flask) -> None:
+    from portal.admin.routes import bp as admin_bp
+    from portal.auth.routes import bp as auth_bp
+    from portal.main.routes import bp as main_bp
+    from portal.schools.routes import bp as schools_bp
+    from portal.staff.routes import bp as staff_bp
+
+    for blueprint in (main_bp, auth_bp, staff_bp, schools_bp, admin_bp):
+        app.register_blueprint(blueprint)
+
+
+def init_errors(app: Flask) -> None:
+    from portal import errors
+
+    errors.init_app(app)
+
+
+def init_cli(app: Flask) -> None:
+    from portal.cli import register
+
+    register(app)

@@ -177,9 +177,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["assigned_to_id"], ["users.id"], name=op.f("fk_cases_assigned_to_id_users")),
         sa.ForeignKeyConstraint(["child_id"], ["children.id"], name=op.f("fk_cases_child_id_children")),
         sa.ForeignKeyConstraint(["opened_by_id"], ["users.id"], name=op.f("fk_cases_opened_by_id_users")),
-        sa.ForeignKeyConstraint(
-            ["placed_school_id"], ["schools.id"], name=op.f("fk_cases_placed_school_id_schools")
-        ),
+        sa.ForeignKeyConstraint(["placed_school_id"], ["schools.id"], name=op.f("fk_cases_placed_school_id_schools")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cases")),
         sa.UniqueConstraint("reference", name=op.f("uq_cases_reference")),
     )
@@ -225,12 +223,8 @@ def upgrade() -> None:
         sa.Column("updated_by_id", sa.Integer(), nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["case_id"], ["cases.id"], name=op.f("fk_enquiries_case_id_cases"), ondelete="CASCADE"
-        ),
-        sa.ForeignKeyConstraint(
-            ["updated_by_id"], ["users.id"], name=op.f("fk_enquiries_updated_by_id_users")
-        ),
+        sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_enquiries_case_id_cases"), ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["updated_by_id"], ["users.id"], name=op.f("fk_enquiries_updated_by_id_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_enquiries")),
     )
     with op.batch_alter_table("enquiries", schema=None) as batch_op:
@@ -265,9 +259,7 @@ def upgrade() -> None:
         sa.Column("closed_reason", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_referrals_case_id_cases")),
         sa.ForeignKeyConstraint(["child_id"], ["children.id"], name=op.f("fk_referrals_child_id_children")),
-        sa.ForeignKeyConstraint(
-            ["triaged_by_id"], ["users.id"], name=op.f("fk_referrals_triaged_by_id_users")
-        ),
+        sa.ForeignKeyConstraint(["triaged_by_id"], ["users.id"], name=op.f("fk_referrals_triaged_by_id_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_referrals")),
         sa.UniqueConstraint("reference", name=op.f("uq_referrals_reference")),
         sa.UniqueConstraint("submission_key", name=op.f("uq_referrals_submission_key")),
@@ -302,12 +294,8 @@ def upgrade() -> None:
         sa.Column("child_id", sa.Integer(), nullable=True),
         sa.Column("case_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_school_notices_case_id_cases")),
-        sa.ForeignKeyConstraint(
-            ["child_id"], ["children.id"], name=op.f("fk_school_notices_child_id_children")
-        ),
-        sa.ForeignKeyConstraint(
-            ["school_id"], ["schools.id"], name=op.f("fk_school_notices_school_id_schools")
-        ),
+        sa.ForeignKeyConstraint(["child_id"], ["children.id"], name=op.f("fk_school_notices_child_id_children")),
+        sa.ForeignKeyConstraint(["school_id"], ["schools.id"], name=op.f("fk_school_notices_school_id_schools")),
         sa.ForeignKeyConstraint(
             ["submitted_by_id"], ["users.id"], name=op.f("fk_school_notices_submitted_by_id_users")
         ),
@@ -315,9 +303,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("reference", name=op.f("uq_school_notices_reference")),
     )
     with op.batch_alter_table("school_notices", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_school_notices_batch_reference"), ["batch_reference"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_school_notices_batch_reference"), ["batch_reference"], unique=False)
         batch_op.create_index(batch_op.f("ix_school_notices_case_id"), ["case_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_school_notices_child_id"), ["child_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_school_notices_school_id"), ["school_id"], unique=False)

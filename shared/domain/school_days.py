@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -46,7 +47,7 @@ def parse_term_dates(text: str) -> list[Period]:
             raise TermDatesError(f"Line {line}: the end date is before the start date")
         periods.append(Period(kind, start, end, (row["description"] or "").strip()))
     terms = sorted((p for p in periods if p.kind == "term"), key=lambda p: p.start)
-    for before, after in zip(terms, terms[1:], strict=False):
+    for before, after in itertools.pairwise(terms):
         if after.start <= before.end:
             raise TermDatesError(
                 f"Terms overlap: {before.description or before.start} and {after.description or after.start}"
@@ -94,9 +95,7 @@ class SchoolCalendar:
         """School days after `start` up to and including `end`; negative when `end` is before `start`."""
         if end < start:
             return -self.school_days_between(end, start)
-        return sum(
-            1 for n in range(1, (end - start).days + 1) if self.is_school_day(start + timedelta(days=n))
-        )
+        return sum(1 for n in range(1, (end - start).days + 1) if self.is_school_day(start + timedelta(days=n)))
 
     def add_working_days(self, start: date, days: int) -> date:
         step = timedelta(days=1 if days >= 0 else -1)
@@ -110,6 +109,4 @@ class SchoolCalendar:
     def working_days_between(self, start: date, end: date) -> int:
         if end < start:
             return -self.working_days_between(end, start)
-        return sum(
-            1 for n in range(1, (end - start).days + 1) if self.is_working_day(start + timedelta(days=n))
-        )
+        return sum(1 for n in range(1, (end - start).days + 1) if self.is_working_day(start + timedelta(days=n)))

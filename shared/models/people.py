@@ -66,6 +66,17 @@ class User(Base):
 
     school: Mapped[School | None] = relationship()
 
+    # What Flask-Login asks of a user object, kept free of Flask so this layer stays framework-neutral.
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return str(self.id)
+
 
 class Child(Base):
     """A child the CME team knows of: one record per real child, whatever reports arrive about them."""

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import ServiceUnavailable
+
+from portal.auth.forms import SignInForm
+from portal.auth.permissions import public
+from portal.database import db_session
+from portal.extensions import limiter, login_manager
+from shared.domain.roles import Role
+from shared.models import User
+from shared.services import users
+
+bp = Blueprint("auth", __name__)
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    try:
+        user = db_session().get(User, int(user_id))
+    except ValueError:
+        return None
+    except SQLAlchemyError:
+        raise ServiceUnavailable() from None
+    return user if user is not None and user.active else None
+
+
+def home_for(user: User) -> str:
+    return url_for("schools.home") if user.role == Role.SCHOOL else url_for("staff.home")
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only a path on this site: never an absolute or scheme-relative URL (an open redirect)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target
+
+
+def _email_key() -> str:
+    return users.normalise_email(request.form.get("email", ""))[:254] or "-"
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@public
+@limiter.limit(lambda: current_app.config["SIGN_IN_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["SIGN_IN_RATE_LIMIT"],
+    methods=["POST"],
+    key_func=_email_key,
+    scope="sign-in-email",
+)
+def sign_in():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = SignInForm()
+    if form.validate_on_submit():
+        user = users.authenticate(db_session(), form.email.data, form.password.data)
+        if user is not None:
+            next_url = safe_next(request.args.get("next"))
+            session.clear()  # a new session on sign-in: nothing carried over from before
+            login_user(user)
+            return redirect(next_url or home_for(user))
+        form.email.errors.append("Enter a correct email address and password")
+    form.password.data = None
+    return render_template("auth/sign_in.html", form=form)
+
+
+@bp.route("/sign-out")
+@public
+def sign_out():
+    logout_user()
+    session.clear()
+    flash("You have signed out", "success")
+    return redirect(url_for("auth.sign_in"))

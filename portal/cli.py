@@ -1,0 +1,134 @@
+"""The `cme` command line: database, users, demo data and the server."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from shared.domain.roles import Role
+from shared.services import users as user_service
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def alembic_config(url: str) -> AlembicConfig:
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["url"] = url
+    return cfg
+
+
+def upgrade_database(url: str, revision: str = "head") -> None:
+    command.upgrade(alembic_config(url), revision)
+
+
+def _database():
+    from portal.database import database
+
+    return database()
+
+
+db_group = AppGroup("db", help="Manage the database schema.")
+
+
+@db_group.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Build or upgrade the schema to the latest migration."""
+    upgrade_database(current_app.config["DATABASE_URL"], revision)
+    click.echo(f"Database upgraded to {revision}.")
+
+
+users_group = AppGroup("users", help="Manage user accounts.")
+
+
+@users_group.command("create")
+@click.argument("email")
+@click.option("--role", required=True, help=f"One of: {', '.join(r.value for r in Role)}.")
+@click.option("--name", required=True, help="The person's full name.")
+@click.option("--school", "school_urn", type=int, help="URN of the school (school users only).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def users_create(email: str, role: str, name: str, school_urn: int | None, password_stdin: bool) -> None:
+    """Create a user who can sign in."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with _database().session() as session:
+        try:
+            user = user_service.create_user(
+                session, email, name, role, password, school_urn, actor_label="command line"
+            )
+        except user_service.UserError as error:
+            raise click.ClickException(str(error)) from None
+    click.echo(f"Created {user.role} {user.email}.")
+
+
+demo_group = AppGroup("demo", help="Demonstration data for a fictional authority.")
+
+
+@demo_group.command("seed")
+@click.option("--if-empty", is_flag=True, help="Do nothing (and say so) if the database already has users.")
+def demo_seed(if_empty: bool) -> None:
+    """Fill an empty database with a fictional authority's schools, users, children and cases."""
+    from shared.services import demo
+    from shared.services.calendar import school_calendar
+
+    if current_app.config["CME_ENV"] == "production":
+        raise click.ClickException("Demo data is never loaded in production")
+    with _database().session() as session:
+        if demo.has_data(session):
+            if if_empty:
+                click.echo("The database already has data: demo data not loaded.")
+                return
+            raise click.ClickException("The database already has data: demo data goes into an empty database")
+        credentials = demo.seed(
+            session,
+            la_code=current_app.config["AUTHORITY_LA_CODE"],
+            calendar=school_calendar(current_app.config["TERM_DATES_FILE"]),
+        )
+    click.echo("Demo data loaded. Sign in with these accounts (shown only this once):")
+    for email, role, password in credentials:
+        click.echo(f"  {role:<8} {email:<40} {password}")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--dev", is_flag=True, help="Flask's development server with reloading, not gunicorn.")
+@click.option("--workers", type=int, default=None, help="Gunicorn worker processes (default: 2 per core + 1).")
+def serve(host: str, port: int, dev: bool, workers: int | None) -> None:
+    """Serve the service."""
+    app: Flask = current_app._get_current_object()
+    if dev:
+        app.run(host=host, port=port, debug=True, use_reloader=True)
+        return
+    workers = workers or (os.cpu_count() or 1) * 2 + 1
+    argv = [
+        "gunicorn",
+        "--no-control-socket",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "sync",
+        "--timeout",
+        "60",
+        "--access-logfile",
+        "-",
+        "wsgi:create_app()",
+    ]
+    os.execvp(sys.executable, [sys.executable, "-m", *argv])  # noqa: S606 - replaces this process with gunicorn
+
+
+def register(app: Flask) -> None:
+    for group in (db_group, users_group, demo_group, serve):
+        app.cli.add_command(group)

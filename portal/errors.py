@@ -1,0 +1,86 @@
+"""One path for every error page: the service's own look, a plain message, never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, g, render_template
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger(__name__)
+
+PAGES = {
+    400: (
+        "There is a problem with your request",
+        "The page could not use what was sent. Go back and try again.",
+    ),
+    403: (
+        "You do not have permission to see this page",
+        "Your account cannot see this page. If you think it should, ask your service administrator.",
+    ),
+    404: (
+        "Page not found",
+        "If you typed the web address, check it is correct. If you pasted the web address, check you copied "
+        "the entire address.",
+    ),
+    405: ("Page not found", "This page cannot be used in that way."),
+    413: (
+        "The file is too large",
+        "The file you sent is bigger than this service accepts. Send a smaller file.",
+    ),
+    429: (
+        "Too many attempts",
+        "You have tried too many times in a short time. Wait a few minutes, then try again.",
+    ),
+    500: (
+        "Sorry, there is a problem with the service",
+        "Try again later. Nothing you sent has been half-saved: if you were sending something, send it again.",
+    ),
+    503: (
+        "Sorry, the service is unavailable",
+        "The service cannot reach its records at the moment. Nothing you sent has been half-saved. "
+        "Try again in a few minutes.",
+    ),
+}
+
+
+def error_response(status: int, message: str | None = None):
+    title, default_message = PAGES.get(status, PAGES[500])
+    return render_template("errors/error.html", title=title, message=message or default_message, status=status), status
+
+
+def _database_unavailable(error: Exception) -> bool:
+    if isinstance(error, OperationalError | PoolTimeout):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(_error):
+        return error_response(
+            400, "This page was open too long or was sent twice. Go back, reload the page and try again."
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if error.code is None or error.code < 400:
+            return error
+        return error_response(error.code if error.code in PAGES else 500)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.rollback()
+            session.close()
+        if _database_unavailable(error):
+            log.warning("database unavailable: %s", type(error).__name__)
+            return error_response(503)
+        if isinstance(error, InternalServerError):
+            error = error.original_exception or error
+        log.exception("unexpected error", exc_info=error)
+        return error_response(500)

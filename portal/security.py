@@ -1,0 +1,55 @@
+"""Security headers on every response, with a fresh CSP nonce per request for the page's own script."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Flask, g, request
+
+# Extra script hashes by path prefix: the dashboard registers Dash's inline renderer scripts here.
+CSP_EXTRA = "cme.csp_extra"
+
+
+def csp_nonce() -> str:
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(18)
+    return g.csp_nonce
+
+
+def content_security_policy(nonce: str, extra_script_src: list[str], inline_styles: bool) -> str:
+    directives = {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", f"'nonce-{nonce}'", *extra_script_src],
+        "style-src": ["'self'", "'unsafe-inline'"] if inline_styles else ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+    return "; ".join(f"{name} {' '.join(values)}" for name, values in directives.items())
+
+
+def init_app(app: Flask) -> None:
+    app.extensions[CSP_EXTRA] = {}
+
+    @app.after_request
+    def set_headers(response):
+        extra, inline_styles = [], False
+        for prefix, hashes in app.extensions[CSP_EXTRA].items():
+            if request.path.startswith(prefix):
+                extra, inline_styles = hashes, True
+        response.headers["Content-Security-Policy"] = content_security_policy(csp_nonce(), extra, inline_styles)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+        response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
+        response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        if app.config["CME_ENV"] == "production":
+            response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        if not request.path.startswith("/assets/"):
+            # Pages can hold children's details: never keep them in a shared or back-button cache.
+            response.headers["Cache-Control"] = "no-store"
+        return response

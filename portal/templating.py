@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import HTTPException
+
+from portal.security import csp_nonce
+from shared.domain.roles import Area, Role, may
+
+UK = ZoneInfo("Europe/London")
+
+
+def signed_in_user():
+    """The signed-in user, or None; None too when the database cannot say (error pages must still render)."""
+    try:
+        return current_user if current_user.is_authenticated else None
+    except (SQLAlchemyError, HTTPException):
+        return None
+
+
+def long_date(value) -> str:
+    """23 November 2026, the GOV.UK style; datetimes are shown as their UK date."""
+    if value is None:
+        return ""
+    if hasattr(value, "astimezone"):
+        value = value.astimezone(UK).date()
+    return f"{value.day} {value:%B %Y}"
+
+
+def role_label(role: str) -> str:
+    try:
+        return Role(role).label
+    except ValueError:
+        return role
+
+
+def template_context() -> dict:
+    user = signed_in_user()
+    return {
+        "cspNonce": csp_nonce(),
+        "authority_name": current_app.config["AUTHORITY_NAME"],
+        "service_name": "Children missing education",
+        "settings": current_app.config,
+        "signed_in_user": user,
+        "may": (lambda area: user is not None and may(user.role, Area(area))),
+    }

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Build the front-end assets into portal/static (not committed): GOV.UK Frontend at the pinned version,
+# its Sass compiled with the council's settings, the ES module that starts its components.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+npm ci --no-audit --no-fund --loglevel=error
+out=portal/static
+rm -rf "$out" && mkdir -p "$out"
+govuk=node_modules/govuk-frontend/dist/govuk
+npx sass --load-path=node_modules --style=compressed --no-source-map --quiet-deps portal/assets/cme.scss "$out/cme.css"
+cp "$govuk/govuk-frontend.min.js" "$out/"
+cp -r "$govuk/assets/images" "$out/images"
+cp portal/assets/init.mjs portal/assets/favicon.svg "$out/"
+echo "Assets built in $out"

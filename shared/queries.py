@@ -1,0 +1,82 @@
+"""Reads for pages and the dashboard: the only place that builds select()s for reading."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from shared.domain.casework import OPEN_STATUSES, CaseStatus
+from shared.domain.vocab import CheckStatus, NoticeStatus, ReferralStatus
+from shared.models import Case, Child, Enquiry, Referral, School, SchoolNotice, User
+
+
+@dataclass(frozen=True)
+class Overview:
+    children: int
+    new_referrals: int
+    urgent_referrals: int
+    notices_for_cme: int
+    open_cases: int
+    unassigned_cases: int
+    overdue_checks: int
+    cases_by_status: dict[str, int]
+
+
+def overview(session: Session, today: date, officer_id: int | None = None) -> Overview:
+    """Headline counts; with officer_id, case and check counts are that officer's only."""
+
+    def count(statement) -> int:
+        return session.scalar(statement) or 0
+
+    case_filter = [Case.assigned_to_id == officer_id] if officer_id else []
+    by_status = dict(session.execute(select(Case.status, func.count()).where(*case_filter).group_by(Case.status)).all())
+    return Overview(
+        children=count(select(func.count()).select_from(Child)),
+        new_referrals=count(select(func.count()).select_from(Referral).where(Referral.status == ReferralStatus.NEW)),
+        urgent_referrals=count(
+            select(func.count())
+            .select_from(Referral)
+            .where(Referral.status == ReferralStatus.NEW, Referral.urgent.is_(True))
+        ),
+        notices_for_cme=count(
+            select(func.count()).select_from(SchoolNotice).where(SchoolNotice.status == NoticeStatus.FOR_CME)
+        ),
+        open_cases=sum(n for status, n in by_status.items() if status in OPEN_STATUSES),
+        unassigned_cases=count(
+            select(func.count()).select_from(Case).where(Case.status.in_(OPEN_STATUSES), Case.assigned_to_id.is_(None))
+        ),
+        overdue_checks=count(
+            select(func.count())
+            .select_from(Enquiry)
+            .join(Case)
+            .where(
+                Enquiry.status.in_([CheckStatus.TO_DO, CheckStatus.ASKED]),
+                Enquiry.due_on < today,
+                Case.status.in_(OPEN_STATUSES),
+                *case_filter,
+            )
+        ),
+        cases_by_status={status.value: by_status.get(status.value, 0) for status in CaseStatus},
+    )
+
+
+def school_notices(session: Session, school_id: int, limit: int = 200) -> list[SchoolNotice]:
+    return list(
+        session.scalars(
+            select(SchoolNotice)
+            .where(SchoolNotice.school_id == school_id)
+            .order_by(SchoolNotice.submitted_at.desc(), SchoolNotice.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def users_for_admin(session: Session) -> list[User]:
+    return list(session.scalars(select(User).options(selectinload(User.school)).order_by(User.role, User.name)))
+
+
+def school_by_urn(session: Session, urn: int) -> School | None:
+    return session.scalar(select(School).where(School.urn == urn))
