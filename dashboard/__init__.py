@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import wraps
 
 from dash import Dash
-from flask import Flask, abort, current_app, jsonify, request
+from flask import Flask, abort, current_app, g, jsonify, request
 from flask_login import current_user
 
 from dashboard.layout import register_callbacks, shell
@@ -25,6 +25,8 @@ def _staff_only(view):
     @wraps(view)
     def checked(*args, **kwargs):
         if not current_user.is_authenticated:
+            if g.get("database_unavailable"):  # set by the portal's user loader when the database is down
+                abort(503)
             if _is_background_request():
                 return jsonify(error="Sign in to use the dashboard"), 401
             return current_app.login_manager.unauthorized()

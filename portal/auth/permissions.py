@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort
+from flask import abort, g
 from flask_login import current_user
 
 from portal.extensions import login_manager
@@ -19,6 +19,8 @@ def requires(area: Area):
         @wraps(view)
         def checked(*args, **kwargs):
             if not current_user.is_authenticated:
+                if g.get("database_unavailable"):
+                    abort(503)
                 return login_manager.unauthorized()
             if not may(current_user.role, area):
                 abort(403)

@@ -2,10 +2,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy.exc import SQLAlchemyError
-from werkzeug.exceptions import ServiceUnavailable
 
 from portal.auth.forms import SignInForm
 from portal.auth.permissions import public
@@ -25,7 +24,9 @@ def load_user(user_id: str) -> User | None:
     except ValueError:
         return None
     except SQLAlchemyError:
-        raise ServiceUnavailable() from None
+        # Not raised here: Flask-Login also loads the user while rendering the error page itself.
+        g.database_unavailable = True
+        return None
     return user if user is not None and user.active else None
 
 

@@ -1,7 +1,8 @@
 """Public reference numbers: short, random, not sequential, with a check character.
 
 Crockford base 32 (no I, L, O or U, so nothing is misread) and a Luhn mod 32 check character over the
-whole reference, which catches any single mistyped character and any swap of two neighbours.
+whole reference, which catches any single mistyped character and any swap of two neighbours except
+0 with Z (the one pair Luhn mod N cannot see).
 """
 
 from __future__ import annotations

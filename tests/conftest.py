@@ -1,0 +1,203 @@
+"""Fixtures: a database built by the migrations (SQLite, or PostgreSQL when TEST_DATABASE_URL is set), a fresh
+copy of it for each test, the app on it, and helpers to read pages and sign in as a user would."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shutil
+from collections import Counter
+
+import pytest
+from bs4 import BeautifulSoup
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from portal.cli import upgrade_database
+from shared.db import make_engine, normalise_database_url
+from shared.models import Base
+from shared.services import users as user_service
+
+# CI sets this: a leg that cannot run (no PostgreSQL, no Chromium) fails instead of skipping.
+REQUIRE_ALL_LEGS = os.environ.get("CME_REQUIRE_ALL_LEGS") == "1"
+PASSWORD = "correct horse battery staple"
+SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"
+
+
+def skip_or_fail(reason: str):
+    if REQUIRE_ALL_LEGS:
+        pytest.fail(f"{reason} (CME_REQUIRE_ALL_LEGS=1: this leg must run)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _instance_path(tmp_path_factory):
+    path = tmp_path_factory.mktemp("instance")
+    os.environ["CME_INSTANCE_PATH"] = str(path)
+    # Chromium writes crash reports and caches under these; keep them out of the home directory.
+    os.environ.setdefault("XDG_CONFIG_HOME", str(path / "xdg-config"))
+    os.environ.setdefault("XDG_CACHE_HOME", str(path / "xdg-cache"))
+    yield
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory):
+    """One migrated database per run: a SQLite file to copy, or a PostgreSQL database to truncate."""
+    server = os.environ.get("TEST_DATABASE_URL")
+    if not server:
+        path = tmp_path_factory.mktemp("db") / "template.sqlite"
+        upgrade_database(f"sqlite:///{path}")
+        yield {"kind": "sqlite", "path": path}
+        return
+    server = normalise_database_url(server)
+    name = f"cme_test_{secrets.token_hex(4)}"
+    admin = make_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(server).set(database=name).render_as_string(hide_password=False)
+    try:
+        upgrade_database(url)
+        yield {"kind": "postgresql", "url": url, "engine": make_engine(url)}
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def database_url(database_template, tmp_path) -> str:
+    if database_template["kind"] == "sqlite":
+        path = tmp_path / "cme.sqlite"
+        shutil.copyfile(database_template["path"], path)
+        return f"sqlite:///{path}"
+    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    with database_template["engine"].begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    return database_template["url"]
+
+
+def make_app(database_url: str, **overrides):
+    from wsgi import create_app
+
+    settings = {
+        "CME_ENV": "test",
+        "SECRET_KEY": SECRET_KEY,
+        "DATABASE_URL": database_url,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "SIGN_IN_RATE_LIMIT": "1000 per minute",
+    }
+    settings.update(overrides)
+    return create_app(settings)
+
+
+@pytest.fixture
+def app(database_url):
+    app = make_app(database_url)
+    yield app
+    app.extensions["cme.database"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def db(app):
+    with app.extensions["cme.database"].session() as session:
+        yield session
+
+
+@pytest.fixture
+def school(db):
+    from shared.models import School
+
+    school = School(
+        urn=990101,
+        la_code="999",
+        establishment_number="2101",
+        name="Millfield Primary School",
+        establishment_type="Community school",
+        type_group="Local authority maintained schools",
+        phase="Primary",
+        status="Open",
+        postcode="NB1 1AA",
+    )
+    other = School(
+        urn=990102,
+        la_code="999",
+        establishment_number="2102",
+        name="Riverside Junior School",
+        establishment_type="Community school",
+        type_group="Local authority maintained schools",
+        phase="Primary",
+        status="Open",
+        postcode="NB2 2BB",
+    )
+    db.add_all([school, other])
+    db.commit()
+    return school
+
+
+@pytest.fixture
+def users(db, school):
+    """One active user per role, all with PASSWORD."""
+    made = {}
+    for role in ("school", "officer", "lead", "manager", "admin"):
+        made[role] = user_service.create_user(
+            db,
+            f"{role}@northbridge.example",
+            f"Test {role.title()}",
+            role,
+            PASSWORD,
+            school_urn=school.urn if role == "school" else None,
+        )
+    return made
+
+
+def csrf_token(page: BeautifulSoup) -> str:
+    return page.find("input", {"name": "csrf_token"})["value"]
+
+
+def parse(response) -> BeautifulSoup:
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+def get_page(client, url: str, status: int = 200) -> BeautifulSoup:
+    """Fetch a page, check it is well-formed for the service, and return it parsed."""
+    response = client.get(url)
+    assert response.status_code == status, f"{url}: {response.status_code}"
+    page = parse(response)
+    check_page(page)
+    return page
+
+
+def check_page(page: BeautifulSoup) -> None:
+    assert len(page.find_all("h1")) == 1, "a page has exactly one h1"
+    ids = Counter(element["id"] for element in page.find_all(id=True))
+    duplicates = [name for name, count in ids.items() if count > 1]
+    assert not duplicates, f"duplicate ids: {duplicates}"
+    title = page.title.get_text(strip=True)
+    has_errors = page.find(class_="govuk-error-summary") is not None
+    assert title.startswith("Error: ") == has_errors, title
+    assert "GDS Transport" not in str(page)
+    assert page.find(class_="govuk-header__crown") is None and page.find(class_="govuk-footer__crown") is None
+
+
+def sign_in(client, email: str, password: str = PASSWORD, next_url: str | None = None):
+    page = get_page(client, "/sign-in" + (f"?next={next_url}" if next_url else ""))
+    return client.post(
+        "/sign-in" + (f"?next={next_url}" if next_url else ""),
+        data={"csrf_token": csrf_token(page), "email": email, "password": password},
+    )
+
+
+def error_summary(page: BeautifulSoup) -> list[tuple[str, str]]:
+    """(message, link target) for each error in the summary."""
+    summary = page.find(class_="govuk-error-summary")
+    return [(link.get_text(strip=True), link["href"]) for link in summary.find_all("a")] if summary else []
+
+
+def text_of(element) -> str:
+    return re.sub(r"\s+", " ", element.get_text(" ", strip=True))

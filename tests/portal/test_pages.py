@@ -1,0 +1,137 @@
+"""Public pages, error pages, health and the headers every response carries."""
+
+import shutil
+
+import pytest
+from sqlalchemy.exc import OperationalError
+
+from tests.conftest import csrf_token, get_page, make_app, parse, sign_in, text_of
+
+
+@pytest.mark.parametrize(
+    ("url", "heading"),
+    [
+        ("/", "Tell us about a child who may be missing education"),
+        ("/sign-in", "Sign in"),
+        ("/accessibility", "Accessibility statement for the Children Missing Education service"),
+        ("/privacy", "Privacy notice"),
+        ("/cookies", "Cookies"),
+    ],
+)
+def test_public_pages(client, url, heading):
+    page = get_page(client, url)
+    assert page.h1.get_text(strip=True) == heading
+    assert page.title.get_text(strip=True) == f"{heading} - Children missing education - Northbridge Council"
+
+
+def test_the_start_page_gives_the_urgent_numbers_first(client):
+    page = get_page(client, "/")
+    urgent = text_of(page.find(class_="cme-urgent"))
+    assert urgent == (
+        "If a child is in immediate danger, call 999. If you are worried about a child's safety, "
+        "contact children's social care on 01632 960111 (out of hours 01632 960999). Do not wait "
+        "to tell this team."
+    )
+
+
+def test_the_header_is_the_council_s_not_gov_uk_s(client):
+    page = get_page(client, "/")
+    assert text_of(page.find(class_="govuk-generic-header")) == "Northbridge Council"
+    assert page.find("a", class_="govuk-footer__link", href="/accessibility")
+    assert "Crown copyright" not in page.get_text()
+    assert page.find("link", rel="icon")["href"] == "/assets/favicon.svg"
+
+
+def test_the_cookies_page_names_the_one_cookie_the_service_sets(client, users):
+    sign_in(client, "officer@northbridge.example")
+    names = {cookie.key for cookie in client._cookies.values()}
+    assert names == {"cme_session"}
+    assert "cme_session" in get_page(client, "/cookies").find("table").get_text()
+
+
+def test_unknown_pages_get_the_404_page(client):
+    page = get_page(client, "/no-such-page", status=404)
+    assert page.h1.get_text(strip=True) == "Page not found"
+
+
+def test_a_failure_shows_the_500_page_and_never_a_stack_trace(database_url):
+    app = make_app(database_url)
+
+    @app.route("/broken")
+    def broken():
+        raise RuntimeError("secret internals")
+
+    response = app.test_client().get("/broken")
+    assert response.status_code == 500
+    body = response.get_data(as_text=True)
+    assert parse(response).h1.get_text(strip=True) == "Sorry, there is a problem with the service"
+    assert "secret internals" not in body and "Traceback" not in body
+
+
+def test_a_request_over_the_size_limit_gets_the_413_page(database_url):
+    app = make_app(database_url, MAX_CONTENT_LENGTH=1024)
+    response = app.test_client().post("/sign-in", data={"email": "x" * 5000})
+    assert response.status_code == 413
+    assert parse(response).h1.get_text(strip=True) == "The file is too large"
+
+
+def test_healthz_says_the_database_is_reachable(client):
+    response = client.get("/healthz")
+    assert (response.status_code, response.json) == (200, {"status": "ok", "database": "ok"})
+
+
+def test_when_the_database_cannot_be_reached_pages_say_503_and_recover_by_themselves(database_template, tmp_path):
+    if database_template["kind"] != "sqlite":
+        pytest.skip("simulated with a SQLite file that disappears; PostgreSQL outages are the fault tests' job")
+    folder = tmp_path / "gone"
+    app = make_app(f"sqlite:///{folder / 'cme.sqlite'}")
+    client = app.test_client()
+    assert client.get("/healthz").status_code == 503
+    assert client.get("/healthz").json == {"status": "unavailable", "database": "unreachable"}
+    # Pages that need no records still work; signing in needs them and says so with the 503 page.
+    page = get_page(client, "/sign-in")
+    response = client.post(
+        "/sign-in", data={"csrf_token": csrf_token(page), "email": "a@b.example", "password": "x" * 12}
+    )
+    assert response.status_code == 503
+    assert parse(response).h1.get_text(strip=True) == "Sorry, the service is unavailable"
+    # The database comes back: no restart needed.
+    folder.mkdir()
+    shutil.copyfile(database_template["path"], folder / "cme.sqlite")
+    assert client.get("/healthz").status_code == 200
+    app.extensions["cme.database"].dispose()
+
+
+def test_a_database_outage_mid_request_gives_the_503_page(database_url, users):
+    app = make_app(database_url)
+    client = app.test_client()
+    sign_in(client, "officer@northbridge.example")
+    database = app.extensions["cme.database"]
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    original = database.sessionmaker
+    database.sessionmaker = unreachable
+    response = client.get("/staff/")
+    assert response.status_code == 503
+    page = parse(response)
+    assert page.h1.get_text(strip=True) == "Sorry, the service is unavailable"
+    assert "01632 960000" in page.get_text()
+    database.sessionmaker = original
+    assert client.get("/staff/").status_code == 200
+    database.dispose()
+
+
+def test_every_response_carries_the_security_headers(client):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp and "object-src 'none'" in csp
+    assert "'unsafe-inline'" not in csp.split("style-src")[0]  # no inline script
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert response.headers["Cache-Control"] == "no-store"
+    nonce = csp.split("'nonce-")[1].split("'")[0]
+    assert f'nonce="{nonce}"' in response.get_data(as_text=True)
+    assert client.get("/").headers["Content-Security-Policy"] != csp  # a fresh nonce each time

@@ -1,0 +1,210 @@
+"""The `cme` command line as an operator uses it."""
+
+from datetime import date
+
+from sqlalchemy import func, select
+
+from shared.domain.casework import CaseStatus
+from shared.domain.school_days import SchoolCalendar
+from shared.models import AuditEvent, Case, Child, Enquiry, Referral, School, SchoolNotice, User
+from shared.services import demo, users
+
+
+def run(app, *args, input=None):
+    return app.test_cli_runner().invoke(args=list(args), input=input)
+
+
+def test_create_a_school_user_with_the_password_on_stdin(app, db, school):
+    result = run(
+        app,
+        "users",
+        "create",
+        "Head@Millfield.example",
+        "--role",
+        "school",
+        "--name",
+        "Ann Head",
+        "--school",
+        str(school.urn),
+        "--password-stdin",
+        input="a long enough password\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output == "Created school head@millfield.example.\n"
+    user = db.scalar(select(User).where(User.email == "head@millfield.example"))
+    assert (user.name, user.role, user.school_id) == ("Ann Head", "school", school.id)
+    assert users.authenticate(db, "head@millfield.example", "a long enough password").id == user.id
+    assert db.scalar(select(AuditEvent.actor_label).where(AuditEvent.action == "create")) == "command line"
+
+
+def test_an_unknown_role_exits_non_zero_with_one_clear_line(app):
+    result = run(
+        app,
+        "users",
+        "create",
+        "x@northbridge.example",
+        "--role",
+        "wizard",
+        "--name",
+        "X",
+        "--password-stdin",
+        input="a long enough password\n",
+    )
+    assert result.exit_code == 1
+    assert result.output == "Error: Unknown role 'wizard': use one of school, officer, lead, manager, admin\n"
+
+
+def test_an_unknown_school_exits_non_zero_with_one_clear_line(app, school):
+    result = run(
+        app,
+        "users",
+        "create",
+        "x@northbridge.example",
+        "--role",
+        "school",
+        "--name",
+        "X",
+        "--school",
+        "123456",
+        "--password-stdin",
+        input="a long enough password\n",
+    )
+    assert result.exit_code == 1
+    assert result.output == "Error: No school with URN 123456 is in the schools register\n"
+
+
+def test_staff_do_not_belong_to_a_school_and_school_users_must(app, school):
+    staff = run(
+        app,
+        "users",
+        "create",
+        "o@northbridge.example",
+        "--role",
+        "officer",
+        "--name",
+        "O",
+        "--school",
+        str(school.urn),
+        "--password-stdin",
+        input="a long enough password\n",
+    )
+    assert staff.output == "Error: Only school users belong to a school; a cme officer does not\n"
+    school_user = run(
+        app,
+        "users",
+        "create",
+        "s@northbridge.example",
+        "--role",
+        "school",
+        "--name",
+        "S",
+        "--password-stdin",
+        input="a long enough password\n",
+    )
+    assert school_user.output == "Error: A school user needs a school: give its URN with --school\n"
+
+
+def test_short_passwords_and_duplicate_emails_are_refused(app, users):
+    short = run(
+        app,
+        "users",
+        "create",
+        "n@northbridge.example",
+        "--role",
+        "officer",
+        "--name",
+        "N",
+        "--password-stdin",
+        input="short\n",
+    )
+    assert short.output == "Error: The password must be at least 12 characters\n"
+    again = run(
+        app,
+        "users",
+        "create",
+        "OFFICER@northbridge.example",
+        "--role",
+        "officer",
+        "--name",
+        "N",
+        "--password-stdin",
+        input="a long enough password\n",
+    )
+    assert again.output == "Error: A user with the email officer@northbridge.example already exists\n"
+
+
+def test_demo_seed_loads_once_and_prints_each_account(app, db):
+    result = run(app, "demo", "seed")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "Demo data loaded. Sign in with these accounts (shown only this once):"
+    assert [line.split()[:2] for line in lines[1:]] == [
+        ["admin", "admin@northbridge.example"],
+        ["lead", "lead@northbridge.example"],
+        ["officer", "officer@northbridge.example"],
+        ["officer", "officer2@northbridge.example"],
+        ["manager", "manager@northbridge.example"],
+        ["school", "school@northbridge.example"],
+    ]
+    _, email, password = lines[1].split()
+    assert users.authenticate(db, email, password).role == "admin"
+    again = run(app, "demo", "seed", "--if-empty")
+    assert (again.exit_code, again.output) == (0, "The database already has data: demo data not loaded.\n")
+    refused = run(app, "demo", "seed")
+    assert refused.exit_code == 1
+    assert db.scalar(select(func.count()).select_from(User)) == 6
+
+
+def _fingerprint(session):
+    return (
+        [tuple(row) for row in session.execute(select(School.urn, School.name, School.postcode).order_by(School.urn))],
+        [
+            tuple(row)
+            for row in session.execute(
+                select(Child.upn, Child.first_name, Child.last_name, Child.date_of_birth).order_by(Child.id)
+            )
+        ],
+        [
+            tuple(row)
+            for row in session.execute(
+                select(Case.reference, Case.status, Case.outcome, Case.missing_since).order_by(Case.id)
+            )
+        ],
+        [tuple(row) for row in session.execute(select(Referral.reference, Referral.status).order_by(Referral.id))],
+    )
+
+
+def test_demo_data_is_the_same_on_every_run_and_covers_every_status(db, tmp_path):
+    from portal.cli import upgrade_database
+    from shared.db import Database
+
+    today = date(2026, 11, 23)
+    demo.seed(db, "999", today=today, calendar=SchoolCalendar(), passwords={"admin": "x" * 16})
+    first = _fingerprint(db)
+
+    other_path = tmp_path / "other.sqlite"
+    upgrade_database(f"sqlite:///{other_path}")
+    other = Database(f"sqlite:///{other_path}")
+    with other.session() as session:
+        demo.seed(session, "999", today=today, calendar=SchoolCalendar())
+        assert _fingerprint(session) == first
+    other.dispose()
+
+    assert {status for (status,) in db.execute(select(Case.status).distinct())} == {s.value for s in CaseStatus}
+    assert {status for (status,) in db.execute(select(Referral.status).distinct())} == {
+        "new",
+        "in_triage",
+        "linked",
+        "closed",
+    }
+    assert {status for (status,) in db.execute(select(SchoolNotice.status).distinct())} == {
+        "received",
+        "for_cme",
+        "actioned",
+    }
+    counts = [
+        db.scalar(select(func.count()).select_from(model))
+        for model in (School, User, Child, Case, Referral, SchoolNotice)
+    ]
+    assert counts == [18, 6, 240, 45, 56, 80]
+    assert db.scalar(select(func.count()).select_from(Enquiry)) == 39 * 14

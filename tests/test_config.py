@@ -1,0 +1,51 @@
+import pytest
+
+import config
+
+
+def test_production_refuses_an_insecure_configuration_and_says_why(monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("CME_COOKIE_SECURE", "false")
+    monkeypatch.setenv("MAIL_SERVER", "smtp.northbridge.example")
+    monkeypatch.setenv("MAIL_USE_TLS", "false")
+    with pytest.raises(config.InsecureConfiguration) as error:
+        config.load(CME_ENV="production")
+    assert error.value.reasons == [
+        "SECRET_KEY must be set to a random value of at least 32 characters",
+        "DATABASE_URL must be set (the embedded SQLite default is for development)",
+        "CME_COOKIE_SECURE must not be turned off: session cookies go over HTTPS only",
+        "MAIL_USE_TLS must be on when mail goes to another host",
+    ]
+
+
+def test_production_starts_with_a_secure_configuration(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "k" * 48)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://cme@db.internal/cme")
+    monkeypatch.delenv("CME_COOKIE_SECURE", raising=False)
+    monkeypatch.delenv("MAIL_USE_TLS", raising=False)
+    settings = config.load(CME_ENV="production")
+    assert settings["SESSION_COOKIE_SECURE"] is True
+    assert settings["MAIL_USE_TLS"] is True
+    assert settings["TESTING"] is False
+
+
+def test_development_makes_a_secret_key_once_and_keeps_it(monkeypatch, tmp_path):
+    monkeypatch.setenv("CME_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    first = config.load(CME_ENV="development")["SECRET_KEY"]
+    assert len(first) == 64
+    assert config.load(CME_ENV="development")["SECRET_KEY"] == first
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_development_defaults_to_sqlite_under_instance(monkeypatch, tmp_path):
+    monkeypatch.setenv("CME_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    assert config.load(CME_ENV="development")["DATABASE_URL"] == f"sqlite:///{tmp_path / 'cme.sqlite'}"
+
+
+def test_an_unknown_environment_is_refused(monkeypatch):
+    monkeypatch.setenv("CME_ENV", "staging")
+    with pytest.raises(RuntimeError, match="CME_ENV must be one of development, test, production, not 'staging'"):
+        config.environment()

@@ -1,0 +1,61 @@
+"""Rules about the code itself, checked over the whole URL map and source tree."""
+
+import ast
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_route_has_a_permission_decision(app):
+    undecided = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static" or rule.rule.startswith("/dashboard/"):
+            continue  # static files are public; dashboard routes are wrapped as a whole (see test_permissions)
+        view = app.view_functions[rule.endpoint]
+        if not hasattr(view, "permission_area"):
+            undecided.append(rule.rule)
+    assert undecided == []
+
+
+def test_urls_are_kebab_case(app):
+    shape = re.compile(r"^(/[a-z0-9]+(-[a-z0-9]+)*)*/?(<[^>]+>)?$")
+    bad = [
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if not rule.rule.startswith(("/dashboard/", "/assets/")) and not shape.match(rule.rule)
+    ]
+    assert bad == []
+
+
+def _imports(folder: str) -> dict[str, set[str]]:
+    found = {}
+    for path in (ROOT / folder).rglob("*.py"):
+        names = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                names |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names.add(node.module.split(".")[0] if not node.module.startswith("shared.") else node.module)
+        found[str(path.relative_to(ROOT))] = names
+    return found
+
+
+def test_domain_rules_are_pure():
+    allowed = set(sys.stdlib_module_names) | {"holidays", "__future__"}
+    for path, names in _imports("shared/domain").items():
+        outside = {n for n in names if n not in allowed and not n.startswith("shared.domain")}
+        assert outside == set(), f"{path} imports {outside}"
+
+
+def test_shared_does_not_import_flask_or_the_front_ends():
+    for path, names in _imports("shared").items():
+        assert not names & {"flask", "flask_login", "flask_wtf", "dash", "portal", "dashboard"}, path
+
+
+def test_the_front_ends_do_not_import_each_other():
+    for path, names in _imports("portal").items():
+        assert "dashboard" not in names, path
+    for path, names in _imports("dashboard").items():
+        assert "portal" not in names, path
