@@ -3,9 +3,11 @@
 import shutil
 
 import pytest
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from tests.conftest import csrf_token, get_page, make_app, parse, sign_in, text_of
+from tests.tcp_proxy import TcpProxy
 
 
 @pytest.mark.parametrize(
@@ -81,10 +83,21 @@ def test_healthz_says_the_database_is_reachable(client):
 
 
 def test_when_the_database_cannot_be_reached_pages_say_503_and_recover_by_themselves(database_template, tmp_path):
-    if database_template["kind"] != "sqlite":
-        pytest.skip("simulated with a SQLite file that disappears; PostgreSQL outages are the fault tests' job")
-    folder = tmp_path / "gone"
-    app = make_app(f"sqlite:///{folder / 'cme.sqlite'}")
+    if database_template["kind"] == "sqlite":
+        folder = tmp_path / "gone"
+        app = make_app(f"sqlite:///{folder / 'cme.sqlite'}")
+
+        def restore():
+            folder.mkdir()
+            shutil.copyfile(database_template["path"], folder / "cme.sqlite")
+    else:
+        url = make_url(database_template["url"])
+        proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
+        proxy.start()
+        app = make_app(url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False))
+        assert app.test_client().get("/healthz").status_code == 200
+        proxy.cut()
+        restore = proxy.start
     client = app.test_client()
     assert client.get("/healthz").status_code == 503
     assert client.get("/healthz").json == {"status": "unavailable", "database": "unreachable"}
@@ -96,8 +109,7 @@ def test_when_the_database_cannot_be_reached_pages_say_503_and_recover_by_themse
     assert response.status_code == 503
     assert parse(response).h1.get_text(strip=True) == "Sorry, the service is unavailable"
     # The database comes back: no restart needed.
-    folder.mkdir()
-    shutil.copyfile(database_template["path"], folder / "cme.sqlite")
+    restore()
     assert client.get("/healthz").status_code == 200
     app.extensions["cme.database"].dispose()
 
