@@ -25,8 +25,25 @@ def _figure(label: str, value: int, element_id: str) -> html.Div:
     )
 
 
-def shell(authority_name: str) -> html.Main:
+def shell(authority_name: str) -> html.Div:
     """The page as first served; the overview callback fills in live figures."""
+    header = html.Header(
+        className="govuk-template__header",
+        children=html.Div(
+            className="govuk-generic-header",
+            children=html.Div(
+                className="govuk-generic-header__container govuk-width-container",
+                children=html.Div(
+                    className="govuk-generic-header__logo",
+                    children=html.A(authority_name, href="/", className="govuk-generic-header__homepage-link"),
+                ),
+            ),
+        ),
+    )
+    return html.Div([header, _main(authority_name)])
+
+
+def _main(authority_name: str) -> html.Main:
     return html.Main(
         id="main-content",
         className="govuk-width-container govuk-main-wrapper",

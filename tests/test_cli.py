@@ -200,6 +200,7 @@ def test_demo_data_is_the_same_on_every_run_and_covers_every_status(db, tmp_path
     assert {status for (status,) in db.execute(select(SchoolNotice.status).distinct())} == {
         "received",
         "for_cme",
+        "attached",
         "actioned",
     }
     counts = [

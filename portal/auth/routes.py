@@ -9,7 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from portal.auth.forms import SignInForm
 from portal.auth.permissions import public
 from portal.database import db_session
-from portal.extensions import limiter, login_manager
+from portal.extensions import csrf, limiter, login_manager
 from shared.domain.roles import Role
 from shared.models import User
 from shared.services import users
@@ -50,6 +50,7 @@ def _email_key() -> str:
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @public
+@csrf.exempt  # the form checks its own token, so a stale page gets a message rather than the 400 page
 @limiter.limit(lambda: current_app.config["SIGN_IN_RATE_LIMIT"], methods=["POST"])
 @limiter.limit(
     lambda: current_app.config["SIGN_IN_RATE_LIMIT"],
@@ -69,6 +70,10 @@ def sign_in():
             login_user(user)
             return redirect(next_url or home_for(user))
         form.email.errors.append("Enter a correct email address and password")
+    elif form.csrf_token.errors:
+        # A stale or missing token: ask again, keeping the email address that was typed.
+        form.csrf_token.errors = []
+        form.email.errors.append("This page was open too long. Enter your email address and password again")
     form.password.data = None
     return render_template("auth/sign_in.html", form=form)
 

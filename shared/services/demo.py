@@ -393,6 +393,10 @@ def seed(
         status = (
             NoticeStatus.FOR_CME if routed and n % 2 else (NoticeStatus.ACTIONED if routed else NoticeStatus.RECEIVED)
         )
+        # A joiner who is the child of a case in enquiries is evidence of where they are: attached to it.
+        attached_to = cases[7 + n // 5] if kind == NoticeKind.JOINER and n % 2 == 0 else None
+        if attached_to is not None:
+            child, status = attached_to.child, NoticeStatus.ATTACHED
         event = today - timedelta(days=rng.randint(1, 90))
         session.add(
             SchoolNotice(
@@ -413,7 +417,8 @@ def seed(
                 destination_laestab="XXXXXXX" if kind == NoticeKind.LEAVER and routed else None,
                 routed_to_cme=routed,
                 details={"year_group": national_curriculum_year(child.date_of_birth, event)},
-                child=child if routed else None,
+                child=child if routed or attached_to else None,
+                case=attached_to,
             )
         )
     audit.record(

@@ -134,3 +134,11 @@ def test_cases_by_status_figure():
         "h",
         PALETTE[0],
     )
+
+
+def test_dash_s_fingerprinted_scripts_may_be_cached_but_its_data_may_not(client, users):
+    sign_in(client, "officer@northbridge.example")
+    page = client.get("/dashboard/").get_data(as_text=True)
+    script = next(src for src in page.split('src="')[1:] if "_dash-component-suites" in src).split('"')[0]
+    assert client.get(script).headers["Cache-Control"] == "max-age=31536000"
+    assert client.get("/dashboard/_dash-layout").headers["Cache-Control"] == "no-store"

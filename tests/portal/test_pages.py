@@ -70,6 +70,20 @@ def test_a_failure_shows_the_500_page_and_never_a_stack_trace(database_url):
     assert "secret internals" not in body and "Traceback" not in body
 
 
+def test_a_post_without_a_form_token_gets_the_400_page(database_url):
+    app = make_app(database_url)
+
+    @app.post("/a-form")
+    def a_form():
+        return "stored"
+
+    response = app.test_client().post("/a-form", data={"answer": "x"})
+    assert response.status_code == 400
+    page = parse(response)
+    assert page.h1.get_text(strip=True) == "There is a problem with your request"
+    assert "This page was open too long or was sent twice" in page.get_text()
+
+
 def test_a_request_over_the_size_limit_gets_the_413_page(database_url):
     app = make_app(database_url, MAX_CONTENT_LENGTH=1024)
     response = app.test_client().post("/sign-in", data={"email": "x" * 5000})

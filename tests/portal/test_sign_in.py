@@ -96,7 +96,14 @@ def test_repeated_attempts_are_throttled_with_the_429_page(database_url, users):
     app.extensions["cme.database"].dispose()
 
 
-def test_a_form_without_its_token_gets_the_service_s_400_page(client, users):
-    response = client.post("/sign-in", data={"email": "officer@northbridge.example", "password": PASSWORD})
-    assert response.status_code == 400
-    assert parse(response).h1.get_text(strip=True) == "There is a problem with your request"
+def test_a_sign_in_without_a_valid_token_is_asked_again_keeping_the_email(client, users):
+    response = client.post(
+        "/sign-in", data={"email": "officer@northbridge.example", "password": PASSWORD, "csrf_token": "forged"}
+    )
+    assert response.status_code == 200
+    page = parse(response)
+    assert error_summary(page) == [
+        ("This page was open too long. Enter your email address and password again", "#email")
+    ]
+    assert page.find("input", {"name": "email"})["value"] == "officer@northbridge.example"
+    assert client.get("/staff/").status_code == 302  # not signed in
