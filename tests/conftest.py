@@ -109,32 +109,27 @@ def db(app):
         yield session
 
 
-@pytest.fixture
-def school(db):
+def a_school(urn: int, establishment_number: str, name: str, postcode: str):
     from shared.models import School
 
-    school = School(
-        urn=990101,
+    return School(
+        urn=urn,
         la_code="999",
-        establishment_number="2101",
-        name="Millfield Primary School",
+        establishment_number=establishment_number,
+        name=name,
         establishment_type="Community school",
         type_group="Local authority maintained schools",
         phase="Primary",
         status="Open",
-        postcode="NB1 1AA",
+        postcode=postcode,
     )
-    other = School(
-        urn=990102,
-        la_code="999",
-        establishment_number="2102",
-        name="Riverside Junior School",
-        establishment_type="Community school",
-        type_group="Local authority maintained schools",
-        phase="Primary",
-        status="Open",
-        postcode="NB2 2BB",
-    )
+
+
+@pytest.fixture
+def school(db):
+    """The signed-in school user's school; a second school (URN 990102) exists too."""
+    school = a_school(990101, "2101", "Millfield Primary School", "NB1 1AA")
+    other = a_school(990102, "2102", "Riverside Junior School", "NB2 2BB")
     db.add_all([school, other])
     db.commit()
     return school

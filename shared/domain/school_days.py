@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -83,30 +83,30 @@ class SchoolCalendar:
 
     def add_school_days(self, start: date, days: int) -> date:
         """The date `days` school days after `start` (start itself not counted); negative counts go back."""
-        step = timedelta(days=1 if days >= 0 else -1)
-        remaining, day = abs(days), start
-        while remaining:
-            day += step
-            if self.is_school_day(day):
-                remaining -= 1
-        return day
+        return _add(start, days, self.is_school_day)
 
     def school_days_between(self, start: date, end: date) -> int:
         """School days after `start` up to and including `end`; negative when `end` is before `start`."""
-        if end < start:
-            return -self.school_days_between(end, start)
-        return sum(1 for n in range(1, (end - start).days + 1) if self.is_school_day(start + timedelta(days=n)))
+        return _count(start, end, self.is_school_day)
 
     def add_working_days(self, start: date, days: int) -> date:
-        step = timedelta(days=1 if days >= 0 else -1)
-        remaining, day = abs(days), start
-        while remaining:
-            day += step
-            if self.is_working_day(day):
-                remaining -= 1
-        return day
+        return _add(start, days, self.is_working_day)
 
     def working_days_between(self, start: date, end: date) -> int:
-        if end < start:
-            return -self.working_days_between(end, start)
-        return sum(1 for n in range(1, (end - start).days + 1) if self.is_working_day(start + timedelta(days=n)))
+        return _count(start, end, self.is_working_day)
+
+
+def _add(start: date, days: int, counts: Callable[[date], bool]) -> date:
+    step = timedelta(days=1 if days >= 0 else -1)
+    remaining, day = abs(days), start
+    while remaining:
+        day += step
+        if counts(day):
+            remaining -= 1
+    return day
+
+
+def _count(start: date, end: date, counts: Callable[[date], bool]) -> int:
+    if end < start:
+        return -_count(end, start, counts)
+    return sum(1 for n in range(1, (end - start).days + 1) if counts(start + timedelta(days=n)))
