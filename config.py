@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -81,6 +82,10 @@ def load(**overrides) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _flag("CME_COOKIE_SECURE", production),
+        # A signed-in session lasts at most this long after sign-in (the cookie's signature expires).
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        # Reverse proxies in front of the service whose X-Forwarded-For/-Proto headers are trusted.
+        "PROXY_HOPS": int(os.environ.get("CME_PROXY_HOPS", "0")),
         "REMEMBER_COOKIE_DURATION": 0,
         "WTF_CSRF_TIME_LIMIT": None,
         "PREFERRED_URL_SCHEME": "https" if production else "http",
@@ -89,7 +94,8 @@ def load(**overrides) -> dict:
     if not settings["SECRET_KEY"] and env == "development":
         settings["SECRET_KEY"] = _development_secret_key()
     if production:
-        check_production(settings, database_url_given="DATABASE_URL" in os.environ or "DATABASE_URL" in overrides)
+        given = bool(os.environ.get("DATABASE_URL", "").strip() or overrides.get("DATABASE_URL"))
+        check_production(settings, database_url_given=given)
     elif not settings["SECRET_KEY"]:
         raise RuntimeError("SECRET_KEY must be set when CME_ENV is not development")
     return settings
@@ -104,6 +110,11 @@ def check_production(settings: dict, database_url_given: bool) -> None:
         reasons.append("DATABASE_URL must be set (the embedded SQLite default is for development)")
     if not settings["SESSION_COOKIE_SECURE"]:
         reasons.append("CME_COOKIE_SECURE must not be turned off: session cookies go over HTTPS only")
+    if settings["RATELIMIT_STORAGE_URI"].startswith("memory"):
+        reasons.append(
+            "RATELIMIT_STORAGE_URI must name a shared store such as redis://: each server process "
+            "would otherwise keep its own count and multiply the sign-in limit"
+        )
     if settings["MAIL_SERVER"] not in {"localhost", "127.0.0.1"} and not settings["MAIL_USE_TLS"]:
         reasons.append("MAIL_USE_TLS must be on when mail goes to another host")
     if reasons:

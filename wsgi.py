@@ -5,9 +5,13 @@ gunicorn serves `wsgi:create_app()`; `cme` is a Flask CLI group over the same fa
 
 from __future__ import annotations
 
+import sys
+
+import click
 from flask import Flask
 from flask.cli import FlaskGroup
 
+from config import InsecureConfiguration
 from dashboard import PREFIX as DASHBOARD_PREFIX
 from dashboard import dash_views, init_dashboard
 from portal import create_app as create_portal
@@ -29,3 +33,12 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 
 cli = FlaskGroup(create_app=create_app, help="The CME service's command line.")
+
+
+def main() -> None:
+    """The `cme` command: a configuration that production refuses is one clear line, not a traceback."""
+    try:
+        cli.main(standalone_mode=True)
+    except InsecureConfiguration as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(1)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from dash import Dash, Input, Output, dcc, html
 
 from dashboard.figures import cases_by_status
 from shared import queries
+from shared.clock import uk_today
 from shared.db import Database
 from shared.domain.casework import CaseStatus
 
@@ -61,7 +60,7 @@ def register_callbacks(dash_app: Dash, database: Database) -> None:
     @dash_app.callback(Output("overview", "children"), Input("url", "pathname"))
     def show_overview(_pathname):
         with database.session() as session:
-            data = queries.overview(session, date.today())
+            data = queries.overview(session, uk_today())
         return overview_content(data)
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config
 
@@ -17,6 +18,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.from_mapping(config.load(**(overrides or {})))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
+    if app.config["PROXY_HOPS"]:
+        # Behind a reverse proxy: the client's own address (for rate limits) and https scheme.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_HOPS"], x_proto=app.config["PROXY_HOPS"])
     init_templates(app)
     init_database(app)
     init_extensions(app)

@@ -11,6 +11,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from sqlalchemy.exc import SQLAlchemyError
 
 from shared.domain.roles import Role
 from shared.services import users as user_service
@@ -33,6 +34,11 @@ def _database():
     from portal.database import database
 
     return database()
+
+
+def _database_problem(error: SQLAlchemyError) -> str:
+    detail = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+    return f"The database could not be used ({detail}). Is DATABASE_URL right, and has `cme db upgrade` run?"
 
 
 db_group = AppGroup("db", help="Manage the database schema.")
@@ -68,6 +74,8 @@ def users_create(email: str, role: str, name: str, school_urn: int | None, passw
             )
         except user_service.UserError as error:
             raise click.ClickException(str(error)) from None
+        except SQLAlchemyError as error:
+            raise click.ClickException(_database_problem(error)) from None
     click.echo(f"Created {user.role} {user.email}.")
 
 
@@ -79,24 +87,47 @@ demo_group = AppGroup("demo", help="Demonstration data for a fictional authority
 def demo_seed(if_empty: bool) -> None:
     """Fill an empty database with a fictional authority's schools, users, children and cases."""
     from shared.services import demo
-    from shared.services.calendar import school_calendar
 
     if current_app.config["CME_ENV"] == "production":
         raise click.ClickException("Demo data is never loaded in production")
+    try:
+        credentials = _seed(demo, if_empty)
+    except SQLAlchemyError as error:
+        raise click.ClickException(_database_problem(error)) from None
+    if credentials is None:
+        click.echo("The database already has data: demo data not loaded.")
+        return
+    click.echo("Demo data loaded. Sign in with these accounts (shown only this once):")
+    for email, role, password in credentials:
+        click.echo(f"  {role:<8} {email:<40} {password}")
+
+
+def _seed(demo, if_empty: bool) -> list | None:
+    """The accounts made, or None when the database has data and --if-empty was given."""
+    from shared.services.calendar import school_calendar
+
     with _database().session() as session:
         if demo.has_data(session):
             if if_empty:
-                click.echo("The database already has data: demo data not loaded.")
-                return
+                return None
             raise click.ClickException("The database already has data: demo data goes into an empty database")
-        credentials = demo.seed(
+        return demo.seed(
             session,
             la_code=current_app.config["AUTHORITY_LA_CODE"],
             calendar=school_calendar(current_app.config["TERM_DATES_FILE"]),
         )
-    click.echo("Demo data loaded. Sign in with these accounts (shown only this once):")
-    for email, role, password in credentials:
-        click.echo(f"  {role:<8} {email:<40} {password}")
+
+
+# Access log lines name no client address or user agent: anonymous reporters are not recorded.
+ACCESS_LOG_FORMAT = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+
+
+def worker_count(requested: int | None, rate_limit_storage: str, cores: int) -> int:
+    """Gunicorn workers: 2 per core + 1, but one when rate limits are kept in memory, because each process
+    would keep its own count and multiply the sign-in limit."""
+    if rate_limit_storage.startswith("memory"):
+        return 1
+    return requested or cores * 2 + 1
 
 
 @click.command("serve")
@@ -110,20 +141,28 @@ def serve(host: str, port: int, dev: bool, workers: int | None) -> None:
     if dev:
         app.run(host=host, port=port, debug=True, use_reloader=True)
         return
-    workers = workers or (os.cpu_count() or 1) * 2 + 1
+    storage = app.config["RATELIMIT_STORAGE_URI"]
+    count = worker_count(workers, storage, os.cpu_count() or 1)
+    if count == 1 and storage.startswith("memory"):
+        click.echo(
+            "One worker process, since rate limits are kept in memory: set RATELIMIT_STORAGE_URI to a "
+            "redis:// address to run more."
+        )
     argv = [
         "gunicorn",
         "--no-control-socket",
         "--bind",
         f"{host}:{port}",
         "--workers",
-        str(workers),
+        str(count),
         "--worker-class",
         "sync",
         "--timeout",
         "60",
         "--access-logfile",
         "-",
+        "--access-logformat",
+        ACCESS_LOG_FORMAT,
         "wsgi:create_app()",
     ]
     os.execvp(sys.executable, [sys.executable, "-m", *argv])  # noqa: S606 - replaces this process with gunicorn

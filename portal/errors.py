@@ -26,7 +26,7 @@ PAGES = {
         "If you typed the web address, check it is correct. If you pasted the web address, check you copied "
         "the entire address.",
     ),
-    405: ("Page not found", "This page cannot be used in that way."),
+    405: ("There is a problem with your request", "This page cannot be used in that way."),
     413: (
         "The file is too large",
         "The file you sent is bigger than this service accepts. Send a smaller file.",
@@ -37,7 +37,8 @@ PAGES = {
     ),
     500: (
         "Sorry, there is a problem with the service",
-        "Try again later. Nothing you sent has been half-saved: if you were sending something, send it again.",
+        "Try again later. Nothing you sent has been half-saved. If you were sending something, check whether you "
+        "were given a reference before you send it again.",
     ),
     503: (
         "Sorry, the service is unavailable",
@@ -47,9 +48,11 @@ PAGES = {
 }
 
 
-def error_response(status: int, message: str | None = None):
-    title, default_message = PAGES.get(status, PAGES[500])
-    return render_template("errors/error.html", title=title, message=message or default_message, status=status), status
+def error_response(status: int, message: str | None = None, headers=None):
+    """The service's error page for `status`; codes without their own wording use their class's."""
+    title, default_message = PAGES.get(status) or PAGES[400 if status < 500 else 500]
+    page = render_template("errors/error.html", title=title, message=message or default_message, status=status)
+    return page, status, headers or {}
 
 
 def _database_unavailable(error: Exception) -> bool:
@@ -69,7 +72,9 @@ def init_app(app: Flask) -> None:
     def http_error(error: HTTPException):
         if error.code is None or error.code < 400:
             return error
-        return error_response(error.code if error.code in PAGES else 500)
+        # Keep headers such as Allow (405) and Retry-After (429, 503), but not the default HTML's type.
+        headers = [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
+        return error_response(error.code, headers=headers)
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
@@ -78,7 +83,7 @@ def init_app(app: Flask) -> None:
             session.rollback()
             session.close()
         if _database_unavailable(error):
-            log.warning("database unavailable: %s", type(error).__name__)
+            log.error("database unavailable", exc_info=error)
             return error_response(503)
         if isinstance(error, InternalServerError):
             error = error.original_exception or error

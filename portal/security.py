@@ -49,7 +49,8 @@ def init_app(app: Flask) -> None:
         response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
         if app.config["CME_ENV"] == "production":
             response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-        if not request.path.startswith("/assets/") and response.cache_control.max_age is None:
+        static_file = request.endpoint == "static" and response.status_code < 400
+        if not static_file and response.cache_control.max_age is None:
             # Pages can hold children's details: never keep them in a shared or back-button cache. Files
             # marked cacheable by what served them (Dash's fingerprinted scripts) keep their own header.
             response.headers["Cache-Control"] = "no-store"

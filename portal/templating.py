@@ -1,16 +1,13 @@
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from flask import current_app
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from portal.security import csp_nonce
+from shared.clock import UK
 from shared.domain.roles import Area, Role, may
-
-UK = ZoneInfo("Europe/London")
 
 
 def signed_in_user():
@@ -19,6 +16,17 @@ def signed_in_user():
         return current_user if current_user.is_authenticated else None
     except (SQLAlchemyError, HTTPException):
         return None
+
+
+# The only settings templates may read: never the secret key, passwords or the database URL.
+PUBLIC_SETTINGS = (
+    "AUTHORITY_NAME",
+    "AUTHORITY_EMAIL",
+    "AUTHORITY_PHONE",
+    "SOCIAL_CARE_PHONE",
+    "SOCIAL_CARE_OUT_OF_HOURS_PHONE",
+    "SESSION_COOKIE_NAME",
+)
 
 
 def long_date(value) -> str:
@@ -43,7 +51,7 @@ def template_context() -> dict:
         "cspNonce": csp_nonce(),
         "authority_name": current_app.config["AUTHORITY_NAME"],
         "service_name": "Children missing education",
-        "settings": current_app.config,
+        "settings": {key: current_app.config[key] for key in PUBLIC_SETTINGS},
         "signed_in_user": user,
         "may": (lambda area: user is not None and may(user.role, Area(area))),
     }

@@ -54,10 +54,11 @@ class Database:
         finally:
             session.close()
 
-    def ping(self) -> None:
-        """Raise if the database cannot answer a trivial query."""
+    def schema_version(self) -> str | None:
+        """The Alembic revision the schema is at; raises if the database cannot be reached or was never
+        migrated."""
         with self.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -117,7 +117,20 @@ def test_short_passwords_and_duplicate_emails_are_refused(app, users):
         "--password-stdin",
         input="short\n",
     )
-    assert short.output == "Error: The password must be at least 12 characters\n"
+    assert short.output == "Error: The password must be at least 12 characters, not counting spaces at either end\n"
+    spaces = run(
+        app,
+        "users",
+        "create",
+        "n@northbridge.example",
+        "--role",
+        "officer",
+        "--name",
+        "N",
+        "--password-stdin",
+        input=" " * 20 + "\n",
+    )
+    assert spaces.output == short.output
     again = run(
         app,
         "users",
@@ -209,3 +222,64 @@ def test_demo_data_is_the_same_on_every_run_and_covers_every_status(db, tmp_path
     ]
     assert counts == [18, 6, 240, 45, 56, 80]
     assert db.scalar(select(func.count()).select_from(Enquiry)) == 39 * 14
+
+
+def test_over_long_details_are_refused_before_they_reach_the_database(app):
+    long_email = run(
+        app,
+        "users",
+        "create",
+        "a" * 250 + "@northbridge.example",
+        "--role",
+        "officer",
+        "--name",
+        "N",
+        "--password-stdin",
+        input="a long enough password\n",
+    )
+    assert long_email.output == "Error: The email address must be 254 characters or fewer\n"
+    long_name = run(
+        app,
+        "users",
+        "create",
+        "n@northbridge.example",
+        "--role",
+        "officer",
+        "--name",
+        "N" * 121,
+        "--password-stdin",
+        input="a long enough password\n",
+    )
+    assert long_name.output == "Error: The name must be 120 characters or fewer\n"
+
+
+def test_a_database_that_cannot_be_used_is_one_clear_line(tmp_path):
+    from tests.conftest import make_app
+
+    app = make_app(f"sqlite:///{tmp_path / 'never-migrated.sqlite'}")
+    result = run(
+        app,
+        "users",
+        "create",
+        "n@northbridge.example",
+        "--role",
+        "officer",
+        "--name",
+        "N",
+        "--password-stdin",
+        input="a long enough password\n",
+    )
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: The database could not be used (no such table: users). Is DATABASE_URL right, "
+        "and has `cme db upgrade` run?\n"
+    )
+
+
+def test_serve_runs_one_worker_while_rate_limits_are_per_process():
+    from portal.cli import worker_count
+
+    assert worker_count(None, "memory://", cores=2) == 1
+    assert worker_count(8, "memory://", cores=2) == 1
+    assert worker_count(None, "redis://127.0.0.1:6379", cores=2) == 5
+    assert worker_count(3, "redis://127.0.0.1:6379", cores=2) == 3

@@ -9,14 +9,26 @@ def test_production_refuses_an_insecure_configuration_and_says_why(monkeypatch):
     monkeypatch.setenv("CME_COOKIE_SECURE", "false")
     monkeypatch.setenv("MAIL_SERVER", "smtp.northbridge.example")
     monkeypatch.setenv("MAIL_USE_TLS", "false")
+    monkeypatch.delenv("RATELIMIT_STORAGE_URI", raising=False)
     with pytest.raises(config.InsecureConfiguration) as error:
         config.load(CME_ENV="production")
     assert error.value.reasons == [
         "SECRET_KEY must be set to a random value of at least 32 characters",
         "DATABASE_URL must be set (the embedded SQLite default is for development)",
         "CME_COOKIE_SECURE must not be turned off: session cookies go over HTTPS only",
+        "RATELIMIT_STORAGE_URI must name a shared store such as redis://: each server process would otherwise keep "
+        "its own count and multiply the sign-in limit",
         "MAIL_USE_TLS must be on when mail goes to another host",
     ]
+
+
+def test_production_refuses_an_empty_database_url(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "k" * 48)
+    monkeypatch.setenv("DATABASE_URL", "  ")
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379")
+    with pytest.raises(config.InsecureConfiguration) as error:
+        config.load(CME_ENV="production")
+    assert error.value.reasons == ["DATABASE_URL must be set (the embedded SQLite default is for development)"]
 
 
 def test_production_starts_with_a_secure_configuration(monkeypatch):
@@ -24,6 +36,7 @@ def test_production_starts_with_a_secure_configuration(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgresql://cme@db.internal/cme")
     monkeypatch.delenv("CME_COOKIE_SECURE", raising=False)
     monkeypatch.delenv("MAIL_USE_TLS", raising=False)
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379")
     settings = config.load(CME_ENV="production")
     assert settings["SESSION_COOKIE_SECURE"] is True
     assert settings["MAIL_USE_TLS"] is True
@@ -49,3 +62,22 @@ def test_an_unknown_environment_is_refused(monkeypatch):
     monkeypatch.setenv("CME_ENV", "staging")
     with pytest.raises(RuntimeError, match="CME_ENV must be one of development, test, production, not 'staging'"):
         config.environment()
+
+
+def test_the_cme_command_refuses_production_in_one_line(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {key: value for key, value in os.environ.items() if key not in {"SECRET_KEY", "DATABASE_URL"}}
+    env.update(CME_ENV="production", CME_INSTANCE_PATH=str(tmp_path))
+    cme = Path(sys.executable).parent / "cme"
+    result = subprocess.run([str(cme), "db", "upgrade"], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "Error: The service will not start in production: SECRET_KEY must be set to a random value of at least 32 "
+        "characters; DATABASE_URL must be set (the embedded SQLite default is for development); "
+        "RATELIMIT_STORAGE_URI must name a shared store such as redis://: each server process would otherwise keep "
+        "its own count and multiply the sign-in limit"
+    ]

@@ -109,6 +109,7 @@ def upgrade() -> None:
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_signed_in_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("session_version", sa.Integer(), nullable=False),
         sa.CheckConstraint(
             "(role = 'school' AND school_id IS NOT NULL) OR (role <> 'school' AND school_id IS NULL)",
             name=op.f("ck_users_school_users_have_a_school"),
@@ -168,6 +169,7 @@ def upgrade() -> None:
         sa.Column("opened_by_id", sa.Integer(), nullable=True),
         sa.Column("missing_since", sa.Date(), nullable=True),
         sa.Column("primary_reason", sa.String(length=40), nullable=True),
+        sa.Column("located_on", sa.Date(), nullable=True),
         sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("outcome", sa.String(length=40), nullable=True),
         sa.Column("outcome_details", sa.JSON(), nullable=False),

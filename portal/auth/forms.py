@@ -29,3 +29,7 @@ class SignInForm(FlaskForm):
         ],
     )
     submit = SubmitField("Sign in", widget=GovSubmitInput())
+
+
+class SignOutForm(FlaskForm):
+    submit = SubmitField("Sign out", widget=GovSubmitInput())

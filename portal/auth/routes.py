@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy.exc import SQLAlchemyError
 
-from portal.auth.forms import SignInForm
+from portal.auth.forms import SignInForm, SignOutForm
 from portal.auth.permissions import public
 from portal.database import db_session
 from portal.extensions import csrf, limiter, login_manager
@@ -18,16 +18,19 @@ bp = Blueprint("auth", __name__)
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
+def load_user(session_user_id: str) -> User | None:
     try:
-        user = db_session().get(User, int(user_id))
+        user_id, version = (int(part) for part in session_user_id.split(":"))
+        user = db_session().get(User, user_id)
     except ValueError:
         return None
     except SQLAlchemyError:
         # Not raised here: Flask-Login also loads the user while rendering the error page itself.
         g.database_unavailable = True
         return None
-    return user if user is not None and user.active else None
+    if user is None or not user.active or user.session_version != version:
+        return None
+    return user
 
 
 def home_for(user: User) -> str:
@@ -78,9 +81,16 @@ def sign_in():
     return render_template("auth/sign_in.html", form=form)
 
 
-@bp.route("/sign-out")
+@bp.route("/sign-out", methods=["GET", "POST"])
 @public
 def sign_out():
+    """GET asks (so a link elsewhere cannot sign anyone out); POST signs out and ends all the user's sessions."""
+    if request.method == "GET":
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.sign_in"))
+        return render_template("auth/sign_out.html", form=SignOutForm())
+    if current_user.is_authenticated:
+        users.end_sessions(db_session(), current_user)
     logout_user()
     session.clear()
     flash("You have signed out", "success")

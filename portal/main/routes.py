@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, render_template
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -7,6 +9,7 @@ from portal.auth.permissions import public
 from portal.database import database
 
 bp = Blueprint("main", __name__)
+log = logging.getLogger(__name__)
 
 
 @bp.route("/")
@@ -37,7 +40,8 @@ def cookies():
 @public
 def healthz():
     try:
-        database().ping()
+        version = database().schema_version()
     except SQLAlchemyError:
-        return {"status": "unavailable", "database": "unreachable"}, 503
-    return {"status": "ok", "database": "ok"}
+        log.error("health check failed", exc_info=True)
+        return {"status": "unavailable", "database": "unreachable or not migrated"}, 503
+    return {"status": "ok", "database": "ok", "schema": version}

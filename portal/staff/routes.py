@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, render_template
 from flask_login import current_user
 
 from portal.auth.permissions import requires
 from portal.database import db_session
 from shared import queries
+from shared.clock import uk_today
 from shared.domain.casework import CaseStatus
 from shared.domain.roles import Area
 
@@ -18,7 +17,7 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 @requires(Area.CASEWORK_READ)
 def home():
     session = db_session()
-    today = date.today()
+    today = uk_today()
     return render_template(
         "staff/home.html",
         overview=queries.overview(session, today),

@@ -28,6 +28,8 @@ class Case(Base):
     # The day the child became missing education and why (the DfE termly CME collection's categories).
     missing_since: Mapped[date | None]
     primary_reason: Mapped[str | None] = mapped_column(String(40))
+    # The day the team established where the child is (time to locate is measured to it).
+    located_on: Mapped[date | None]
     closed_at: Mapped[datetime | None]
     outcome: Mapped[str | None] = mapped_column(String(40))
     outcome_details: Mapped[dict[str, Any]] = mapped_column(default=dict)

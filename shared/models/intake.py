@@ -71,6 +71,8 @@ class SchoolNotice(Base):
     event_date: Mapped[date]
     deletion_ground: Mapped[str | None] = mapped_column(String(1))
     destination_laestab: Mapped[str | None] = mapped_column(String(7))
+    # Whether the notice went to the CME team's intake when it arrived; it stays true once actioned, while
+    # `status` follows the team's work on it.
     routed_to_cme: Mapped[bool] = mapped_column(default=False)
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
     batch_reference: Mapped[str | None] = mapped_column(String(12), index=True)

@@ -63,6 +63,8 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_signed_in_at: Mapped[datetime | None]
+    # Part of the session's user id: raising it (at sign-out) ends every session the user has open.
+    session_version: Mapped[int] = mapped_column(default=1)
 
     school: Mapped[School | None] = relationship()
 
@@ -75,7 +77,7 @@ class User(Base):
         return self.active
 
     def get_id(self) -> str:
-        return str(self.id)
+        return f"{self.id}:{self.session_version}"
 
 
 class Child(Base):

@@ -327,6 +327,8 @@ def seed(
         if status == CaseStatus.CLOSED:
             case.outcome = rng.choice(list(Outcome))
             case.closed_at = _moment(min(today, opened + timedelta(days=rng.randint(10, 90))), rng)
+        if status == CaseStatus.MONITORING or (status == CaseStatus.CLOSED and case.outcome != Outcome.NOT_LOCATED):
+            case.located_on = min(today, opened + timedelta(days=rng.randint(1, 30)))
         session.add(case)
         cases.append(case)
         if status != CaseStatus.OPEN:

@@ -17,6 +17,9 @@ _hasher = PasswordHasher()
 # Verified against when the email is unknown, so a wrong email takes as long as a wrong password.
 _DUMMY_HASH = _hasher.hash("not a real password")
 MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 200  # the sign-in form accepts no longer
+MAX_EMAIL_LENGTH = 254
+MAX_NAME_LENGTH = 120
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -45,14 +48,22 @@ def create_user(
     email = normalise_email(email)
     if not _EMAIL.match(email):
         raise UserError(f"'{email}' is not an email address")
+    if len(email) > MAX_EMAIL_LENGTH:
+        raise UserError(f"The email address must be {MAX_EMAIL_LENGTH} characters or fewer")
     if not (name or "").strip():
         raise UserError("A user needs a name")
+    if len(name.strip()) > MAX_NAME_LENGTH:
+        raise UserError(f"The name must be {MAX_NAME_LENGTH} characters or fewer")
     try:
         role = Role(role)
     except ValueError:
         raise UserError(f"Unknown role '{role}': use one of {', '.join(r.value for r in Role)}") from None
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise UserError(f"The password must be at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password.strip()) < MIN_PASSWORD_LENGTH:
+        raise UserError(
+            f"The password must be at least {MIN_PASSWORD_LENGTH} characters, not counting spaces at either end"
+        )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise UserError(f"The password must be {MAX_PASSWORD_LENGTH} characters or fewer")
     school = None
     if role is Role.SCHOOL:
         if school_urn is None:
@@ -78,6 +89,13 @@ def create_user(
     )
     session.commit()
     return user
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """Sign the user out everywhere: sessions carry the old version and are no longer accepted."""
+    user.session_version += 1
+    audit.record(session, user, "sign_out", "user", user.id)
+    session.commit()
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:

@@ -46,15 +46,29 @@ def browser():
 
 
 @pytest.fixture
+def app_for_rendering(live_server):
+    return live_server.app
+
+
+@pytest.fixture
 def live_server(database_url):
     app = make_app(database_url)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    yield LiveServer(f"http://127.0.0.1:{server.server_port}", app)
     server.shutdown()
     thread.join(timeout=5)
     app.extensions["cme.database"].dispose()
+
+
+class LiveServer(str):
+    """The server's base URL, carrying the app it serves."""
+
+    def __new__(cls, url: str, app):
+        server = super().__new__(cls, url)
+        server.app = app
+        return server
 
 
 class Browsing:

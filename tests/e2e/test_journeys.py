@@ -2,8 +2,10 @@
 
 import re
 
+import pytest
 from axe_playwright_python.sync_playwright import Axe
 
+from portal.errors import PAGES, error_response
 from tests.conftest import PASSWORD
 
 axe = Axe()
@@ -91,8 +93,36 @@ def test_a_school_user_sees_their_notices_and_is_refused_the_dashboard(person, u
     assert_accessible(person.page)
     assert person.page.locator("h1").inner_text() == "Your school's notices"
     visit(person, "/dashboard/", "You do not have permission to see this page")
-    person.page.get_by_role("link", name="Sign out").click()
+    person.page.get_by_role("button", name="Sign out").click()
     assert person.page.locator(".govuk-notification-banner").inner_text().strip().endswith("You have signed out")
+    assert_accessible(person.page)
+    person.page.goto("/schools/")
+    assert person.page.locator("h1").inner_text() == "Sign in"
+
+
+@pytest.mark.parametrize("status", [400, 403, 404, 405, 413, 429, 500, 503])
+def test_every_error_page_is_accessible(person, app_for_rendering, status):
+    with app_for_rendering.test_request_context("/"):
+        html, _, _ = error_response(status)
+    person.page.goto("/cookies")  # the page's own address, so its stylesheet and scripts load
+    person.page.set_content(html, wait_until="load")
+    assert person.page.locator("h1").inner_text() == PAGES[status][0]
+    assert person.page.evaluate("getComputedStyle(document.querySelector('h1')).fontFamily") == (
+        "Arial, Helvetica, sans-serif")  # the stylesheet applied, so colours and contrast are really checked
+    assert_accessible(person.page)
+
+
+def test_the_public_pages_work_with_javascript_off(person_without_javascript):
+    person = person_without_javascript
+    for path, heading in [
+        ("/", "Tell us about a child who may be missing education"),
+        ("/privacy", "Privacy notice"),
+        ("/accessibility", "Accessibility statement for the Children Missing Education service"),
+        ("/cookies", "Cookies"),
+    ]:
+        person.page.goto(path)
+        assert person.page.locator("h1").inner_text() == heading
+    assert "js-enabled" not in (person.page.locator("body").get_attribute("class") or "")
 
 
 def test_signing_in_works_with_javascript_off(person_without_javascript, users):

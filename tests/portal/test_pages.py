@@ -3,6 +3,7 @@
 import shutil
 
 import pytest
+from flask import abort
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
@@ -31,8 +32,8 @@ def test_the_start_page_gives_the_urgent_numbers_first(client):
     urgent = text_of(page.find(class_="cme-urgent"))
     assert urgent == (
         "If a child is in immediate danger, call 999. If you are worried about a child's safety, "
-        "contact children's social care on 01632 960111 (out of hours 01632 960999). Do not wait "
-        "to tell this team."
+        "contact children's social care on 01632 960111 (out of hours 01632 960999). Do this "
+        "before you contact us."
     )
 
 
@@ -84,6 +85,36 @@ def test_a_post_without_a_form_token_gets_the_400_page(database_url):
     assert "This page was open too long or was sent twice" in page.get_text()
 
 
+def test_other_error_codes_keep_their_status_with_their_class_s_page(database_url):
+    app = make_app(database_url)
+
+    @app.get("/gone")
+    def gone():
+        abort(410)
+
+    @app.get("/not-built")
+    def not_built():
+        abort(501)
+
+    client = app.test_client()
+    gone_response, not_built_response = client.get("/gone"), client.get("/not-built")
+    assert (gone_response.status_code, parse(gone_response).h1.get_text(strip=True)) == (
+        410,
+        "There is a problem with your request",
+    )
+    assert (not_built_response.status_code, parse(not_built_response).h1.get_text(strip=True)) == (
+        501,
+        "Sorry, there is a problem with the service",
+    )
+
+
+def test_a_wrong_method_gets_405_with_the_allowed_methods(client):
+    response = client.delete("/sign-in")
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS", "POST"}
+    assert parse(response).h1.get_text(strip=True) == "There is a problem with your request"
+
+
 def test_a_request_over_the_size_limit_gets_the_413_page(database_url):
     app = make_app(database_url, MAX_CONTENT_LENGTH=1024)
     response = app.test_client().post("/sign-in", data={"email": "x" * 5000})
@@ -93,7 +124,16 @@ def test_a_request_over_the_size_limit_gets_the_413_page(database_url):
 
 def test_healthz_says_the_database_is_reachable(client):
     response = client.get("/healthz")
-    assert (response.status_code, response.json) == (200, {"status": "ok", "database": "ok"})
+    assert (response.status_code, response.json) == (200, {"status": "ok", "database": "ok", "schema": "0001"})
+
+
+def test_healthz_says_503_for_a_database_that_was_never_migrated(tmp_path):
+    app = make_app(f"sqlite:///{tmp_path / 'empty.sqlite'}")
+    response = app.test_client().get("/healthz")
+    assert (response.status_code, response.json) == (
+        503,
+        {"status": "unavailable", "database": "unreachable or not migrated"},
+    )
 
 
 def test_when_the_database_cannot_be_reached_pages_say_503_and_recover_by_themselves(database_template, tmp_path):
@@ -114,7 +154,7 @@ def test_when_the_database_cannot_be_reached_pages_say_503_and_recover_by_themse
         restore = proxy.start
     client = app.test_client()
     assert client.get("/healthz").status_code == 503
-    assert client.get("/healthz").json == {"status": "unavailable", "database": "unreachable"}
+    assert client.get("/healthz").json == {"status": "unavailable", "database": "unreachable or not migrated"}
     # Pages that need no records still work; signing in needs them and says so with the 503 page.
     page = get_page(client, "/sign-in")
     response = client.post(
@@ -161,3 +201,25 @@ def test_every_response_carries_the_security_headers(client):
     nonce = csp.split("'nonce-")[1].split("'")[0]
     assert f'nonce="{nonce}"' in response.get_data(as_text=True)
     assert client.get("/").headers["Content-Security-Policy"] != csp  # a fresh nonce each time
+
+
+def test_static_files_may_be_cached_but_a_missing_one_s_error_page_may_not(client):
+    assert client.get("/assets/cme.css").headers.get("Cache-Control", "") != "no-store"
+    assert client.get("/assets/no-such-file.css").headers["Cache-Control"] == "no-store"
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_sign_in_limit(database_url, users):
+    app = make_app(database_url, PROXY_HOPS=1, SIGN_IN_RATE_LIMIT="2 per minute")
+
+    def attempt(client_address: str, email: str) -> int:
+        client = app.test_client()
+        page = parse(client.get("/sign-in"))
+        return client.post(
+            "/sign-in",
+            headers={"X-Forwarded-For": client_address},
+            data={"csrf_token": csrf_token(page), "email": email, "password": "wrong"},
+        ).status_code
+
+    assert [attempt("203.0.113.1", f"a{n}@northbridge.example") for n in range(3)] == [200, 200, 429]
+    assert attempt("203.0.113.2", "b@northbridge.example") == 200
+    app.extensions["cme.database"].dispose()

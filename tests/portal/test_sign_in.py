@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from shared.models import AuditEvent, User
-from tests.conftest import PASSWORD, error_summary, get_page, make_app, parse, sign_in
+from tests.conftest import PASSWORD, csrf_token, error_summary, get_page, make_app, parse, sign_in
 
 
 @pytest.mark.parametrize(
@@ -48,8 +48,6 @@ def test_wrong_details_say_so_without_saying_which_part(client, users, email, pa
 
 def test_missing_answers_get_their_own_messages(client, users):
     page = get_page(client, "/sign-in")
-    from tests.conftest import csrf_token
-
     response = client.post("/sign-in", data={"csrf_token": csrf_token(page), "email": "", "password": ""})
     assert error_summary(parse(response)) == [
         ("Enter your email address", "#email"),
@@ -77,12 +75,37 @@ def test_sign_in_never_redirects_off_the_site(client, users, target):
     assert response.headers["Location"] == "/staff/"
 
 
-def test_sign_out_ends_the_session(client, users):
+def test_sign_out_asks_then_ends_the_session_everywhere(client, users, app):
     sign_in(client, "officer@northbridge.example")
-    response = client.get("/sign-out")
+    stolen = client.get_cookie("cme_session").value  # a copy of the cookie, as if taken from the browser
+    page = get_page(client, "/sign-out")  # a link cannot sign anyone out: it asks
+    assert page.h1.get_text(strip=True) == "Sign out"
+    assert client.get("/staff/").status_code == 200
+    response = client.post("/sign-out", data={"csrf_token": csrf_token(page)})
     assert response.headers["Location"] == "/sign-in"
     assert "You have signed out" in client.get("/sign-in").get_data(as_text=True)
     assert client.get("/staff/").status_code == 302
+    replay = app.test_client()
+    replay.set_cookie("cme_session", stolen)
+    assert replay.get("/staff/").status_code == 302  # the copied cookie no longer signs anyone in
+
+
+def test_sign_out_needs_the_form_s_token(client, users):
+    sign_in(client, "officer@northbridge.example")
+    assert client.post("/sign-out").status_code == 400
+    assert client.get("/staff/").status_code == 200
+
+
+@pytest.mark.parametrize(("hours_later", "status"), [(11, 200), (13, 302)])
+def test_a_session_lasts_at_most_12_hours(client, users, monkeypatch, hours_later, status):
+    import time
+
+    from itsdangerous import TimestampSigner
+
+    sign_in(client, "officer@northbridge.example")
+    later = int(time.time()) + hours_later * 3600
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: later)
+    assert client.get("/staff/").status_code == status
 
 
 def test_repeated_attempts_are_throttled_with_the_429_page(database_url, users):
