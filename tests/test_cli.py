@@ -14,21 +14,25 @@ def run(app, *args, input=None):
     return app.test_cli_runner().invoke(args=list(args), input=input)
 
 
-def test_create_a_school_user_with_the_password_on_stdin(app, db, school):
-    result = run(
+def create_user(app, email, role, name, *options, password="a long enough password"):
+    """`cme users create` with the password on standard input, as a script would call it."""
+    return run(
         app,
         "users",
         "create",
-        "Head@Millfield.example",
+        email,
         "--role",
-        "school",
+        role,
         "--name",
-        "Ann Head",
-        "--school",
-        str(school.urn),
+        name,
+        *options,
         "--password-stdin",
-        input="a long enough password\n",
+        input=password + "\n",
     )
+
+
+def test_create_a_school_user_with_the_password_on_stdin(app, db, school):
+    result = create_user(app, "Head@Millfield.example", "school", "Ann Head", "--school", str(school.urn))
     assert result.exit_code == 0, result.output
     assert result.output == "Created school head@millfield.example.\n"
     user = db.scalar(select(User).where(User.email == "head@millfield.example"))
@@ -38,111 +42,30 @@ def test_create_a_school_user_with_the_password_on_stdin(app, db, school):
 
 
 def test_an_unknown_role_exits_non_zero_with_one_clear_line(app):
-    result = run(
-        app,
-        "users",
-        "create",
-        "x@northbridge.example",
-        "--role",
-        "wizard",
-        "--name",
-        "X",
-        "--password-stdin",
-        input="a long enough password\n",
-    )
+    result = create_user(app, "x@northbridge.example", "wizard", "X")
     assert result.exit_code == 1
     assert result.output == "Error: Unknown role 'wizard': use one of school, officer, lead, manager, admin\n"
 
 
 def test_an_unknown_school_exits_non_zero_with_one_clear_line(app, school):
-    result = run(
-        app,
-        "users",
-        "create",
-        "x@northbridge.example",
-        "--role",
-        "school",
-        "--name",
-        "X",
-        "--school",
-        "123456",
-        "--password-stdin",
-        input="a long enough password\n",
-    )
+    result = create_user(app, "x@northbridge.example", "school", "X", "--school", "123456")
     assert result.exit_code == 1
     assert result.output == "Error: No school with URN 123456 is in the schools register\n"
 
 
 def test_staff_do_not_belong_to_a_school_and_school_users_must(app, school):
-    staff = run(
-        app,
-        "users",
-        "create",
-        "o@northbridge.example",
-        "--role",
-        "officer",
-        "--name",
-        "O",
-        "--school",
-        str(school.urn),
-        "--password-stdin",
-        input="a long enough password\n",
-    )
+    staff = create_user(app, "o@northbridge.example", "officer", "O", "--school", str(school.urn))
     assert staff.output == "Error: Only school users belong to a school; a cme officer does not\n"
-    school_user = run(
-        app,
-        "users",
-        "create",
-        "s@northbridge.example",
-        "--role",
-        "school",
-        "--name",
-        "S",
-        "--password-stdin",
-        input="a long enough password\n",
-    )
+    school_user = create_user(app, "s@northbridge.example", "school", "S")
     assert school_user.output == "Error: A school user needs a school: give its URN with --school\n"
 
 
 def test_short_passwords_and_duplicate_emails_are_refused(app, users):
-    short = run(
-        app,
-        "users",
-        "create",
-        "n@northbridge.example",
-        "--role",
-        "officer",
-        "--name",
-        "N",
-        "--password-stdin",
-        input="short\n",
-    )
+    short = create_user(app, "n@northbridge.example", "officer", "N", password="short")
     assert short.output == "Error: The password must be at least 12 characters, not counting spaces at either end\n"
-    spaces = run(
-        app,
-        "users",
-        "create",
-        "n@northbridge.example",
-        "--role",
-        "officer",
-        "--name",
-        "N",
-        "--password-stdin",
-        input=" " * 20 + "\n",
-    )
+    spaces = create_user(app, "n@northbridge.example", "officer", "N", password=" " * 20)
     assert spaces.output == short.output
-    again = run(
-        app,
-        "users",
-        "create",
-        "OFFICER@northbridge.example",
-        "--role",
-        "officer",
-        "--name",
-        "N",
-        "--password-stdin",
-        input="a long enough password\n",
-    )
+    again = create_user(app, "OFFICER@northbridge.example", "officer", "N")
     assert again.output == "Error: A user with the email officer@northbridge.example already exists\n"
 
 
@@ -225,31 +148,9 @@ def test_demo_data_is_the_same_on_every_run_and_covers_every_status(db, tmp_path
 
 
 def test_over_long_details_are_refused_before_they_reach_the_database(app):
-    long_email = run(
-        app,
-        "users",
-        "create",
-        "a" * 250 + "@northbridge.example",
-        "--role",
-        "officer",
-        "--name",
-        "N",
-        "--password-stdin",
-        input="a long enough password\n",
-    )
+    long_email = create_user(app, "a" * 250 + "@northbridge.example", "officer", "N")
     assert long_email.output == "Error: The email address must be 254 characters or fewer\n"
-    long_name = run(
-        app,
-        "users",
-        "create",
-        "n@northbridge.example",
-        "--role",
-        "officer",
-        "--name",
-        "N" * 121,
-        "--password-stdin",
-        input="a long enough password\n",
-    )
+    long_name = create_user(app, "n@northbridge.example", "officer", "N" * 121)
     assert long_name.output == "Error: The name must be 120 characters or fewer\n"
 
 
@@ -257,18 +158,7 @@ def test_a_database_that_cannot_be_used_is_one_clear_line(tmp_path):
     from tests.conftest import make_app
 
     app = make_app(f"sqlite:///{tmp_path / 'never-migrated.sqlite'}")
-    result = run(
-        app,
-        "users",
-        "create",
-        "n@northbridge.example",
-        "--role",
-        "officer",
-        "--name",
-        "N",
-        "--password-stdin",
-        input="a long enough password\n",
-    )
+    result = create_user(app, "n@northbridge.example", "officer", "N")
     assert result.exit_code == 1
     assert result.output == (
         "Error: The database could not be used (no such table: users). Is DATABASE_URL right, "

@@ -108,7 +108,8 @@ def test_every_error_page_is_accessible(person, app_for_rendering, status):
     person.page.set_content(html, wait_until="load")
     assert person.page.locator("h1").inner_text() == PAGES[status][0]
     assert person.page.evaluate("getComputedStyle(document.querySelector('h1')).fontFamily") == (
-        "Arial, Helvetica, sans-serif")  # the stylesheet applied, so colours and contrast are really checked
+        "Arial, Helvetica, sans-serif"
+    )  # the stylesheet applied, so colours and contrast are really checked
     assert_accessible(person.page)
 
 
