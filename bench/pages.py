@@ -177,7 +177,8 @@ def main() -> None:
                 server.wait(timeout=10)
 
     baseline = rows[0][1]["rps"]
-    print(f"gunicorn sync workers: {args.workers}; clients: {args.clients}; requests per page: {args.requests}")
+    sent = args.requests // args.clients * args.clients  # a whole number per client
+    print(f"gunicorn sync workers: {args.workers}; clients: {args.clients}; requests per page: {sent}")
     print(f"{'page':<26}{'requests':>9}{'errors':>8}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'vs bare':>9}")
     for label, r in rows:
         print(
