@@ -13,6 +13,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy.exc import SQLAlchemyError
 
+from portal.database import database
 from shared.domain.roles import Role
 from shared.services import users as user_service
 
@@ -30,15 +31,9 @@ def upgrade_database(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
-def _database():
-    from portal.database import database
-
-    return database()
-
-
-def _database_problem(error: SQLAlchemyError) -> str:
+def _database_problem(error: SQLAlchemyError, hint: str = "has `cme db upgrade` run?") -> str:
     detail = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
-    return f"The database could not be used ({detail}). Is DATABASE_URL right, and has `cme db upgrade` run?"
+    return f"The database could not be used ({detail}). Is DATABASE_URL right, and {hint}"
 
 
 db_group = AppGroup("db", help="Manage the database schema.")
@@ -48,7 +43,10 @@ db_group = AppGroup("db", help="Manage the database schema.")
 @click.option("--revision", default="head", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Build or upgrade the schema to the latest migration."""
-    upgrade_database(current_app.config["DATABASE_URL"], revision)
+    try:
+        upgrade_database(current_app.config["DATABASE_URL"], revision)
+    except SQLAlchemyError as error:
+        raise click.ClickException(_database_problem(error, hint="is the database server running?")) from None
     click.echo(f"Database upgraded to {revision}.")
 
 
@@ -67,7 +65,7 @@ def users_create(email: str, role: str, name: str, school_urn: int | None, passw
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    with _database().session() as session:
+    with database().session() as session:
         try:
             user = user_service.create_user(
                 session, email, name, role, password, school_urn, actor_label="command line"
@@ -106,7 +104,7 @@ def _seed(demo, if_empty: bool) -> list | None:
     """The accounts made, or None when the database has data and --if-empty was given."""
     from shared.services.calendar import school_calendar
 
-    with _database().session() as session:
+    with database().session() as session:
         if demo.has_data(session):
             if if_empty:
                 return None

@@ -13,16 +13,19 @@ EXTENSION = "cme.database"
 def init_app(app: Flask) -> None:
     app.extensions[EXTENSION] = Database(app.config["DATABASE_URL"])
 
-    @app.teardown_appcontext
-    def close_session(_exc):
-        session = g.pop("db_session", None)
-        if session is not None:
-            session.rollback()
-            session.close()
+    app.teardown_appcontext(lambda _exc: end_session())
 
 
 def database() -> Database:
     return current_app.extensions[EXTENSION]
+
+
+def end_session() -> None:
+    """Roll back whatever the request left uncommitted and give the connection back."""
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.rollback()
+        session.close()
 
 
 def db_session() -> Session:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, g, render_template
+from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from portal.database import end_session
 
 log = logging.getLogger(__name__)
 
@@ -78,10 +80,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
-        session = g.pop("db_session", None)
-        if session is not None:
-            session.rollback()
-            session.close()
+        end_session()  # the error page must not run inside a failed transaction
         if _database_unavailable(error):
             log.error("database unavailable", exc_info=error)
             return error_response(503)

@@ -2,8 +2,6 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_login import current_user
-from sqlalchemy.exc import SQLAlchemyError
-from werkzeug.exceptions import HTTPException
 
 from portal.security import csp_nonce
 from shared.clock import UK
@@ -11,11 +9,8 @@ from shared.domain.roles import Area, Role, may
 
 
 def signed_in_user():
-    """The signed-in user, or None; None too when the database cannot say (error pages must still render)."""
-    try:
-        return current_user if current_user.is_authenticated else None
-    except (SQLAlchemyError, HTTPException):
-        return None
+    """The signed-in user, or None (also when the database cannot say: the user loader then gives None)."""
+    return current_user if current_user.is_authenticated else None
 
 
 # The only settings templates may read: never the secret key, passwords or the database URL.

@@ -1,4 +1,4 @@
-"""Reads for pages and the dashboard: the only place that builds select()s for reading."""
+"""Reads for pages and the dashboard: data in the shape a page or chart shows it."""
 
 from __future__ import annotations
 
@@ -25,14 +25,40 @@ class Overview:
     cases_by_status: dict[str, int]
 
 
-def overview(session: Session, today: date, officer_id: int | None = None) -> Overview:
-    """Headline counts; with officer_id, case and check counts are that officer's only."""
+@dataclass(frozen=True)
+class Workload:
+    open_cases: int
+    overdue_checks: int
+
+
+def _cases_by_status(session: Session, *where) -> dict[str, int]:
+    return dict(session.execute(select(Case.status, func.count()).where(*where).group_by(Case.status)).all())
+
+
+def _overdue_checks(session: Session, today: date, *where) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Enquiry)
+            .join(Case)
+            .where(
+                Enquiry.status.in_([CheckStatus.TO_DO, CheckStatus.ASKED]),
+                Enquiry.due_on < today,
+                Case.status.in_(OPEN_STATUSES),
+                *where,
+            )
+        )
+        or 0
+    )
+
+
+def overview(session: Session, today: date) -> Overview:
+    """The team's headline counts."""
 
     def count(statement) -> int:
         return session.scalar(statement) or 0
 
-    case_filter = [Case.assigned_to_id == officer_id] if officer_id else []
-    by_status = dict(session.execute(select(Case.status, func.count()).where(*case_filter).group_by(Case.status)).all())
+    by_status = _cases_by_status(session)
     return Overview(
         children=count(select(func.count()).select_from(Child)),
         new_referrals=count(select(func.count()).select_from(Referral).where(Referral.status == ReferralStatus.NEW)),
@@ -48,19 +74,16 @@ def overview(session: Session, today: date, officer_id: int | None = None) -> Ov
         unassigned_cases=count(
             select(func.count()).select_from(Case).where(Case.status.in_(OPEN_STATUSES), Case.assigned_to_id.is_(None))
         ),
-        overdue_checks=count(
-            select(func.count())
-            .select_from(Enquiry)
-            .join(Case)
-            .where(
-                Enquiry.status.in_([CheckStatus.TO_DO, CheckStatus.ASKED]),
-                Enquiry.due_on < today,
-                Case.status.in_(OPEN_STATUSES),
-                *case_filter,
-            )
-        ),
+        overdue_checks=_overdue_checks(session, today),
         cases_by_status={status.value: by_status.get(status.value, 0) for status in CaseStatus},
     )
+
+
+def workload(session: Session, today: date, officer_id: int) -> Workload:
+    """One officer's open cases and overdue checks."""
+    mine = Case.assigned_to_id == officer_id
+    open_cases = session.scalar(select(func.count()).select_from(Case).where(mine, Case.status.in_(OPEN_STATUSES)))
+    return Workload(open_cases=open_cases or 0, overdue_checks=_overdue_checks(session, today, mine))
 
 
 def school_notices(session: Session, school_id: int, limit: int = 200) -> list[SchoolNotice]:

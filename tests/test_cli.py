@@ -173,3 +173,15 @@ def test_serve_runs_one_worker_while_rate_limits_are_per_process():
     assert worker_count(8, "memory://", cores=2) == 1
     assert worker_count(None, "redis://127.0.0.1:6379", cores=2) == 5
     assert worker_count(3, "redis://127.0.0.1:6379", cores=2) == 3
+
+
+def test_db_upgrade_on_a_database_that_cannot_be_reached_is_one_clear_line(tmp_path):
+    from tests.conftest import make_app
+
+    app = make_app(f"sqlite:///{tmp_path / 'no-such-folder' / 'cme.sqlite'}")
+    result = run(app, "db", "upgrade")
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: The database could not be used (unable to open database file). Is DATABASE_URL "
+        "right, and is the database server running?\n"
+    )

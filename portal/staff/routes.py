@@ -21,6 +21,6 @@ def home():
     return render_template(
         "staff/home.html",
         overview=queries.overview(session, today),
-        mine=queries.overview(session, today, officer_id=current_user.id),
+        mine=queries.workload(session, today, current_user.id),
         statuses=list(CaseStatus),
     )

@@ -77,7 +77,7 @@ def test_overview_counts(db, users, school):
         overdue_checks=2,
         cases_by_status={"open": 1, "enquiries": 2, "waiting_other_la": 0, "monitoring": 1, "closed": 1},
     )
-    mine = queries.overview(db, date.today(), officer_id=users["officer"].id)
+    mine = queries.workload(db, date.today(), users["officer"].id)
     assert (mine.open_cases, mine.overdue_checks) == (2, 1)
 
 
