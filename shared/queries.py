@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from shared.domain.casework import OPEN_STATUSES, CaseStatus
 from shared.domain.vocab import CheckStatus, NoticeStatus, ReferralStatus
-from shared.models import Case, Child, Enquiry, Referral, School, SchoolNotice, User
+from shared.models import Case, Child, Enquiry, Referral, SchoolNotice, User
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,3 @@ def school_notices(session: Session, school_id: int, limit: int = 200) -> list[S
 
 def users_for_admin(session: Session) -> list[User]:
     return list(session.scalars(select(User).options(selectinload(User.school)).order_by(User.role, User.name)))
-
-
-def school_by_urn(session: Session, urn: int) -> School | None:
-    return session.scalar(select(School).where(School.urn == urn))
