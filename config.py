@@ -73,10 +73,18 @@ def load(**overrides) -> dict:
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME"),
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "cme-service@northbridge.example"),
+        "MAIL_TIMEOUT": float(os.environ.get("MAIL_TIMEOUT", "10")),
+        # The address people reach the service at: links in emails are built on it, never on a request's Host.
+        "SERVICE_URL": os.environ.get("CME_SERVICE_URL", "http://127.0.0.1:8000").rstrip("/"),
         "TERM_DATES_FILE": os.environ.get("CME_TERM_DATES_FILE", str(ROOT / "shared" / "data" / "term_dates.csv")),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "SIGN_IN_RATE_LIMIT": os.environ.get("CME_SIGN_IN_RATE_LIMIT", "10 per minute;50 per hour"),
+        # Per client address: sending a report, every other answer posted on the report's pages, and attempts
+        # to resume a saved report or add to a sent one (also limited per report reference).
+        "REPORT_SUBMIT_RATE_LIMIT": os.environ.get("CME_REPORT_SUBMIT_RATE_LIMIT", "10 per minute;60 per hour"),
+        "REPORT_PAGE_RATE_LIMIT": os.environ.get("CME_REPORT_PAGE_RATE_LIMIT", "60 per minute;600 per hour"),
+        "REPORT_LOOKUP_RATE_LIMIT": os.environ.get("CME_REPORT_LOOKUP_RATE_LIMIT", "10 per minute;30 per hour"),
         "MAX_CONTENT_LENGTH": int(os.environ.get("CME_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024))),
         "SESSION_COOKIE_NAME": "cme_session",
         "SESSION_COOKIE_HTTPONLY": True,
@@ -115,6 +123,8 @@ def check_production(settings: dict, database_url_given: bool) -> None:
             "RATELIMIT_STORAGE_URI must name a shared store such as redis://: each server process "
             "would otherwise keep its own count and multiply the sign-in limit"
         )
+    if not settings["SERVICE_URL"].startswith("https://"):
+        reasons.append("CME_SERVICE_URL must be the service's https:// address: links in emails use it")
     if settings["MAIL_SERVER"] not in {"localhost", "127.0.0.1"} and not settings["MAIL_USE_TLS"]:
         reasons.append("MAIL_USE_TLS must be on when mail goes to another host")
     if reasons:

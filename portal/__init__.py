@@ -47,11 +47,12 @@ def init_templates(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
     WTFormsHelpers(app)
 
-    from portal.templating import long_date, role_label, template_context
+    from portal.templating import error_items, long_date, role_label, template_context
 
     app.context_processor(template_context)
     app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.filters["role_label"] = role_label
+    app.jinja_env.globals["error_items"] = error_items
 
 
 def init_database(app: Flask) -> None:
@@ -78,10 +79,11 @@ def init_blueprints(app: Flask) -> None:
     from portal.admin.routes import bp as admin_bp
     from portal.auth.routes import bp as auth_bp
     from portal.main.routes import bp as main_bp
+    from portal.referral.routes import bp as referral_bp
     from portal.schools.routes import bp as schools_bp
     from portal.staff.routes import bp as staff_bp
 
-    for blueprint in (main_bp, auth_bp, staff_bp, schools_bp, admin_bp):
+    for blueprint in (main_bp, referral_bp, auth_bp, staff_bp, schools_bp, admin_bp):
         app.register_blueprint(blueprint)
 
 

@@ -116,6 +116,41 @@ def _seed(demo, if_empty: bool) -> list | None:
         )
 
 
+mail_group = AppGroup("mail", help="Email waiting in the outbox.")
+
+
+@mail_group.command("send")
+def mail_send() -> None:
+    """Send email still waiting in the outbox (for example after the mail server was down)."""
+    from shared.services import mail
+
+    try:
+        sent, waiting = mail.send_pending(database().sessionmaker, mail.MailSettings.from_config(current_app.config))
+    except SQLAlchemyError as error:
+        raise click.ClickException(_database_problem(error)) from None
+    click.echo(f"Sent {sent} email(s); {waiting} still waiting.")
+    if waiting:
+        raise SystemExit(1)
+
+
+reports_group = AppGroup("reports", help="Reports from the public.")
+
+
+@reports_group.command("purge-drafts")
+def reports_purge_drafts() -> None:
+    """Delete unsent drafts and confirmation receipts past their time (saved drafts: 7 days)."""
+    from shared.models import utcnow
+    from shared.services import reports
+
+    try:
+        with database().session() as session:
+            deleted = reports.purge_expired(session, utcnow())
+            session.commit()
+    except SQLAlchemyError as error:
+        raise click.ClickException(_database_problem(error)) from None
+    click.echo(f"Deleted {deleted} expired draft(s).")
+
+
 # Access log lines name no client address or user agent: anonymous reporters are not recorded.
 ACCESS_LOG_FORMAT = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 
@@ -167,5 +202,5 @@ def serve(host: str, port: int, dev: bool, workers: int | None) -> None:
 
 
 def register(app: Flask) -> None:
-    for group in (db_group, users_group, demo_group, serve):
+    for group in (db_group, users_group, demo_group, mail_group, reports_group, serve):
         app.cli.add_command(group)

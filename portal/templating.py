@@ -40,6 +40,23 @@ def role_label(role: str) -> str:
         return role
 
 
+def error_items(form) -> list[dict]:
+    """The error summary's links, in the page's order: each goes to the field to fix (a date's day box, a set
+    of radios' first option). Errors about the whole form go to its first field."""
+    from govuk_frontend_wtf.wtforms_widgets import GovDateInput
+
+    fields = [field for field in form if field.name not in ("csrf_token", "website")]
+    items = [
+        {"text": message, "href": f"#{fields[0].id if fields else 'main-content'}"}
+        for message in getattr(form, "form_errors", [])
+    ]
+    for field in fields:
+        if field.errors:
+            suffix = "-day" if isinstance(field.widget, GovDateInput) else ""
+            items.append({"text": field.errors[0], "href": f"#{field.id}{suffix}"})
+    return items
+
+
 def template_context() -> dict:
     user = signed_in_user()
     return {

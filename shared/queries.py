@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from shared.domain.casework import OPEN_STATUSES, CaseStatus
 from shared.domain.vocab import CheckStatus, NoticeStatus, ReferralStatus
-from shared.models import Case, Child, Enquiry, Referral, SchoolNotice, User
+from shared.models import Case, Child, Enquiry, Referral, ReferralAddition, SchoolNotice, User
 
 
 @dataclass(frozen=True)
@@ -99,3 +99,29 @@ def school_notices(session: Session, school_id: int, limit: int = 200) -> list[S
 
 def users_for_admin(session: Session) -> list[User]:
     return list(session.scalars(select(User).options(selectinload(User.school)).order_by(User.role, User.name)))
+
+
+def new_referrals(session: Session, limit: int = 200) -> list[Referral]:
+    """Referrals nobody has triaged yet: urgent first, then oldest first."""
+    return list(
+        session.scalars(
+            select(Referral)
+            .where(Referral.status == ReferralStatus.NEW)
+            .order_by(Referral.urgent.desc(), Referral.received_at, Referral.id)
+            .limit(limit)
+        )
+    )
+
+
+def referral_by_reference(session: Session, reference: str) -> Referral | None:
+    return session.scalar(select(Referral).where(Referral.reference == reference))
+
+
+def referral_additions(session: Session, referral_id: int) -> list[ReferralAddition]:
+    return list(
+        session.scalars(
+            select(ReferralAddition)
+            .where(ReferralAddition.referral_id == referral_id)
+            .order_by(ReferralAddition.received_at, ReferralAddition.id)
+        )
+    )

@@ -10,6 +10,7 @@ def test_production_refuses_an_insecure_configuration_and_says_why(monkeypatch):
     monkeypatch.setenv("MAIL_SERVER", "smtp.northbridge.example")
     monkeypatch.setenv("MAIL_USE_TLS", "false")
     monkeypatch.delenv("RATELIMIT_STORAGE_URI", raising=False)
+    monkeypatch.setenv("CME_SERVICE_URL", "http://cme.northbridge.example")
     with pytest.raises(config.InsecureConfiguration) as error:
         config.load(CME_ENV="production")
     assert error.value.reasons == [
@@ -18,12 +19,14 @@ def test_production_refuses_an_insecure_configuration_and_says_why(monkeypatch):
         "CME_COOKIE_SECURE must not be turned off: session cookies go over HTTPS only",
         "RATELIMIT_STORAGE_URI must name a shared store such as redis://: each server process would otherwise keep "
         "its own count and multiply the sign-in limit",
+        "CME_SERVICE_URL must be the service's https:// address: links in emails use it",
         "MAIL_USE_TLS must be on when mail goes to another host",
     ]
 
 
 def test_production_refuses_an_empty_database_url(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "k" * 48)
+    monkeypatch.setenv("CME_SERVICE_URL", "https://cme.northbridge.example")
     monkeypatch.setenv("DATABASE_URL", "  ")
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379")
     with pytest.raises(config.InsecureConfiguration) as error:
@@ -36,6 +39,7 @@ def test_production_starts_with_a_secure_configuration(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgresql://cme@db.internal/cme")
     monkeypatch.delenv("CME_COOKIE_SECURE", raising=False)
     monkeypatch.delenv("MAIL_USE_TLS", raising=False)
+    monkeypatch.setenv("CME_SERVICE_URL", "https://cme.northbridge.example")
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379")
     settings = config.load(CME_ENV="production")
     assert settings["SESSION_COOKIE_SECURE"] is True

@@ -1,14 +1,17 @@
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, render_template
 from flask_login import current_user
 
 from portal.auth.permissions import requires
 from portal.database import db_session
+from portal.referral import summary
 from shared import queries
 from shared.clock import uk_today
 from shared.domain.casework import CaseStatus
+from shared.domain.reference import InvalidReference, normalise_reference
 from shared.domain.roles import Area
+from shared.domain.vocab import ReferralSource, ReferralStatus
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -24,3 +27,37 @@ def home():
         mine=queries.workload(session, today, current_user.id),
         statuses=list(CaseStatus),
     )
+
+
+@bp.route("/referrals")
+@requires(Area.CASEWORK_READ)
+def referrals():
+    return render_template("staff/referrals.html", referrals=queries.new_referrals(db_session()))
+
+
+@bp.route("/referrals/<reference>")
+@requires(Area.CASEWORK_READ)
+def referral(reference: str):
+    try:
+        reference = normalise_reference(reference)
+    except InvalidReference:
+        abort(404)
+    session = db_session()
+    found = queries.referral_by_reference(session, reference)
+    if found is None:
+        abort(404)
+    return render_template(
+        "staff/referral.html",
+        referral=found,
+        sections=summary.sections(found.answers or {}, uk_today(), reporter=False),
+        additions=queries.referral_additions(session, found.id),
+        source=_label(ReferralSource, found.source),
+        status=_label(ReferralStatus, found.status),
+    )
+
+
+def _label(vocabulary, value: str) -> str:
+    try:
+        return vocabulary(value).label
+    except ValueError:
+        return value

@@ -47,3 +47,19 @@ def normalise_reference(value: str) -> str:
     if _check_character(prefix + body) != check:
         raise InvalidReference("That reference is not right: check it has been copied correctly")
     return f"{prefix}-{compact[2:6]}-{compact[6:]}"
+
+
+RESUME_CODE_LENGTH = 12  # 60 random bits, in three groups of four
+
+
+def new_resume_code(randbelow=secrets.randbelow) -> str:
+    """A code like `7KQ4-M9X3-2BHT` that brings back a saved report; long enough not to be guessed."""
+    body = "".join(ALPHABET[randbelow(_BASE)] for _ in range(RESUME_CODE_LENGTH))
+    return "-".join(body[start : start + 4] for start in range(0, RESUME_CODE_LENGTH, 4))
+
+
+def normalise_resume_code(value: str) -> str:
+    compact = re.sub(r"[\s\-]+", "", value or "").upper().translate(_READ_AS)
+    if len(compact) != RESUME_CODE_LENGTH or any(c not in ALPHABET for c in compact):
+        raise InvalidReference("Enter the resume code exactly as it was given to you, like 7KQ4-M9X3-2BHT")
+    return "-".join(compact[start : start + 4] for start in range(0, RESUME_CODE_LENGTH, 4))

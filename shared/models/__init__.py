@@ -5,6 +5,7 @@ from shared.models.base import Base, utcnow
 from shared.models.casework import Case, CaseNote, Enquiry
 from shared.models.intake import Referral, SchoolNotice
 from shared.models.people import Carer, Child, School, User
+from shared.models.reports import OutboxMessage, ReferralAddition, ReportDraft
 
 __all__ = [
     "AuditEvent",
@@ -14,7 +15,10 @@ __all__ = [
     "CaseNote",
     "Child",
     "Enquiry",
+    "OutboxMessage",
     "Referral",
+    "ReferralAddition",
+    "ReportDraft",
     "School",
     "SchoolNotice",
     "User",

@@ -215,6 +215,31 @@ def _upn(la_code: str, estab: str, year: int, serial: int) -> str:
     return check_letter(body) + body
 
 
+def _demo_answers(child: Child, reason: str, source: str, anonymous: bool, n: int) -> dict:
+    """An answer set shaped like the public report's, about a fictional child."""
+    answers = {
+        "child_first_name": child.first_name,
+        "child_last_name": child.last_name,
+        "child_name_unknown": False,
+        "dob_known": "yes",
+        "date_of_birth": child.date_of_birth.isoformat() if child.date_of_birth else None,
+        "child_sex": child.sex,
+        "address_line_1": child.address_line_1,
+        "address_town": child.town,
+        "address_postcode": child.postcode,
+        "moved": "unknown",
+        "reasons": [reason],
+        "reason_details": "Demo report about a fictional child.",
+        "risk_of_harm": "no",
+        "reporter_type": source,
+        "named": "no" if anonymous else "yes",
+    }
+    if not anonymous:
+        answers.update(reporter_name=f"Demo Reporter {n}", reporter_email=f"reporter{n}@example.com")
+        answers["consent_to_contact"] = "yes"
+    return answers
+
+
 def _moment(day: date, rng: random.Random) -> datetime:
     return datetime.combine(day, time(rng.randint(8, 17), rng.randint(0, 59)), tzinfo=UTC)
 
@@ -369,7 +394,7 @@ def seed(
                 status=status,
                 urgent=rng.random() < 0.15,
                 received_at=_moment(received, rng),
-                answers={"reason": rng.choice(reasons), "details": "Demo report about a fictional child."},
+                answers=_demo_answers(child, rng.choice(reasons), source, anonymous, n),
                 child_first_name=child.first_name,
                 child_last_name=child.last_name,
                 child_date_of_birth=child.date_of_birth,

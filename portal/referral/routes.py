@@ -1,0 +1,399 @@
+"""The public report: question pages, check your answers, sending, saving and resuming, adding information.
+
+Answers live in the database (shared.services.reports), found through a random key in the session cookie;
+the cookie holds nothing else about the report.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from datetime import date
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from flask_limiter.util import get_remote_address
+from sqlalchemy.exc import SQLAlchemyError
+
+from portal.auth.permissions import public
+from portal.database import database, db_session
+from portal.extensions import csrf, limiter
+from portal.referral import flow, forms
+from portal.referral.summary import sections
+from shared.clock import uk_today
+from shared.domain import report as report_rules
+from shared.domain.reference import InvalidReference, new_reference, normalise_reference, normalise_resume_code
+from shared.models import utcnow
+from shared.services import mail, reports
+
+bp = Blueprint("referral", __name__, url_prefix="/report")
+log = logging.getLogger(__name__)
+
+SESSION_KEY = "report_key"
+# Set when the honeypot is filled: the rest of that session's report is accepted and thrown away.
+BOT_FLAG = "report_discard"
+STALE_MESSAGE = "This page was open too long, so your answers on it have not been saved yet. Check them and continue."
+
+_bots_caught = 0
+_bots_lock = threading.Lock()
+
+
+def _client_key() -> str:
+    """Rate limits count per client without the limiter's store ever holding an IP address."""
+    secret = current_app.config["SECRET_KEY"]
+    return hashlib.sha256(f"{secret}:{get_remote_address()}".encode()).hexdigest()[:32]
+
+
+def _reference_key() -> str:
+    try:
+        return normalise_reference(request.form.get("reference", ""))
+    except InvalidReference:
+        return "-"
+
+
+def _limit(setting: str):
+    return limiter.limit(lambda: current_app.config[setting], methods=["POST"], key_func=_client_key)
+
+
+def _authority() -> reports.Authority:
+    config = current_app.config
+    return reports.Authority(config["AUTHORITY_NAME"], config["AUTHORITY_PHONE"], config["SERVICE_URL"])
+
+
+def _send_mail_later(outbox_ids: tuple[int, ...]) -> None:
+    """Send after the response: the reporter never waits for the mail server. Anything not sent stays in
+    the outbox for `cme mail send`."""
+    if not outbox_ids:
+        return
+    sessions = database().sessionmaker
+    settings = mail.MailSettings.from_config(current_app.config)
+
+    def send():
+        try:
+            mail.send_pending(sessions, settings, list(outbox_ids))
+        except Exception:
+            log.exception("sending queued email failed")
+
+    threading.Thread(target=send, name="outbox", daemon=True).start()
+
+
+def _current_draft():
+    """The session's draft, or the receipt of the report it has just sent, or None."""
+    return reports.find_draft(db_session(), session.get(SESSION_KEY), utcnow())
+
+
+def _in_progress():
+    draft = _current_draft()
+    return None if draft is None or draft.submitted_reference else draft
+
+
+def _caught_bot() -> None:
+    global _bots_caught
+    session[BOT_FLAG] = True
+    with _bots_lock:
+        _bots_caught += 1
+        count = _bots_caught
+    log.warning("honeypot filled: report discarded (%d in this process)", count)
+
+
+def _stale(form, message: str = STALE_MESSAGE) -> bool:
+    """A missing or stale CSRF token: the form is shown again with what was typed and a message."""
+    if not form.csrf_token.errors:
+        return False
+    form.csrf_token.errors = []
+    form.form_errors.append(message)
+    return True
+
+
+def _posted_and_valid(form, message: str = STALE_MESSAGE) -> bool:
+    if request.method != "POST":
+        return False
+    valid = form.validate()
+    return not _stale(form, message) and valid
+
+
+def _form(page: flow.Page, answers: dict):
+    extra = {}
+    if page.form is forms.LastSchoolForm and answers.get("date_of_birth"):
+        extra["date_of_birth"] = date.fromisoformat(answers["date_of_birth"])
+    if page.form is forms.YourDetailsForm:
+        extra["reporter_type"] = answers.get("reporter_type")
+    if request.method == "POST":
+        return page.form(**extra)
+    return page.form(data=answers, **extra)
+
+
+def _url(slug: str, changing: bool = False) -> str:
+    if slug == flow.CHECK_ANSWERS:
+        return url_for("referral.check_answers")
+    return url_for("referral.question", slug=slug, change="yes" if changing else None)
+
+
+def _back_url(page: flow.Page, answers: dict, changing: bool) -> str:
+    if changing:
+        return url_for("referral.check_answers")
+    previous = flow.previous_slug(page, answers)
+    return _url(previous) if previous else url_for("main.start")
+
+
+@bp.route("/start")
+@public
+def start():
+    """Where the start page's button goes: a new report, unless one is already under way in this session."""
+    draft = _current_draft()
+    if draft is not None and draft.submitted_reference:
+        session.pop(SESSION_KEY, None)
+    session.pop(BOT_FLAG, None)
+    return redirect(_url(flow.PAGES[0].slug))
+
+
+@bp.route("/<slug>", methods=["GET", "POST"])
+@public
+@csrf.exempt  # each form checks its own token, so a stale page keeps what was typed
+@_limit("REPORT_PAGE_RATE_LIMIT")
+def question(slug: str):
+    page = flow.BY_SLUG.get(slug)
+    if page is None:
+        abort(404)
+    changing = request.args.get("change") == "yes"
+    draft = _in_progress()
+    answers = dict(draft.answers) if draft else {}
+    completed = list(draft.completed_pages) if draft else []
+    form = _form(page, answers)
+
+    if request.method == "POST":
+        saving = request.form.get("action") == "save"
+        if saving and not form.typed_anything() and draft is not None:
+            return redirect(url_for("referral.save"))
+        valid = form.validate()
+        if not _stale(form) and valid:
+            if form.caught_a_bot() or session.get(BOT_FLAG):
+                if not session.get(BOT_FLAG):
+                    _caught_bot()
+            else:
+                merged = {**answers, **form.answers()}
+                cleared = page.clears(merged)
+                draft = reports.record_answers(
+                    db_session(),
+                    session.setdefault(SESSION_KEY, reports.new_session_key()),
+                    page.slug,
+                    form.answers(),
+                    cleared,
+                    utcnow(),
+                    forget_pages=tuple(p.slug for p in flow.PAGES if not p.applies(merged)),
+                )
+                answers, completed = dict(draft.answers), list(draft.completed_pages)
+            if saving:
+                return redirect(url_for("referral.save"))
+            if page.slug == "child-date-of-birth" and _age_check(answers).warning:
+                return redirect(url_for("referral.age_check", change="yes" if changing else None))
+            return redirect(_url(flow.next_slug(page, answers, completed, changing), changing))
+
+    return render_template(
+        page.template,
+        page=page,
+        form=form,
+        back_url=_back_url(page, answers, changing),
+        changing=changing,
+    )
+
+
+def _age_check(answers: dict):
+    dob = answers.get("date_of_birth")
+    return report_rules.age_check(date.fromisoformat(dob) if dob else None, answers.get("approximate_age"), uk_today())
+
+
+@bp.route("/child-age-check")
+@public
+def age_check():
+    changing = request.args.get("change") == "yes"
+    draft = _in_progress()
+    answers = dict(draft.answers) if draft else {}
+    completed = list(draft.completed_pages) if draft else []
+    dob_page = flow.BY_SLUG["child-date-of-birth"]
+    next_url = _url(flow.next_slug(dob_page, answers, completed, changing), changing)
+    check = _age_check(answers)
+    if not check.warning:
+        return redirect(next_url)
+    return render_template(
+        "referral/age_check.html",
+        check=check,
+        next_url=next_url,
+        back_url=_url(dob_page.slug, changing),
+    )
+
+
+@bp.route("/check-answers", methods=["GET", "POST"])
+@public
+@csrf.exempt
+@_limit("REPORT_SUBMIT_RATE_LIMIT")
+def check_answers():
+    draft = _current_draft()
+    if draft is not None and draft.submitted_reference:
+        return redirect(url_for("referral.confirmation"))
+    bot = session.get(BOT_FLAG)
+    if draft is None and not bot:
+        return redirect(url_for("referral.start"))
+    answers = dict(draft.answers) if draft else {}
+    missing = flow.first_unanswered(answers, draft.completed_pages) if draft else None
+    form = forms.ReportForm()
+
+    if _posted_and_valid(
+        form, "This page was open too long, so your report has not been sent yet. Select Send report again."
+    ):
+        if bot or form.caught_a_bot():
+            if not bot:
+                _caught_bot()
+            session["report_fake_receipt"] = [new_reference("RF"), report_rules.new_secret_phrase()]
+            return redirect(url_for("referral.confirmation"))
+        if missing is not None:
+            return redirect(_url(missing.slug, changing=True))
+        try:
+            receipt = reports.submit(db_session(), session.get(SESSION_KEY), utcnow(), _authority())
+        except reports.NothingToSend:
+            return redirect(url_for("referral.start"))
+        except SQLAlchemyError:
+            log.error("report could not be stored: the database is unavailable", exc_info=True)
+            return render_template("referral/not_sent.html"), 503
+        log.info("report %s received", receipt.reference)
+        _send_mail_later(receipt.outbox_ids)
+        return redirect(url_for("referral.confirmation"))
+
+    if missing is not None and request.method == "GET":
+        return redirect(_url(missing.slug, changing=True))
+    return render_template(
+        "referral/check_answers.html",
+        form=form,
+        sections=sections(answers, uk_today()),
+        age=_age_check(answers),
+        back_url=_url(flow.applicable(answers)[-1].slug),
+    )
+
+
+@bp.route("/confirmation")
+@public
+def confirmation():
+    draft = _current_draft()
+    if draft is not None and draft.submitted_reference:
+        reference, phrase, email = draft.submitted_reference, draft.secret_phrase, draft.confirmation_email
+    elif session.get("report_fake_receipt"):
+        (reference, phrase), email = session["report_fake_receipt"], None
+    else:
+        return redirect(url_for("main.start"))
+    return render_template("referral/confirmation.html", reference=reference, phrase=phrase, email=email)
+
+
+@bp.route("/save", methods=["GET", "POST"])
+@public
+@csrf.exempt
+@_limit("REPORT_PAGE_RATE_LIMIT")
+def save():
+    draft = _in_progress()
+    if draft is None and not session.get(BOT_FLAG):
+        return redirect(url_for("referral.start"))
+    given = draft.answers.get("reporter_email") if draft else None
+    form = forms.SaveForm() if request.method == "POST" else forms.SaveForm(data={"email": given})
+    if _posted_and_valid(form):
+        if draft is None or form.caught_a_bot():
+            return render_template("referral/saved.html", code=None, email=None, until=None)
+        saved = reports.save_for_later(db_session(), draft, utcnow(), _authority(), email=form.email.data)
+        _send_mail_later(saved.outbox_ids)
+        return render_template(
+            "referral/saved.html", code=saved.resume_code, email=form.email.data, until=saved.expires_at
+        )
+    return render_template("referral/save.html", form=form, back_url=_resume_target(draft))
+
+
+def _resume_target(draft) -> str:
+    if draft is None:
+        return url_for("referral.start")
+    missing = flow.first_unanswered(draft.answers, draft.completed_pages)
+    return _url(missing.slug) if missing else url_for("referral.check_answers")
+
+
+@bp.route("/resume", methods=["GET", "POST"])
+@public
+@csrf.exempt
+@_limit("REPORT_LOOKUP_RATE_LIMIT")
+def resume():
+    form = forms.ResumeForm()
+    if _posted_and_valid(form):
+        code = None
+        if not form.resume_code.data:
+            form.resume_code.errors.append("Enter your resume code")
+        else:
+            try:
+                code = normalise_resume_code(form.resume_code.data)
+            except InvalidReference as error:
+                form.resume_code.errors.append(str(error))
+        if code:
+            key = reports.new_session_key()
+            draft = reports.resume(db_session(), key, utcnow(), code=code)
+            if draft is not None:
+                session[SESSION_KEY] = key
+                session.pop(BOT_FLAG, None)
+                return redirect(_resume_target(draft))
+            form.resume_code.errors.append(
+                "That resume code is not right or has expired. Check it, or start a new report"
+            )
+    return render_template("referral/resume.html", form=form)
+
+
+@bp.route("/resume-link", methods=["GET", "POST"])
+@public
+@csrf.exempt
+@_limit("REPORT_LOOKUP_RATE_LIMIT")
+def resume_link():
+    """The link in the saved-report email. Opening it asks first, so a mail scanner following links does not
+    take the report. The token is in the query string, which the access log leaves out."""
+    token = request.args.get("token", "")
+    form = forms.ReportForm()
+    expired = False
+    if _posted_and_valid(form):
+        key = reports.new_session_key()
+        draft = reports.resume(db_session(), key, utcnow(), link_token=token[:100])
+        if draft is not None:
+            session[SESSION_KEY] = key
+            session.pop(BOT_FLAG, None)
+            return redirect(_resume_target(draft))
+        expired = True
+    return render_template("referral/resume_link.html", form=form, expired=expired)
+
+
+@bp.route("/add-information", methods=["GET", "POST"])
+@public
+@csrf.exempt
+@_limit("REPORT_LOOKUP_RATE_LIMIT")
+@limiter.limit(
+    lambda: current_app.config["REPORT_LOOKUP_RATE_LIMIT"],
+    methods=["POST"],
+    key_func=_reference_key,
+    scope="add-information-reference",
+)
+def add_information():
+    form = forms.AddInformationForm()
+    if _posted_and_valid(form):
+        try:
+            reference = normalise_reference(form.reference.data)
+        except InvalidReference as error:
+            form.reference.errors.append(str(error))
+        else:
+            if form.caught_a_bot():
+                return redirect(url_for("referral.information_added"))
+            referral = reports.add_information(
+                db_session(), reference, form.secret_phrase.data, form.information.data, utcnow()
+            )
+            if referral is not None:
+                log.info("information added to report %s", referral.reference)
+                return redirect(url_for("referral.information_added"))
+            form.reference.errors.append(
+                "The reference and secret phrase do not match a report. Check them and try again"
+            )
+    form.secret_phrase.data = None  # like a password: never sent back to the browser
+    return render_template("referral/add_information.html", form=form)
+
+
+@bp.route("/information-added")
+@public
+def information_added():
+    return render_template("referral/information_added.html")
