@@ -83,5 +83,6 @@ def test_the_cme_command_refuses_production_in_one_line(tmp_path):
         "Error: The service will not start in production: SECRET_KEY must be set to a random value of at least 32 "
         "characters; DATABASE_URL must be set (the embedded SQLite default is for development); "
         "RATELIMIT_STORAGE_URI must name a shared store such as redis://: each server process would otherwise keep "
-        "its own count and multiply the sign-in limit"
+        "its own count and multiply the sign-in limit; CME_SERVICE_URL must be the service's https:// address: "
+        "links in emails use it"
     ]
