@@ -7,7 +7,12 @@ import os
 import re
 import secrets
 import shutil
+import socket
+import threading
 from collections import Counter
+from email import message_from_bytes
+from email import policy as email_policy
+from email.message import EmailMessage
 
 import pytest
 from bs4 import BeautifulSoup
@@ -77,6 +82,58 @@ def database_url(database_template, tmp_path) -> str:
     return database_template["url"]
 
 
+class Mailbox:
+    """A real SMTP server (aiosmtpd) on loopback that keeps every message it is sent."""
+
+    def __init__(self):
+        self.messages: list[EmailMessage] = []
+        self._arrived = threading.Condition()
+
+    async def handle_DATA(self, server, session, envelope):
+        message = message_from_bytes(envelope.content, policy=email_policy.default)
+        with self._arrived:
+            self.messages.append(message)
+            self._arrived.notify_all()
+        return "250 Message accepted"
+
+    def wait_for(self, count: int, timeout: float = 10) -> list[EmailMessage]:
+        """The messages once at least `count` have arrived (the service sends after answering the request)."""
+        with self._arrived:
+            self._arrived.wait_for(lambda: len(self.messages) >= count, timeout=timeout)
+            assert len(self.messages) >= count, f"expected {count} email(s), {len(self.messages)} arrived"
+            return list(self.messages)
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [message for message in self.messages if message["To"] == address]
+
+
+_SMTP = {}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _smtp_server():
+    from aiosmtpd.controller import Controller
+
+    handler = Mailbox()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    _SMTP.update(port=port, handler=handler)
+    yield
+    controller.stop()
+
+
+@pytest.fixture
+def mailbox() -> Mailbox:
+    """The test SMTP server's messages, emptied for this test."""
+    handler: Mailbox = _SMTP["handler"]
+    with handler._arrived:
+        handler.messages.clear()
+    return handler
+
+
 def make_app(database_url: str, **overrides):
     from wsgi import create_app
 
@@ -86,6 +143,10 @@ def make_app(database_url: str, **overrides):
         "DATABASE_URL": database_url,
         "RATELIMIT_STORAGE_URI": "memory://",
         "SIGN_IN_RATE_LIMIT": "1000 per minute",
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": _SMTP.get("port", 25),
+        "MAIL_USE_TLS": False,
+        "SERVICE_URL": "https://cme.northbridge.example",
     }
     settings.update(overrides)
     return create_app(settings)
