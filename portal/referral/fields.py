@@ -147,7 +147,10 @@ def valid_phone(field) -> None:
         number = phonenumbers.parse(field.data, "GB")
     except phonenumbers.NumberParseException:
         raise ValidationError(message) from None
-    if not phonenumbers.is_valid_number(number):
+    # Possible (the right length and shape for its country) rather than allocated: Ofcom keeps ranges such as
+    # 07700 900xxx unallocated for examples and drama, and a real number may be newer than the library.
+    uk_length_wrong = number.country_code == 44 and len(str(number.national_number)) not in (9, 10)
+    if uk_length_wrong or not phonenumbers.is_possible_number(number):
         raise ValidationError(message)
 
 

@@ -16,7 +16,7 @@ from flask_limiter.util import get_remote_address
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal.auth.permissions import public
-from portal.database import database, db_session
+from portal.database import database, db_session, end_session
 from portal.extensions import csrf, limiter
 from portal.referral import flow, forms
 from portal.referral.summary import sections
@@ -33,6 +33,8 @@ SESSION_KEY = "report_key"
 # Set when the honeypot is filled: the rest of that session's report is accepted and thrown away.
 BOT_FLAG = "report_discard"
 STALE_MESSAGE = "This page was open too long, so your answers on it have not been saved yet. Check them and continue."
+
+SEND_AGAIN_MESSAGE = "This page was open too long, so your report has not been sent yet. Select Send report again."
 
 _bots_caught = 0
 _bots_lock = threading.Lock()
@@ -228,39 +230,32 @@ def age_check():
 @csrf.exempt
 @_limit("REPORT_SUBMIT_RATE_LIMIT")
 def check_answers():
+    if request.method == "POST":
+        try:
+            return _send_report()
+        except SQLAlchemyError:
+            # Nothing was half-written (one transaction) and the draft is as it was: sending again completes it.
+            end_session()
+            log.error("report not sent: the database is unavailable", exc_info=True)
+            return render_template("referral/not_sent.html"), 503
     draft = _current_draft()
     if draft is not None and draft.submitted_reference:
         return redirect(url_for("referral.confirmation"))
-    bot = session.get(BOT_FLAG)
-    if draft is None and not bot:
-        return redirect(url_for("referral.start"))
-    answers = dict(draft.answers) if draft else {}
-    missing = flow.first_unanswered(answers, draft.completed_pages) if draft else None
-    form = forms.ReportForm()
-
-    if _posted_and_valid(
-        form, "This page was open too long, so your report has not been sent yet. Select Send report again."
-    ):
-        if bot or form.caught_a_bot():
-            if not bot:
-                _caught_bot()
-            session["report_fake_receipt"] = [new_reference("RF"), report_rules.new_secret_phrase()]
-            return redirect(url_for("referral.confirmation"))
-        if missing is not None:
-            return redirect(_url(missing.slug, changing=True))
-        try:
-            receipt = reports.submit(db_session(), session.get(SESSION_KEY), utcnow(), _authority())
-        except reports.NothingToSend:
-            return redirect(url_for("referral.start"))
-        except SQLAlchemyError:
-            log.error("report could not be stored: the database is unavailable", exc_info=True)
-            return render_template("referral/not_sent.html"), 503
-        log.info("report %s received", receipt.reference)
-        _send_mail_later(receipt.outbox_ids)
-        return redirect(url_for("referral.confirmation"))
-
-    if missing is not None and request.method == "GET":
+    if draft is None:
+        # A bot caught by the honeypot is shown the page as if its answers were kept.
+        return (
+            _check_answers_page(None, forms.ReportForm())
+            if session.get(BOT_FLAG)
+            else redirect(url_for("referral.start"))
+        )
+    missing = flow.first_unanswered(draft.answers, draft.completed_pages)
+    if missing is not None:
         return redirect(_url(missing.slug, changing=True))
+    return _check_answers_page(draft, forms.ReportForm())
+
+
+def _check_answers_page(draft, form):
+    answers = dict(draft.answers) if draft else {}
     return render_template(
         "referral/check_answers.html",
         form=form,
@@ -268,6 +263,33 @@ def check_answers():
         age=_age_check(answers),
         back_url=_url(flow.applicable(answers)[-1].slug),
     )
+
+
+def _send_report():
+    draft = _current_draft()
+    if draft is not None and draft.submitted_reference:
+        return redirect(url_for("referral.confirmation"))
+    bot = session.get(BOT_FLAG)
+    if draft is None and not bot:
+        return redirect(url_for("referral.start"))
+    form = forms.ReportForm()
+    if not _posted_and_valid(form, SEND_AGAIN_MESSAGE):
+        return _check_answers_page(draft, form)
+    if bot or form.caught_a_bot():
+        if not bot:
+            _caught_bot()
+        session["report_fake_receipt"] = [new_reference("RF"), report_rules.new_secret_phrase()]
+        return redirect(url_for("referral.confirmation"))
+    missing = flow.first_unanswered(draft.answers, draft.completed_pages)
+    if missing is not None:
+        return redirect(_url(missing.slug, changing=True))
+    try:
+        receipt = reports.submit(db_session(), session.get(SESSION_KEY), utcnow(), _authority())
+    except reports.NothingToSend:
+        return redirect(url_for("referral.start"))
+    log.info("report %s received", receipt.reference)
+    _send_mail_later(receipt.outbox_ids)
+    return redirect(url_for("referral.confirmation"))
 
 
 @bp.route("/confirmation")

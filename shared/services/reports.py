@@ -15,7 +15,7 @@ from datetime import date, datetime
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from shared.domain.reference import new_reference, new_resume_code
@@ -64,6 +64,14 @@ class SavedDraft:
 
 class NothingToSend(LookupError):
     """The session has no report in progress (it expired, or was never started)."""
+
+
+def _lost_a_race(error: Exception) -> bool:
+    """Another request from the same reporter wrote first: a unique key already taken, or (SQLite) the other
+    writer's commit made this transaction's snapshot stale."""
+    return isinstance(error, IntegrityError) or (
+        isinstance(error, OperationalError) and "database is locked" in str(error.orig)
+    )
 
 
 def key_hash(value: str) -> str:
@@ -130,7 +138,9 @@ def record_answers(
         draft.expires_at = _lifetime_end(draft, now)
         try:
             session.commit()
-        except IntegrityError:
+        except (IntegrityError, OperationalError) as error:
+            if not _lost_a_race(error):
+                raise
             # Two first answers from one session at once: the other made the draft; add to it.
             session.rollback()
             if attempt:
@@ -243,36 +253,40 @@ def submit(session: Session, session_key: str | None, now: datetime, authority: 
             raise NothingToSend
         if draft.submitted_reference:
             return _receipt(draft)
-        answers = dict(draft.answers)
-        phrase = new_secret_phrase()
-        referral = referral_from_answers(answers, new_reference("RF"), draft.submission_key, phrase, now)
-        session.add(referral)
-        session.flush()
-        audit.record(
-            session,
-            None,
-            "create",
-            "referral",
-            referral.id,
-            after={"reference": referral.reference, "source": referral.source, "urgent": referral.urgent},
-            actor_label="public report" if referral.anonymous else "named public report",
-        )
-        outbox = []
-        if referral.reporter_email:
-            outbox.append(mail.queue(session, referral.reporter_email, *_confirmation(referral.reference, authority)))
-        if referral.urgent:
-            for lead in _leads(session):
-                outbox.append(mail.queue(session, lead.email, *_urgent_alert(referral.reference, authority)))
-        draft.answers = {}
-        draft.completed_pages = []
-        draft.resume_code_hash = draft.resume_link_hash = None
-        draft.submitted_reference = referral.reference
-        draft.secret_phrase = phrase
-        draft.confirmation_email = referral.reporter_email
-        draft.expires_at = now + RECEIPT_LIFETIME
         try:
+            answers = dict(draft.answers)
+            phrase = new_secret_phrase()
+            referral = referral_from_answers(answers, new_reference("RF"), draft.submission_key, phrase, now)
+            session.add(referral)
+            session.flush()
+            audit.record(
+                session,
+                None,
+                "create",
+                "referral",
+                referral.id,
+                after={"reference": referral.reference, "source": referral.source, "urgent": referral.urgent},
+                actor_label="public report" if referral.anonymous else "named public report",
+            )
+            outbox = []
+            if referral.reporter_email:
+                outbox.append(
+                    mail.queue(session, referral.reporter_email, *_confirmation(referral.reference, authority))
+                )
+            if referral.urgent:
+                for lead in _leads(session):
+                    outbox.append(mail.queue(session, lead.email, *_urgent_alert(referral.reference, authority)))
+            draft.answers = {}
+            draft.completed_pages = []
+            draft.resume_code_hash = draft.resume_link_hash = None
+            draft.submitted_reference = referral.reference
+            draft.secret_phrase = phrase
+            draft.confirmation_email = referral.reporter_email
+            draft.expires_at = now + RECEIPT_LIFETIME
             session.commit()
-        except IntegrityError:
+        except (IntegrityError, OperationalError) as error:
+            if not _lost_a_race(error):
+                raise
             # The same draft sent twice at once (the other sending won), or, very rarely, a reference
             # already taken: look again.
             session.rollback()
@@ -298,7 +312,7 @@ def _confirmation(reference: str, authority: Authority) -> tuple[str, str]:
 
 def _urgent_alert(reference: str, authority: Authority) -> tuple[str, str]:
     return (
-        f"Urgent report {reference}: the reporter thinks the child is at risk of harm",
+        f"Urgent report {reference}: child may be at risk of harm",
         f"A report sent through the public portal says the child may be at risk of harm.\n\n"
         f"Read it and decide what to do today:\n{authority.service_url}/staff/referrals/{reference}\n\n"
         f"This email does not contain the child's details: sign in to see them.\n",
