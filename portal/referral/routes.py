@@ -161,6 +161,10 @@ def question(slug: str):
     draft = _in_progress()
     answers = dict(draft.answers) if draft else {}
     completed = list(draft.completed_pages) if draft else []
+    if not page.applies(answers):
+        # For example Your details after choosing to stay anonymous: never asked, never kept.
+        missing = flow.first_unanswered(answers, completed)
+        return redirect(_url(missing.slug) if missing else url_for("referral.check_answers"))
     form = _form(page, answers)
 
     if request.method == "POST":

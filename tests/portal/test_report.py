@@ -27,6 +27,12 @@ from tests.portal.report_helpers import (
 )
 
 
+def answer_without_page(client, slug: str, data: dict):
+    """POST answers straight to a page, with a token from another page, as a script might."""
+    token = csrf_token(get_page(client, "/report/resume"))
+    return client.post(f"/report/{slug}", data={"csrf_token": token, **data})
+
+
 def referrals(db: Session) -> list[Referral]:
     db.expire_all()
     return list(db.scalars(select(Referral).order_by(Referral.id)))
@@ -146,6 +152,12 @@ def test_changing_to_anonymous_forgets_the_details_already_given(client, db):
     assert referral.anonymous is True
     assert referral.reporter_email is None and "reporter_email" not in referral.answers
     assert "Jo Bloggs" not in str(referral.answers)
+
+
+def test_an_anonymous_reporter_is_never_asked_for_their_details(client):
+    fill_in(client, answers_for(year_6_birthday(), **ANONYMOUS))
+    assert client.get("/report/your-details").location == "/report/check-answers"
+    assert answer_without_page(client, "your-details", {"reporter_name": "Jo"}).location == "/report/check-answers"
 
 
 def test_changing_to_named_from_check_your_answers_asks_for_the_details_then_comes_back(client):
