@@ -17,6 +17,8 @@ class Page:
     applies: Callable[[dict], bool] = field(default=lambda answers: True)
     # Answers to forget when this page's new answer makes them no longer apply.
     clears: Callable[[dict], tuple[str, ...]] = field(default=lambda answers: ())
+    # Pages to ask again when this page's answer changes (their questions depend on it).
+    reasks: tuple[str, ...] = ()
 
     @property
     def template(self) -> str:
@@ -29,17 +31,23 @@ def _named(answers: dict) -> bool:
 
 PAGES: tuple[Page, ...] = (
     Page("child-name", "What is the child's name?", forms.ChildNameForm),
-    Page("child-date-of-birth", "Do you know the child's date of birth?", forms.ChildDateOfBirthForm),
+    Page("child-date-of-birth", "What is the child's date of birth?", forms.ChildDateOfBirthForm),
     Page("child-sex", "What is the child's sex?", forms.ChildSexForm),
     Page("child-address", "Where does the child live?", forms.ChildAddressForm),
     Page("moved", "Has the child's family moved recently?", forms.MovedForm),
     Page("last-school", "Which school did the child last go to?", forms.LastSchoolForm),
     Page("reasons", "Why do you think the child is missing education?", forms.ReasonsForm),
     Page("family", "Tell us about the child's family", forms.FamilyForm),
-    Page("risk-groups", "Do any of these apply to the child or their family?", forms.RiskGroupsForm),
+    Page("risk-groups", "Do any of these apply to the child or their family? (optional)", forms.RiskGroupsForm),
     Page("risk-of-harm", "Do you think the child is at risk of harm?", forms.RiskOfHarmForm),
-    Page("anything-else", "Is there anything else you want to tell us?", forms.AnythingElseForm),
-    Page("about-you", "Which of these best describes you?", forms.AboutYouForm),
+    Page("anything-else", "Is there anything else you want to tell us? (optional)", forms.AnythingElseForm),
+    Page(
+        "about-you",
+        "Which of these best describes you?",
+        forms.AboutYouForm,
+        clears=lambda answers: ("reporter_organisation",) if answers.get("reporter_type") == "public" else (),
+        reasks=("your-details",),
+    ),
     Page(
         "anonymity",
         "Do you want to tell us who you are?",

@@ -73,26 +73,24 @@ class ChildNameForm(ReportForm):
 
 
 class ChildDateOfBirthForm(ReportForm):
-    dob_known = radios(
-        "Do you know the child's date of birth?",
-        (("yes", "Yes"), ("estimate", "No, but I can guess how old they are"), ("no", "No")),
-        "Select whether you know the child's date of birth",
-    )
     date_of_birth = DatePartsField(
         "Date of birth", name_in_errors="Date of birth", description="For example, 27 3 2015"
     )
+    dob_unknown = BooleanField("I do not know their date of birth", widget=GovCheckboxInput())
     approximate_age = StringField(
-        "How old do you think they are?", widget=GovTextInput(), description="In years, for example 9"
+        "If you do not know their date of birth, how old do you think they are? (optional)",
+        widget=GovTextInput(),
+        description="In years, for example 9",
     )
 
     def validate_date_of_birth(self, field: DatePartsField):
-        if self.dob_known.data != "yes":
-            field.data = None
-            return
         if field.problem:
             raise ValidationError(field.problem)
         if field.data is None:
-            raise ValidationError("Enter the child's date of birth")
+            if not (self.dob_unknown.data or self.approximate_age.data):
+                raise ValidationError("Enter the child's date of birth, or select 'I do not know their date of birth'")
+            return
+        self.dob_unknown.data = False
         today = uk_today()
         if field.data > today:
             raise ValidationError("Date of birth must be in the past")
@@ -101,11 +99,9 @@ class ChildDateOfBirthForm(ReportForm):
             raise ValidationError(f"Date of birth must be the same as or after {earliest.day} {earliest:%B %Y}")
 
     def validate_approximate_age(self, field):
-        if self.dob_known.data != "estimate":
-            field.data = None
+        if not field.data or not self.date_of_birth.is_empty:
+            field.data = None  # a date of birth, when given, says more than a guess
             return
-        if not field.data:
-            raise ValidationError("Enter how old you think the child is")
         if not field.data.isdigit():
             raise ValidationError("How old they are must be a whole number of years, like 9")
         if not 0 <= int(field.data) <= OLDEST_BIRTH_YEARS:
@@ -114,6 +110,10 @@ class ChildDateOfBirthForm(ReportForm):
     def answers(self) -> dict:
         kept = super().answers()
         kept["approximate_age"] = int(self.approximate_age.data) if self.approximate_age.data else None
+        if kept["date_of_birth"]:
+            kept["dob_known"] = "yes"
+        else:
+            kept["dob_known"] = "estimate" if kept["approximate_age"] is not None else "no"
         return kept
 
 
@@ -162,7 +162,7 @@ class MovedForm(ReportForm):
         "Has the child's family moved recently?", YES_NO_UNKNOWN, "Select whether the child's family has moved recently"
     )
     new_address = long_text(
-        "Where did they move to? (optional)",
+        "If they have moved, where did they move to? (optional)",
         500,
         name="Where they moved to",
         description="Give as much as you know: an address, a town or a country",
@@ -250,7 +250,9 @@ class RiskOfHarmForm(ReportForm):
         YES_NO_UNKNOWN,
         "Select whether you think the child is at risk of harm",
     )
-    risk_details = long_text("What makes you think so? (optional)", 2000, name="What makes you think so")
+    risk_details = long_text(
+        "What makes you think the child is at risk? (optional)", 2000, name="What makes you think the child is at risk"
+    )
 
     def validate_risk_details(self, field):
         if self.risk_of_harm.data != "yes":

@@ -177,16 +177,20 @@ def question(slug: str):
                 if not session.get(BOT_FLAG):
                     _caught_bot()
             else:
-                merged = {**answers, **form.answers()}
-                cleared = page.clears(merged)
+                given = form.answers()
+                merged = {**answers, **given}
+                changed = any(answers.get(key) != value for key, value in given.items())
+                forget = [p.slug for p in flow.PAGES if not p.applies(merged)]
+                if changed and page.slug in completed:
+                    forget += page.reasks
                 draft = reports.record_answers(
                     db_session(),
                     session.setdefault(SESSION_KEY, reports.new_session_key()),
                     page.slug,
-                    form.answers(),
-                    cleared,
+                    given,
+                    page.clears(merged),
                     utcnow(),
-                    forget_pages=tuple(p.slug for p in flow.PAGES if not p.applies(merged)),
+                    forget_pages=tuple(forget),
                 )
                 answers, completed = dict(draft.answers), list(draft.completed_pages)
             if saving:

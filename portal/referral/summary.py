@@ -81,7 +81,7 @@ def child_rows(answers: dict, today: date) -> list[Row]:
     rows += [
         Row("Sex", _lines("Not known" if sex == Sex.UNKNOWN else _label(Sex, sex)), "child-sex"),
         Row("Address", _lines(*address), "child-address"),
-        Row("Phone number", _lines(answers.get("family_phone")), "child-address"),
+        Row("Family's phone number", _lines(answers.get("family_phone")), "child-address"),
         Row("Moved recently", _lines(moved, answers.get("new_address")), "moved"),
     ]
     return rows
@@ -132,9 +132,9 @@ def reporter_rows(answers: dict) -> list[Row]:
     ]
     if answers.get("named") == "yes":
         rows += [
-            Row("Name", _lines(answers.get("reporter_name")), "your-details"),
-            Row("Email address", _lines(answers.get("reporter_email")), "your-details"),
-            Row("Phone number", _lines(answers.get("reporter_phone")), "your-details"),
+            Row("Your name", _lines(answers.get("reporter_name")), "your-details"),
+            Row("Your email address", _lines(answers.get("reporter_email")), "your-details"),
+            Row("Your phone number", _lines(answers.get("reporter_phone")), "your-details"),
             Row(
                 "Team may contact you",
                 _lines({"yes": "Yes", "no": "No"}.get(answers.get("consent_to_contact"))),
@@ -142,7 +142,7 @@ def reporter_rows(answers: dict) -> list[Row]:
             ),
         ]
         if answers.get("reporter_organisation"):
-            rows.insert(3, Row("Organisation", _lines(answers.get("reporter_organisation")), "your-details"))
+            rows.insert(3, Row("Your organisation", _lines(answers.get("reporter_organisation")), "your-details"))
     return rows
 
 

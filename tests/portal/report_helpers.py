@@ -18,7 +18,7 @@ def answers_for(dob: date, **changes) -> dict[str, dict]:
     """A complete, valid set of answers, page by page; `changes` replace whole pages (None leaves one out)."""
     pages = {
         "child-name": {"child_first_name": "Amira", "child_last_name": "Okafor", "child_other_names": "Mira"},
-        "child-date-of-birth": {"dob_known": "yes", "date_of_birth": [str(dob.day), str(dob.month), str(dob.year)]},
+        "child-date-of-birth": {"date_of_birth": [str(dob.day), str(dob.month), str(dob.year)]},
         "child-sex": {"child_sex": "female"},
         "child-address": {
             "address_line_1": "14 Canal Row",

@@ -76,9 +76,10 @@ def test_a_named_report_is_stored_whole_and_the_reporter_gets_their_reference_by
         "child_last_name": "Okafor",
         "child_name_unknown": False,
         "child_other_names": "Mira",
-        "dob_known": "yes",
         "date_of_birth": dob.isoformat(),
+        "dob_unknown": False,
         "approximate_age": None,
+        "dob_known": "yes",
         "child_sex": "female",
         "address_line_1": "14 Canal Row",
         "address_line_2": None,
@@ -171,7 +172,7 @@ def test_changing_to_named_from_check_your_answers_asks_for_the_details_then_com
         for row in get_page(client, "/report/check-answers").select(".govuk-summary-list__row")
     }
     assert rows["Tell us who you are"] == "Yes"
-    assert rows["Name"] == "Sam Patel"
+    assert rows["Your name"] == "Sam Patel"
 
 
 def test_check_your_answers_shows_what_was_given_with_the_year_group_worked_out(client):
@@ -188,7 +189,7 @@ def test_check_your_answers_shows_what_was_given_with_the_year_group_worked_out(
         ("Year group", "Year 6 (worked out from the date of birth)"),
         ("Sex", "Female"),
         ("Address", "14 Canal Row Northbridge NB1 1AA"),
-        ("Phone number", "07700 900982"),
+        ("Family's phone number", "07700 900982"),
         ("Moved recently", "Yes Somewhere in Leeds"),
         ("Last school", "Millfield Primary School Northbridge"),
     ]
@@ -360,35 +361,34 @@ def test_a_stale_check_your_answers_page_asks_to_send_again(client, db):
                 ("Other names must be 200 characters or fewer", "#child_other_names"),
             ],
         ),
-        ("child-date-of-birth", {}, [("Select whether you know the child's date of birth", "#dob_known")]),
         (
             "child-date-of-birth",
-            {"dob_known": "yes", "date_of_birth": ["", "", ""]},
-            [("Enter the child's date of birth", "#date_of_birth-day")],
+            {"date_of_birth": ["", "", ""]},
+            [("Enter the child's date of birth, or select 'I do not know their date of birth'", "#date_of_birth-day")],
         ),
         (
             "child-date-of-birth",
-            {"dob_known": "yes", "date_of_birth": ["31", "2", "2015"]},
+            {"date_of_birth": ["31", "2", "2015"]},
             [("Date of birth must be a real date", "#date_of_birth-day")],
         ),
         (
             "child-date-of-birth",
-            {"dob_known": "yes", "date_of_birth": ["3", "", "2015"]},
+            {"date_of_birth": ["3", "", "2015"]},
             [("Date of birth must include a month", "#date_of_birth-day")],
         ),
         (
             "child-date-of-birth",
-            {"dob_known": "yes", "date_of_birth": ["3", "4", "15"]},
+            {"date_of_birth": ["3", "4", "15"]},
             [("Year must include 4 numbers", "#date_of_birth-day")],
         ),
         (
             "child-date-of-birth",
-            {"dob_known": "yes", "date_of_birth": ["1", "1", "2099"]},
+            {"date_of_birth": ["1", "1", "2099"]},
             [("Date of birth must be in the past", "#date_of_birth-day")],
         ),
         (
             "child-date-of-birth",
-            {"dob_known": "estimate", "approximate_age": "nine"},
+            {"dob_unknown": "y", "approximate_age": "nine"},
             [("How old they are must be a whole number of years, like 9", "#approximate_age")],
         ),
         ("child-sex", {"child_sex": "other"}, [("Not a valid choice.", "#child_sex")]),
@@ -479,7 +479,7 @@ def test_a_child_not_yet_of_school_age_gets_a_warning_but_the_report_can_still_b
     response = answer(
         client,
         "child-date-of-birth",
-        {"dob_known": "yes", "date_of_birth": [str(toddler.day), str(toddler.month), str(toddler.year)]},
+        {"date_of_birth": [str(toddler.day), str(toddler.month), str(toddler.year)]},
     )
     assert response.location == "/report/child-age-check"
     page = get_page(client, "/report/child-age-check")
@@ -496,7 +496,7 @@ def test_a_child_not_yet_of_school_age_gets_a_warning_but_the_report_can_still_b
 
 
 def test_a_guessed_age_of_seventeen_gets_a_warning(client):
-    response = answer(client, "child-date-of-birth", {"dob_known": "estimate", "approximate_age": "17"})
+    response = answer(client, "child-date-of-birth", {"dob_unknown": "y", "approximate_age": "17"})
     assert response.location == "/report/child-age-check"
     assert "aged about 17 is past compulsory school age" in text_of(get_page(client, "/report/child-age-check"))
 
@@ -749,3 +749,32 @@ def test_the_cme_team_reads_the_referral_with_what_was_added_later(app, client, 
     assert school.get(f"/staff/referrals/{reference}").status_code == 403
     assert app.test_client().get(f"/staff/referrals/{reference}").status_code == 302  # to sign in
     assert officer.get("/staff/referrals/RF-0000-0000").status_code == 404
+
+
+def test_changing_who_the_reporter_is_asks_their_details_again_and_drops_what_no_longer_applies(client, db):
+    fill_in(client, answers_for(year_6_birthday()))
+    response = answer(client, "about-you", {"reporter_type": "school"}, query="?change=yes")
+    assert response.location == "/report/your-details?change=yes"
+    page = get_page(client, "/report/your-details?change=yes")
+    assert text_of(page.find("label", {"for": "reporter_organisation"})) == "Name of your school"
+    details = {**answers_for(year_6_birthday())["your-details"], "reporter_organisation": "Millfield Primary School"}
+    assert answer(client, "your-details", details, query="?change=yes").location == "/report/check-answers"
+
+    response = answer(client, "about-you", {"reporter_type": "public"}, query="?change=yes")
+    assert response.location == "/report/your-details?change=yes"
+    answer(client, "your-details", details, query="?change=yes")
+    send(client)
+    [referral] = referrals(db)
+    assert (referral.source, referral.reporter_organisation) == ("public", None)
+    assert referral.answers["reporter_organisation"] is None
+
+
+def test_the_back_link_is_in_its_own_landmark_and_goes_to_the_previous_question(client):
+    fill_in(client, {"child-name": answers_for(year_6_birthday())["child-name"]})
+    page = get_page(client, "/report/child-date-of-birth")
+    back = page.select_one('nav[aria-label="Back"] a.govuk-back-link')
+    assert (back["href"], text_of(back)) == ("/report/child-name", "Back")
+    assert get_page(client, "/report/child-name").select_one("a.govuk-back-link")["href"] == "/"
+    assert get_page(client, "/report/child-sex?change=yes").select_one("a.govuk-back-link")["href"] == (
+        "/report/check-answers"
+    )
