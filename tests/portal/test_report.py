@@ -778,3 +778,37 @@ def test_the_back_link_is_in_its_own_landmark_and_goes_to_the_previous_question(
     assert get_page(client, "/report/child-sex?change=yes").select_one("a.govuk-back-link")["href"] == (
         "/report/check-answers"
     )
+
+
+def test_a_draft_is_on_the_server_so_another_app_server_carries_on_with_it(database_url, client):
+    fill_in(client, {"child-name": answers_for(year_6_birthday())["child-name"]})
+    cookie = client.get_cookie("cme_session")
+    assert "Amira" not in cookie.value  # the cookie holds a key to the draft, never the answers
+    other_server = make_app(database_url)
+    browser = other_server.test_client()
+    browser.set_cookie("cme_session", cookie.value)
+    page = get_page(browser, "/report/child-name")
+    assert page.find("input", {"name": "child_first_name"})["value"] == "Amira"
+    other_server.extensions["cme.database"].dispose()
+
+
+def test_with_redis_two_app_servers_share_one_count_of_reports_sent(database_url):
+    import redis
+
+    store = "redis://127.0.0.1:6379/14"
+    try:
+        redis.Redis.from_url(store).flushdb()
+    except redis.exceptions.ConnectionError:
+        from tests.conftest import skip_or_fail
+
+        skip_or_fail("Redis is not running on 127.0.0.1:6379")
+    servers = [
+        make_app(database_url, RATELIMIT_STORAGE_URI=store, REPORT_SUBMIT_RATE_LIMIT="2 per minute") for _ in range(2)
+    ]
+    try:
+        statuses = [servers[n % 2].test_client().post("/report/check-answers").status_code for n in range(3)]
+        assert statuses == [302, 302, 429]
+    finally:
+        redis.Redis.from_url(store).flushdb()
+        for server in servers:
+            server.extensions["cme.database"].dispose()
