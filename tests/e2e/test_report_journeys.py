@@ -853,3 +853,47 @@ def test_a_reporter_adds_information_later_with_the_reference_and_phrase(person,
         "/report/information-added (Information added to your report)",
     ]
     assert later.inaccessible == {}
+
+
+def test_the_other_report_pages_and_the_cme_teams_referral_pages_are_accessible(person, live_server, users):
+    from flask import render_template
+
+    from shared.models import utcnow
+    from shared.services import reports
+    from tests.e2e.test_journeys import sign_in
+
+    page = person.page
+    # The emailed resume link asks before it takes the draft; an unknown token says the link has expired.
+    page.goto("/report/resume-link?token=not-a-real-token")
+    assert page.locator("h1").inner_text() == "Carry on with your saved report"
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Carry on with my report").click()
+    assert page.locator("h1").inner_text() == "This link has expired"
+    assert axe_violations(page) == []
+
+    # A referral as the CME team reads it.
+    with live_server.app.extensions["cme.database"].session() as session:
+        key = reports.new_session_key()
+        reports.record_answers(
+            session, key, "child-name", {"child_first_name": "Rosa", "child_last_name": "Novak"}, (), utcnow()
+        )
+        authority = reports.Authority("Northbridge Council", "01632 960000", live_server)
+        reference = reports.submit(session, key, utcnow(), authority).reference
+    sign_in(person, "officer@northbridge.example")
+    page.wait_for_load_state("load")  # so going on does not cut off the staff home's own requests
+    page.goto("/staff/referrals")
+    assert page.locator("h1").inner_text() == "New referrals"
+    assert axe_violations(page) == []
+    page.get_by_role("link", name=reference).click()
+    assert page.locator("h1").inner_text() == reference
+    assert "Rosa Novak" in page.locator("main").inner_text()
+    assert axe_violations(page) == []
+    assert person.problems == []
+
+    # The page a reporter sees when the database is down as they send.
+    with live_server.app.test_request_context("/report/check-answers"):
+        html = render_template("referral/not_sent.html")
+    page.goto("/cookies")  # the page's own address, so its stylesheet and scripts load
+    page.set_content(html, wait_until="load")  # its inline script's nonce is not this page's: blocked
+    assert page.locator("h1").inner_text() == "Sorry, your report has not been sent yet"
+    assert axe_violations(page) == []
