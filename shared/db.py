@@ -28,6 +28,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def make_engine(url: str, **kwargs) -> Engine:
     url = normalise_database_url(url)
+    # Error messages (and so logs) never carry a statement's values: they are children's details.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)

@@ -3,6 +3,7 @@ email checks, and a base form that strips whitespace and carries the honeypot.""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import phonenumbers
@@ -43,8 +44,12 @@ class CharacterCount(GovCharacterCount):
         return params
 
 
+# Control characters other than tab and line breaks: nobody types them, and PostgreSQL refuses NUL in text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def strip(value):
-    return value.strip() if isinstance(value, str) else value
+    return _CONTROL.sub("", value).strip() if isinstance(value, str) else value
 
 
 def limit(label: str, maximum: int) -> Length:
@@ -90,6 +95,9 @@ class ReportForm(FlaskForm):
         return False
 
 
+_NUMBER = re.compile(r"[0-9]+")  # ASCII digits only: str.isdigit() also accepts "²"
+
+
 class DatePartsField(Field):
     """Day, month and year boxes (the Design System's date input). Parsing never raises: `problem` holds the
     Design System's message for what is wrong, and the form decides whether the date was needed at all."""
@@ -111,7 +119,7 @@ class DatePartsField(Field):
 
     def process_formdata(self, valuelist):
         # A forged or partial post may send fewer than three parts: the widget needs exactly three.
-        parts = [str(part).strip() for part in valuelist][:3]
+        parts = [_CONTROL.sub("", str(part)).strip() for part in valuelist][:3]
         self.raw_data = parts + [""] * (3 - len(parts))
         self.data = None
         self.problem = None
@@ -121,10 +129,12 @@ class DatePartsField(Field):
         missing = [name for name, part in zip(("day", "month", "year"), self.raw_data, strict=True) if not part]
         if missing:
             self.problem = f"{self.name_in_errors} must include a {' and a '.join(missing)}"
-        elif not (day.isdigit() and month.isdigit() and year.isdigit()):
+        elif not (_NUMBER.fullmatch(day) and _NUMBER.fullmatch(month) and _NUMBER.fullmatch(year)):
             self.problem = f"{self.name_in_errors} must be a real date"
         elif len(year) != 4:
             self.problem = "Year must include 4 numbers"
+        elif len(day) > 2 or len(month) > 2:
+            self.problem = f"{self.name_in_errors} must be a real date"
         else:
             try:
                 self.data = date(int(year), int(month), int(day))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovTextInput
@@ -39,13 +40,40 @@ def long_text(label: str, maximum: int, name: str | None = None, **kwargs) -> Te
     return TextAreaField(label, widget=CharacterCount(), validators=[limit(name or label, maximum)], **kwargs)
 
 
-def radios(label: str, choices, required: str) -> RadioField:
-    return RadioField(label, choices=_choices(choices), widget=Radios(), validators=[InputRequired(message=required)])
+class ChoiceField(RadioField):
+    """Radios whose answer must be one of the options; anything else (a forged post) gets the same message as
+    no answer, in the Design System's words, rather than WTForms' own."""
+
+    def __init__(self, *args, message: str, **kwargs):
+        super().__init__(*args, validators=[InputRequired(message=message)], **kwargs)
+        self.message = message
+
+    def pre_validate(self, form):
+        try:
+            super().pre_validate(form)
+        except ValidationError:
+            raise ValidationError(self.message) from None
 
 
-def checkboxes(label: str, choices, **kwargs) -> SelectMultipleField:
-    return SelectMultipleField(
-        label, choices=_choices(choices), widget=Checkboxes(), option_widget=CheckboxInput(), **kwargs
+class ChoicesField(SelectMultipleField):
+    def __init__(self, *args, message: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.message = message
+
+    def pre_validate(self, form):
+        try:
+            super().pre_validate(form)
+        except ValidationError:
+            raise ValidationError(self.message) from None
+
+
+def radios(label: str, choices, required: str) -> ChoiceField:
+    return ChoiceField(label, choices=_choices(choices), widget=Radios(), message=required)
+
+
+def checkboxes(label: str, choices, message: str, **kwargs) -> ChoicesField:
+    return ChoicesField(
+        label, choices=_choices(choices), widget=Checkboxes(), option_widget=CheckboxInput(), message=message, **kwargs
     )
 
 
@@ -77,6 +105,7 @@ class ChildDateOfBirthForm(ReportForm):
         "Date of birth", name_in_errors="Date of birth", description="For example, 27 3 2015"
     )
     dob_unknown = BooleanField("I do not know their date of birth", widget=GovCheckboxInput())
+    # No length validator: a number of more than two digits is refused as out of range, as the person means it.
     approximate_age = StringField(
         "If you do not know their date of birth, how old do you think they are? (optional)",
         widget=GovTextInput(),
@@ -100,16 +129,16 @@ class ChildDateOfBirthForm(ReportForm):
 
     def validate_approximate_age(self, field):
         if not field.data or not self.date_of_birth.is_empty:
-            field.data = None  # a date of birth, when given, says more than a guess
-            return
-        if not field.data.isdigit():
+            return  # a date of birth, when given, says more than a guess (see answers)
+        if not re.fullmatch(r"[0-9]+", field.data):
             raise ValidationError("How old they are must be a whole number of years, like 9")
-        if not 0 <= int(field.data) <= OLDEST_BIRTH_YEARS:
+        if len(field.data) > 2 or int(field.data) > OLDEST_BIRTH_YEARS:
             raise ValidationError(f"How old they are must be between 0 and {OLDEST_BIRTH_YEARS}")
 
     def answers(self) -> dict:
         kept = super().answers()
-        kept["approximate_age"] = int(self.approximate_age.data) if self.approximate_age.data else None
+        guessed = self.approximate_age.data if self.date_of_birth.is_empty else None
+        kept["approximate_age"] = int(guessed) if guessed else None
         if kept["date_of_birth"]:
             kept["dob_known"] = "yes"
         else:
@@ -168,9 +197,11 @@ class MovedForm(ReportForm):
         description="Give as much as you know: an address, a town or a country",
     )
 
-    def validate_new_address(self, field):
-        if self.moved.data != "yes":
-            field.data = None
+    def answers(self) -> dict:
+        kept = super().answers()
+        if kept["moved"] == "no":
+            kept["new_address"] = None
+        return kept
 
 
 class LastSchoolForm(ReportForm):
@@ -206,6 +237,7 @@ class ReasonsForm(ReportForm):
     reasons = checkboxes(
         "Why do you think the child is missing education?",
         (),
+        "Select why you think the child is missing education",
         description="Select all that apply",
         validators=[InputRequired(message="Select why you think the child is missing education")],
     )
@@ -240,6 +272,7 @@ class RiskGroupsForm(ReportForm):
     groups = checkboxes(
         "Do any of these apply to the child or their family? (optional)",
         [(group.value, group.label) for group in VulnerableGroup if group != VulnerableGroup.RISK_OF_HARM],
+        "Select the groups that apply from the list, or none",
         description="Select all that apply. Leave them all unselected if none apply or you do not know.",
     )
 
@@ -254,9 +287,11 @@ class RiskOfHarmForm(ReportForm):
         "What makes you think the child is at risk? (optional)", 2000, name="What makes you think the child is at risk"
     )
 
-    def validate_risk_details(self, field):
-        if self.risk_of_harm.data != "yes":
-            field.data = None
+    def answers(self) -> dict:
+        kept = super().answers()
+        if kept["risk_of_harm"] == "no":
+            kept["risk_details"] = None
+        return kept
 
 
 class AnythingElseForm(ReportForm):
@@ -318,10 +353,14 @@ class YourDetailsForm(ReportForm):
             raise ValidationError("Enter your full name")
 
     def validate_reporter_organisation(self, field):
-        if not self.needs_organisation:
-            field.data = None
-        elif not field.data:
+        if self.needs_organisation and not field.data:
             raise ValidationError(f"Enter the {self.reporter_organisation.label.text.lower()}")
+
+    def answers(self) -> dict:
+        kept = super().answers()
+        if not self.needs_organisation:
+            kept["reporter_organisation"] = None
+        return kept
 
     def validate_reporter_email(self, field):
         valid_email(field)

@@ -391,7 +391,28 @@ def test_a_stale_check_your_answers_page_asks_to_send_again(client, db):
             {"dob_unknown": "y", "approximate_age": "nine"},
             [("How old they are must be a whole number of years, like 9", "#approximate_age")],
         ),
-        ("child-sex", {"child_sex": "other"}, [("Not a valid choice.", "#child_sex")]),
+        ("child-sex", {"child_sex": "bogus"}, [("Select the child's sex, or 'I do not know'", "#child_sex")]),
+        ("reasons", {"reasons": ["bogus"]}, [("Select why you think the child is missing education", "#reasons")]),
+        (
+            "risk-groups",
+            {"groups": ["young_carer", "bogus"]},
+            [("Select the groups that apply from the list, or none", "#groups")],
+        ),
+        (
+            "child-date-of-birth",
+            {"date_of_birth": ["99999999999999999999", "1", "2015"], "approximate_age": "²"},
+            [("Date of birth must be a real date", "#date_of_birth-day")],
+        ),
+        (
+            "child-date-of-birth",
+            {"dob_unknown": "y", "approximate_age": "²"},
+            [("How old they are must be a whole number of years, like 9", "#approximate_age")],
+        ),
+        (
+            "child-date-of-birth",
+            {"dob_unknown": "y", "approximate_age": "1" * 5000},
+            [("How old they are must be between 0 and 25", "#approximate_age")],
+        ),
         (
             "child-address",
             {"address_line_1": "1 High Street", "address_postcode": "NB1", "family_phone": "12345"},
@@ -435,7 +456,13 @@ def test_each_question_says_exactly_what_is_wrong_and_keeps_what_was_typed(clien
     assert page.title.get_text(strip=True).startswith("Error: ")
     for name, value in data.items():
         field = page.find(attrs={"name": name})
-        if isinstance(value, str) and field.get("type") not in ("radio", "checkbox"):
+        if field.get("type") in ("radio", "checkbox"):
+            chosen = [box["value"] for box in page.find_all(attrs={"name": name}) if box.has_attr("checked")]
+            assert chosen == [choice for choice in ([value] if isinstance(value, str) else value) if choice != "bogus"]
+        elif isinstance(value, list):  # a date's day, month and year boxes
+            boxes = [page.find(id=f"{name}-{part}").get("value") or "" for part in ("day", "month", "year")]
+            assert boxes == value
+        else:
             assert (field.get("value") or field.get_text()) == value
     assert count(db, ReportDraft) == 0
 
