@@ -57,7 +57,7 @@ def error_response(status: int, message: str | None = None, headers=None):
     return page, status, headers or {}
 
 
-def _database_unavailable(error: Exception) -> bool:
+def database_unavailable(error: Exception) -> bool:
     if isinstance(error, OperationalError | PoolTimeout):
         return True
     return isinstance(error, DBAPIError) and error.connection_invalidated
@@ -81,7 +81,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
         end_session()  # the error page must not run inside a failed transaction
-        if _database_unavailable(error):
+        if database_unavailable(error):
             log.error("database unavailable", exc_info=error)
             return error_response(503)
         if isinstance(error, InternalServerError):

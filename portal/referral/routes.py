@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from portal.auth.permissions import public
 from portal.database import database, db_session, end_session
+from portal.errors import database_unavailable
 from portal.extensions import csrf, limiter
 from portal.referral import flow, forms
 from portal.referral.summary import sections
@@ -90,8 +91,11 @@ def _in_progress():
 
 
 def _caught_bot() -> None:
+    """Throw away what this session has stored and accept the rest of its report without keeping it."""
     global _bots_caught
+    reports.discard(db_session(), session.pop(SESSION_KEY, None))
     session[BOT_FLAG] = True
+    session.pop("report_fake_receipt", None)
     with _bots_lock:
         _bots_caught += 1
         count = _bots_caught
@@ -131,11 +135,13 @@ def _url(slug: str, changing: bool = False) -> str:
     return url_for("referral.question", slug=slug, change="yes" if changing else None)
 
 
-def _back_url(page: flow.Page, answers: dict, changing: bool) -> str:
-    if changing:
+def _back_url(page: flow.Page, answers: dict, completed: list[str], changing: bool) -> str:
+    """Back to Check your answers when changing an answer, unless this question is new to the reporter (a change
+    brought it up): then to the question before it, so they can undo that change."""
+    if changing and page.slug in completed:
         return url_for("referral.check_answers")
     previous = flow.previous_slug(page, answers)
-    return _url(previous) if previous else url_for("main.start")
+    return _url(previous, changing) if previous else url_for("main.start")
 
 
 @bp.route("/start")
@@ -203,7 +209,7 @@ def question(slug: str):
         page.template,
         page=page,
         form=form,
-        back_url=_back_url(page, answers, changing),
+        back_url=_back_url(page, answers, completed, changing),
         changing=changing,
     )
 
@@ -241,21 +247,21 @@ def check_answers():
     if request.method == "POST":
         try:
             return _send_report()
-        except SQLAlchemyError:
+        except (SQLAlchemyError, reports.CouldNotStore) as error:
+            if isinstance(error, SQLAlchemyError) and not database_unavailable(error):
+                raise
             # Nothing was half-written (one transaction) and the draft is as it was: sending again completes it.
             end_session()
             log.error("report not sent: the database is unavailable", exc_info=True)
             return render_template("referral/not_sent.html"), 503
+    if session.get(BOT_FLAG):
+        # A bot caught by the honeypot is shown the page as if its answers were kept.
+        return _check_answers_page(None, forms.ReportForm())
     draft = _current_draft()
     if draft is not None and draft.submitted_reference:
         return redirect(url_for("referral.confirmation"))
     if draft is None:
-        # A bot caught by the honeypot is shown the page as if its answers were kept.
-        return (
-            _check_answers_page(None, forms.ReportForm())
-            if session.get(BOT_FLAG)
-            else redirect(url_for("referral.start"))
-        )
+        return redirect(url_for("referral.start"))
     missing = flow.first_unanswered(draft.answers, draft.completed_pages)
     if missing is not None:
         return redirect(_url(missing.slug, changing=True))
@@ -274,20 +280,19 @@ def _check_answers_page(draft, form):
 
 
 def _send_report():
+    form = forms.ReportForm()
+    if session.get(BOT_FLAG) or (form.caught_a_bot() and form.validate()):
+        if not session.get(BOT_FLAG):
+            _caught_bot()
+        session.setdefault("report_fake_receipt", [new_reference("RF"), report_rules.new_secret_phrase()])
+        return redirect(url_for("referral.confirmation"))
     draft = _current_draft()
     if draft is not None and draft.submitted_reference:
         return redirect(url_for("referral.confirmation"))
-    bot = session.get(BOT_FLAG)
-    if draft is None and not bot:
+    if draft is None:
         return redirect(url_for("referral.start"))
-    form = forms.ReportForm()
     if not _posted_and_valid(form, SEND_AGAIN_MESSAGE):
         return _check_answers_page(draft, form)
-    if bot or form.caught_a_bot():
-        if not bot:
-            _caught_bot()
-        session["report_fake_receipt"] = [new_reference("RF"), report_rules.new_secret_phrase()]
-        return redirect(url_for("referral.confirmation"))
     missing = flow.first_unanswered(draft.answers, draft.completed_pages)
     if missing is not None:
         return redirect(_url(missing.slug, changing=True))
@@ -304,10 +309,10 @@ def _send_report():
 @public
 def confirmation():
     draft = _current_draft()
-    if draft is not None and draft.submitted_reference:
-        reference, phrase, email = draft.submitted_reference, draft.secret_phrase, draft.confirmation_email
-    elif session.get("report_fake_receipt"):
+    if session.get(BOT_FLAG) and session.get("report_fake_receipt"):
         (reference, phrase), email = session["report_fake_receipt"], None
+    elif draft is not None and draft.submitted_reference:
+        reference, phrase, email = draft.submitted_reference, draft.secret_phrase, draft.confirmation_email
     else:
         return redirect(url_for("main.start"))
     return render_template("referral/confirmation.html", reference=reference, phrase=phrase, email=email)

@@ -69,6 +69,10 @@ class NothingToSend(LookupError):
     """The session has no report in progress (it expired, or was never started)."""
 
 
+class CouldNotStore(RuntimeError):
+    """Sending lost a race three times in a row: the reporter is asked to send again."""
+
+
 def _lost_a_race(error: Exception) -> bool:
     """Another request from the same reporter wrote first: a unique key already taken, or (SQLite) the other
     writer's commit made this transaction's snapshot stale."""
@@ -95,13 +99,23 @@ def find_draft(session: Session, session_key: str | None, now: datetime) -> Repo
     return draft
 
 
+def discard(session: Session, session_key: str | None) -> None:
+    """Delete the session's draft, whatever is in it (a bot's answers)."""
+    if session_key:
+        session.execute(delete(ReportDraft).where(ReportDraft.session_key_hash == key_hash(session_key)))
+        session.commit()
+
+
 def purge_expired(session: Session, now: datetime) -> int:
     """Delete drafts and receipts past their time; the caller commits."""
     return session.execute(delete(ReportDraft).where(ReportDraft.expires_at <= now)).rowcount
 
 
 def _lifetime_end(draft: ReportDraft, now: datetime) -> datetime:
-    return now + (SAVED_DRAFT_LIFETIME if draft.saved_at else UNSAVED_DRAFT_LIFETIME)
+    """A saved draft lives 7 days from saving, as the save page promises, however it changes after; one never
+    saved, a day from its last change (or from the resuming that followed a save, whichever is later)."""
+    unsaved_end = now + UNSAVED_DRAFT_LIFETIME
+    return max(draft.saved_at + SAVED_DRAFT_LIFETIME, unsaved_end) if draft.saved_at else unsaved_end
 
 
 def record_answers(
@@ -199,6 +213,9 @@ def resume(
         return None
     session.execute(delete(ReportDraft).where(ReportDraft.session_key_hash == key_hash(new_key)))
     draft.session_key_hash = key_hash(new_key)
+    # A code or link works once: whoever else holds it (an old device, a shared inbox) cannot take the draft
+    # back. Saving again gives a new one.
+    draft.resume_code_hash = draft.resume_link_hash = None
     session.commit()
     return draft
 
@@ -295,7 +312,7 @@ def submit(session: Session, session_key: str | None, now: datetime, authority: 
             session.rollback()
             continue
         return _receipt(draft, tuple(message.id for message in outbox))
-    raise RuntimeError("could not store the report after three attempts")
+    raise CouldNotStore("could not store the report after three attempts")
 
 
 def _confirmation(reference: str, authority: Authority) -> tuple[str, str]:
