@@ -79,6 +79,9 @@ def load(**overrides) -> dict:
         "TERM_DATES_FILE": os.environ.get("CME_TERM_DATES_FILE", str(ROOT / "shared" / "data" / "term_dates.csv")),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # If the rate-limit store (Redis) is down, count in memory meanwhile rather than refuse every report.
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "SIGN_IN_RATE_LIMIT": os.environ.get("CME_SIGN_IN_RATE_LIMIT", "10 per minute;50 per hour"),
         # Per client address: sending a report, every other answer posted on the report's pages, and attempts
         # to resume a saved report or add to a sent one (also limited per report reference).

@@ -125,11 +125,16 @@ def mail_send() -> None:
     from shared.services import mail
 
     try:
-        sent, waiting = mail.send_pending(database().sessionmaker, mail.MailSettings.from_config(current_app.config))
+        outcome = mail.send_pending(database().sessionmaker, mail.MailSettings.from_config(current_app.config))
     except SQLAlchemyError as error:
         raise click.ClickException(_database_problem(error)) from None
-    click.echo(f"Sent {sent} email(s); {waiting} still waiting.")
-    if waiting:
+    click.echo(f"Sent {outcome.sent} email(s); {outcome.waiting} still waiting.")
+    if outcome.given_up:
+        click.echo(
+            f"{outcome.given_up} email(s) refused {mail.MAX_ATTEMPTS} times are no longer tried: "
+            "see last_error in the outbox_messages table."
+        )
+    if outcome.waiting or outcome.given_up:
         raise SystemExit(1)
 
 

@@ -168,6 +168,7 @@ def valid_email(field) -> None:
     if not field.data:
         return
     try:
-        validate_email(field.data, check_deliverability=False)
+        # Plain ASCII addresses only: not every council's mail relay takes internationalised ones.
+        validate_email(field.data, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError:
         raise ValidationError("Enter an email address in the correct format, like name@example.com") from None

@@ -60,7 +60,9 @@ def _limit(setting: str):
 
 def _authority() -> reports.Authority:
     config = current_app.config
-    return reports.Authority(config["AUTHORITY_NAME"], config["AUTHORITY_PHONE"], config["SERVICE_URL"])
+    return reports.Authority(
+        config["AUTHORITY_NAME"], config["AUTHORITY_PHONE"], config["SERVICE_URL"], config["AUTHORITY_EMAIL"]
+    )
 
 
 def _send_mail_later(outbox_ids: tuple[int, ...]) -> None:

@@ -66,3 +66,5 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     last_attempt_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(200))
+    # Set by the sender that has taken the message, so two senders never send it twice.
+    claimed_until: Mapped[datetime | None]

@@ -8,10 +8,11 @@ import logging
 import smtplib
 import ssl
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.models import OutboxMessage, utcnow
@@ -68,34 +69,71 @@ def _connect(settings: MailSettings) -> smtplib.SMTP:
     return smtp
 
 
-def send_pending(sessions: sessionmaker, settings: MailSettings, ids: list[int] | None = None) -> tuple[int, int]:
-    """Send queued messages (only `ids`, when given); returns (sent, still waiting). A sent message is deleted:
-    the outbox keeps no copy of what was sent or to whom."""
+MAX_ATTEMPTS = 10  # then a person looks at it: `cme mail send` lists what it gave up on
+CLAIM = timedelta(minutes=5)  # long enough to send one message, so two senders never send the same one
+
+
+@dataclass(frozen=True)
+class Outcome:
+    sent: int
+    waiting: int
+    given_up: int = 0
+
+
+def _claim(session: Session, message_id: int, now: datetime) -> bool:
+    """Take one message for this sender; False if another sender (the request's thread, `cme mail send`) has it."""
+    claimed = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+        )
+        .values(claimed_until=now + CLAIM)
+    ).rowcount
+    session.commit()
+    return claimed == 1
+
+
+def send_pending(sessions: sessionmaker, settings: MailSettings, ids: list[int] | None = None) -> Outcome:
+    """Send queued messages (only `ids`, when given). A sent message is deleted: the outbox keeps no copy of what
+    was sent or to whom. A message the server refuses is marked and the rest still go; if the connection fails,
+    what is left waits for the next try."""
     with sessions() as session:
-        query = select(OutboxMessage).order_by(OutboxMessage.id)
+        query = select(OutboxMessage.id).order_by(OutboxMessage.id)
         if ids is not None:
             if not ids:
-                return 0, 0
+                return Outcome(0, 0)
             query = query.where(OutboxMessage.id.in_(ids))
-        messages = list(session.scalars(query))
-        if not messages:
-            return 0, 0
+        given_up = session.scalar(
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.attempts >= MAX_ATTEMPTS)
+        )
+        pending = list(session.scalars(query.where(OutboxMessage.attempts < MAX_ATTEMPTS)))
+        if not pending:
+            return Outcome(0, 0, given_up)
         try:
             smtp = _connect(settings)
         except (OSError, smtplib.SMTPException) as error:
-            _failed(session, messages, error)
-            return 0, len(messages)
+            _failed(session, pending, error)
+            return Outcome(0, len(pending), given_up)
         sent = 0
         try:
-            for position, message in enumerate(messages):
+            for position, message_id in enumerate(pending):
+                if not _claim(session, message_id, utcnow()):
+                    continue
+                message = session.get(OutboxMessage, message_id)
+                if message is None:  # sent by the other sender between our list and our claim
+                    continue
                 try:
                     smtp.send_message(_email(settings, message))
-                except smtplib.SMTPRecipientsRefused as error:
-                    _failed(session, [message], error)
+                except smtplib.SMTPServerDisconnected as error:
+                    _failed(session, pending[position:], error)
+                    break
+                except smtplib.SMTPException as error:
+                    # Refused for this message only (its address, its content): the others still go.
+                    _failed(session, [message_id], error)
                     continue
-                except (OSError, smtplib.SMTPException) as error:
-                    # The connection failed part-way: this message and the rest wait for the next try.
-                    _failed(session, messages[position:], error)
+                except OSError as error:  # after SMTPException, which is one: the connection itself failed
+                    _failed(session, pending[position:], error)
                     break
                 session.delete(message)
                 session.commit()
@@ -103,15 +141,26 @@ def send_pending(sessions: sessionmaker, settings: MailSettings, ids: list[int] 
         finally:
             with contextlib.suppress(OSError, smtplib.SMTPException):
                 smtp.quit()
-        return sent, len(messages) - sent
+        waiting = session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.id.in_(pending), OutboxMessage.attempts < MAX_ATTEMPTS)
+        )
+        return Outcome(sent, waiting, given_up)
 
 
-def _failed(session: Session, messages: list[OutboxMessage], error: Exception) -> None:
-    now = utcnow()
-    for message in messages:
-        message.attempts += 1
-        message.last_attempt_at = now
-        message.last_error = f"{type(error).__name__}: {error}"[:200]
+def _failed(session: Session, message_ids: list[int], error: Exception) -> None:
+    session.rollback()
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(message_ids))
+        .values(
+            attempts=OutboxMessage.attempts + 1,
+            last_attempt_at=utcnow(),
+            last_error=f"{type(error).__name__}: {error}"[:200],
+            claimed_until=None,
+        )
+    )
     session.commit()
     # The log says how many and why, never to whom or what.
-    log.warning("%d email(s) not sent, kept in the outbox: %s", len(messages), type(error).__name__)
+    log.warning("%d email(s) not sent, kept in the outbox: %s", len(message_ids), type(error).__name__)

@@ -8,6 +8,7 @@ phrase is short enough to guess offline, so it is stored as an argon2 hash.
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -34,6 +35,7 @@ from shared.services import audit, mail
 # OWASP's recommended argon2id settings (19 MiB, 2 passes, 1 lane): about 25 ms a hash here, against 160 ms of
 # CPU for the library's defaults, which every sending would wait on. Guessing a five-word phrase offline still
 # takes about 2**40 hashes (hundreds of CPU-years), and online guesses are rate limited per report.
+log = logging.getLogger(__name__)
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 _DUMMY_HASH = _hasher.hash("not a real phrase")
 
@@ -48,6 +50,7 @@ class Authority:
     name: str
     phone: str
     service_url: str
+    email: str
 
 
 @dataclass(frozen=True)
@@ -260,8 +263,14 @@ def referral_from_answers(answers: dict, reference: str, submission_key: str, ph
     )
 
 
-def _leads(session: Session) -> list[User]:
-    return list(session.scalars(select(User).where(User.role == Role.LEAD, User.active.is_(True)).order_by(User.id)))
+def _urgent_addresses(session: Session, authority: Authority) -> list[str]:
+    """The active CME leads; if there are none, the team's own address, so an urgent report always alerts someone."""
+    leads = session.scalars(select(User.email).where(User.role == Role.LEAD, User.active.is_(True)).order_by(User.id))
+    addresses = list(leads)
+    if not addresses:
+        log.warning("no active CME lead to alert about an urgent report: alerting the team's address")
+        addresses = [authority.email]
+    return addresses
 
 
 def submit(session: Session, session_key: str | None, now: datetime, authority: Authority) -> Receipt:
@@ -289,13 +298,13 @@ def submit(session: Session, session_key: str | None, now: datetime, authority: 
                 actor_label="public report" if referral.anonymous else "named public report",
             )
             outbox = []
+            if referral.urgent:  # first, so nothing queued before it can hold it up
+                for address in _urgent_addresses(session, authority):
+                    outbox.append(mail.queue(session, address, *_urgent_alert(referral.reference, authority)))
             if referral.reporter_email:
                 outbox.append(
                     mail.queue(session, referral.reporter_email, *_confirmation(referral.reference, authority))
                 )
-            if referral.urgent:
-                for lead in _leads(session):
-                    outbox.append(mail.queue(session, lead.email, *_urgent_alert(referral.reference, authority)))
             draft.answers = {}
             draft.completed_pages = []
             draft.resume_code_hash = draft.resume_link_hash = None

@@ -877,7 +877,7 @@ def test_the_other_report_pages_and_the_cme_teams_referral_pages_are_accessible(
         reports.record_answers(
             session, key, "child-name", {"child_first_name": "Rosa", "child_last_name": "Novak"}, (), utcnow()
         )
-        authority = reports.Authority("Northbridge Council", "01632 960000", live_server)
+        authority = reports.Authority("Northbridge Council", "01632 960000", live_server, "cme@northbridge.example")
         reference = reports.submit(session, key, utcnow(), authority).reference
     sign_in(person, "officer@northbridge.example")
     page.wait_for_load_state("load")  # so going on does not cut off the staff home's own requests

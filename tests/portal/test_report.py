@@ -253,7 +253,9 @@ def test_two_sendings_at_the_same_moment_make_one_referral(app, client, db):
     with client.session_transaction() as cookie_session:
         key = cookie_session["report_key"]
     database = app.extensions["cme.database"]
-    authority = reports.Authority("Northbridge Council", "01632 960000", "https://cme.northbridge.example")
+    authority = reports.Authority(
+        "Northbridge Council", "01632 960000", "https://cme.northbridge.example", "cme@northbridge.example"
+    )
     start = threading.Barrier(2)
     receipts, errors = [], []
 
@@ -901,3 +903,32 @@ def test_database_errors_never_carry_answers_into_messages_or_logs(app):
     message = str(error.value)
     assert "no_such_table" in message and "Zainab" not in message
     assert "[SQL parameters hidden due to hide_parameters=True]" in message
+
+
+def test_an_urgent_report_with_no_active_lead_alerts_the_teams_own_address(client, db, mailbox):
+    fill_in(client, answers_for(year_6_birthday(), **ANONYMOUS, **{"risk-of-harm": {"risk_of_harm": "yes"}}))
+    send(client)
+    reference, _ = confirmation(client)
+    [alert] = mailbox.wait_for(1)
+    assert (alert["To"], alert["Subject"]) == (
+        "cme@northbridge.example",
+        f"Urgent report {reference}: child may be at risk of harm",
+    )
+
+
+def test_an_email_address_the_mail_relay_may_not_take_is_refused_with_a_clear_message(client):
+    fill_in(client, answers_for(year_6_birthday(), **{"your-details": None}))
+    details = {**answers_for(year_6_birthday())["your-details"], "reporter_email": "josé@exämple.com"}
+    assert error_summary(parse(answer(client, "your-details", details))) == [
+        ("Enter an email address in the correct format, like name@example.com", "#reporter_email")
+    ]
+
+
+def test_a_report_is_still_sent_when_the_rate_limit_store_is_down(database_url):
+    app = make_app(database_url, RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0")
+    client = app.test_client()
+    fill_in(client, answers_for(year_6_birthday(), **ANONYMOUS))
+    assert send(client).location == "/report/confirmation"
+    with app.extensions["cme.database"].session() as session:
+        assert session.scalar(select(func.count()).select_from(Referral)) == 1
+    app.extensions["cme.database"].dispose()
