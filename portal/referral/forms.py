@@ -40,31 +40,29 @@ def long_text(label: str, maximum: int, name: str | None = None, **kwargs) -> Te
     return TextAreaField(label, widget=CharacterCount(), validators=[limit(name or label, maximum)], **kwargs)
 
 
-class ChoiceField(RadioField):
-    """Radios whose answer must be one of the options; anything else (a forged post) gets the same message as
-    no answer, in the Design System's words, rather than WTForms' own."""
+class OnlyTheOptions:
+    """A choice that must be one of the options: anything else (a forged post) gets the field's own message, in
+    the Design System's words, rather than WTForms' "Not a valid choice"."""
 
+    message: str
+
+    def pre_validate(self, form):
+        try:
+            super().pre_validate(form)
+        except ValidationError:
+            raise ValidationError(self.message) from None
+
+
+class ChoiceField(OnlyTheOptions, RadioField):
     def __init__(self, *args, message: str, **kwargs):
         super().__init__(*args, validators=[InputRequired(message=message)], **kwargs)
         self.message = message
 
-    def pre_validate(self, form):
-        try:
-            super().pre_validate(form)
-        except ValidationError:
-            raise ValidationError(self.message) from None
 
-
-class ChoicesField(SelectMultipleField):
+class ChoicesField(OnlyTheOptions, SelectMultipleField):
     def __init__(self, *args, message: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.message = message
-
-    def pre_validate(self, form):
-        try:
-            super().pre_validate(form)
-        except ValidationError:
-            raise ValidationError(self.message) from None
 
 
 def radios(label: str, choices, required: str) -> ChoiceField:
