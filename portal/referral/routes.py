@@ -104,6 +104,16 @@ def _caught_bot() -> None:
     log.warning("honeypot filled: report discarded (%d in this process)", count)
 
 
+def _bot(form) -> bool:
+    """True for a session the honeypot has caught, on this form or an earlier one."""
+    if session.get(BOT_FLAG):
+        return True
+    if form.caught_a_bot():
+        _caught_bot()
+        return True
+    return False
+
+
 def _stale(form, message: str = STALE_MESSAGE) -> bool:
     """A missing or stale CSRF token: the form is shown again with what was typed and a message."""
     if not form.csrf_token.errors:
@@ -179,12 +189,8 @@ def question(slug: str):
         saving = request.form.get("action") == "save"
         if saving and not form.typed_anything() and draft is not None:
             return redirect(url_for("referral.save"))
-        valid = form.validate()
-        if not _stale(form) and valid:
-            if form.caught_a_bot() or session.get(BOT_FLAG):
-                if not session.get(BOT_FLAG):
-                    _caught_bot()
-            else:
+        if _posted_and_valid(form):
+            if not _bot(form):
                 given = form.answers()
                 merged = {**answers, **given}
                 changed = any(answers.get(key) != value for key, value in given.items())
@@ -283,9 +289,7 @@ def _check_answers_page(draft, form):
 
 def _send_report():
     form = forms.ReportForm()
-    if session.get(BOT_FLAG) or (form.caught_a_bot() and form.validate()):
-        if not session.get(BOT_FLAG):
-            _caught_bot()
+    if _bot(form):
         session.setdefault("report_fake_receipt", [new_reference("RF"), report_rules.new_secret_phrase()])
         return redirect(url_for("referral.confirmation"))
     draft = _current_draft()
@@ -331,7 +335,7 @@ def save():
     given = draft.answers.get("reporter_email") if draft else None
     form = forms.SaveForm() if request.method == "POST" else forms.SaveForm(data={"email": given})
     if _posted_and_valid(form):
-        if draft is None or form.caught_a_bot():
+        if draft is None or _bot(form):
             return render_template("referral/saved.html", code=None, email=None, until=None)
         saved = reports.save_for_later(db_session(), draft, utcnow(), _authority(), email=form.email.data)
         _send_mail_later(saved.outbox_ids)
@@ -415,7 +419,7 @@ def add_information():
         except InvalidReference as error:
             form.reference.errors.append(str(error))
         else:
-            if form.caught_a_bot():
+            if _bot(form):
                 return redirect(url_for("referral.information_added"))
             referral = reports.add_information(
                 db_session(), reference, form.secret_phrase.data, form.information.data, utcnow()
