@@ -16,16 +16,17 @@ from flask_limiter.util import get_remote_address
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal.auth.permissions import public
-from portal.database import database, db_session, end_session
+from portal.database import db_session, end_session
 from portal.errors import database_unavailable
 from portal.extensions import csrf, limiter
+from portal.mail import send_mail_later
 from portal.referral import flow, forms
 from portal.referral.summary import sections
 from shared.clock import uk_today
 from shared.domain import report as report_rules
 from shared.domain.reference import InvalidReference, new_reference, normalise_reference, normalise_resume_code
 from shared.models import utcnow
-from shared.services import mail, reports
+from shared.services import reports
 
 bp = Blueprint("referral", __name__, url_prefix="/report")
 log = logging.getLogger(__name__)
@@ -63,23 +64,6 @@ def _authority() -> reports.Authority:
     return reports.Authority(
         config["AUTHORITY_NAME"], config["AUTHORITY_PHONE"], config["SERVICE_URL"], config["AUTHORITY_EMAIL"]
     )
-
-
-def _send_mail_later(outbox_ids: tuple[int, ...]) -> None:
-    """Send after the response: the reporter never waits for the mail server. Anything not sent stays in
-    the outbox for `cme mail send`."""
-    if not outbox_ids:
-        return
-    sessions = database().sessionmaker
-    settings = mail.MailSettings.from_config(current_app.config)
-
-    def send():
-        try:
-            mail.send_pending(sessions, settings, list(outbox_ids))
-        except Exception:
-            log.exception("sending queued email failed")
-
-    threading.Thread(target=send, name="outbox", daemon=True).start()
 
 
 def _current_draft():
@@ -307,7 +291,7 @@ def _send_report():
     except reports.NothingToSend:
         return redirect(url_for("referral.start"))
     log.info("report %s received", receipt.reference)
-    _send_mail_later(receipt.outbox_ids)
+    send_mail_later(receipt.outbox_ids)
     return redirect(url_for("referral.confirmation"))
 
 
@@ -338,7 +322,7 @@ def save():
         if draft is None or _bot(form):
             return render_template("referral/saved.html", code=None, email=None, until=None)
         saved = reports.save_for_later(db_session(), draft, utcnow(), _authority(), email=form.email.data)
-        _send_mail_later(saved.outbox_ids)
+        send_mail_later(saved.outbox_ids)
         return render_template(
             "referral/saved.html", code=saved.resume_code, email=form.email.data, until=saved.expires_at
         )

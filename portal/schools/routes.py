@@ -1,15 +1,26 @@
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
 from portal.auth.permissions import requires
 from portal.database import db_session
+from portal.extensions import csrf
+from portal.mail import send_mail_later
+from portal.schools.forms import NoticeForm
 from shared import queries
+from shared.clock import uk_today
+from shared.domain.notices import GROUNDS, check_notice
 from shared.domain.roles import Area
 from shared.domain.vocab import NoticeKind, NoticeStatus
+from shared.models import SchoolNotice, utcnow
+from shared.services import notices as notice_service
+from shared.services.calendar import school_calendar
 
 bp = Blueprint("schools", __name__, url_prefix="/schools")
+
+STALE = "This page was open too long, so the notice has not been sent yet. Check the answers and continue."
 
 
 @bp.route("/")
@@ -21,4 +32,83 @@ def home():
         notices=queries.school_notices(db_session(), current_user.school_id),
         kinds=NoticeKind,
         statuses=NoticeStatus,
+    )
+
+
+def _kind(value: str) -> NoticeKind:
+    try:
+        return NoticeKind(value.replace("-", "_"))
+    except ValueError:
+        abort(404)
+
+
+def _allowed_kinds() -> list[NoticeKind]:
+    """Independent schools send admissions; others send the rest."""
+    if current_user.school.is_independent:
+        return [NoticeKind.INDEPENDENT_ADMISSION, NoticeKind.LEAVER, NoticeKind.ABSENCE]
+    return [NoticeKind.JOINER, NoticeKind.LEAVER, NoticeKind.PART_TIME, NoticeKind.ABSENCE]
+
+
+@bp.route("/notices/new", methods=["GET", "POST"])
+@requires(Area.SCHOOL_NOTICES)
+def choose_notice():
+    kinds = _allowed_kinds()
+    error = None
+    if request.method == "POST":
+        chosen = request.form.get("kind", "")
+        if chosen in kinds:
+            return redirect(url_for("schools.new_notice", kind=chosen.replace("_", "-")))
+        error = "Select the kind of notice you want to send"
+    return render_template("schools/choose_notice.html", kinds=kinds, error=error)
+
+
+@bp.route("/notices/new/<kind>", methods=["GET", "POST"])
+@requires(Area.SCHOOL_NOTICES)
+@csrf.exempt  # the form checks its own token, so a stale page keeps what was typed
+def new_notice(kind: str):
+    kind = _kind(kind)
+    if kind not in _allowed_kinds():
+        abort(404)
+    form = NoticeForm(kind)
+    if request.method == "GET":
+        return render_template("schools/notice_form.html", form=form, kind=kind, grounds=GROUNDS)
+    action = request.form.get("action", "check")
+    form.validate()  # the token and the date boxes; the notice's own rules are the domain's
+    stale = bool(form.csrf_token.errors)
+    form.csrf_token.errors = []
+    checked, problems = check_notice(form.raw(), uk_today())
+    if stale or problems or action == "change":
+        form.show(problems if action != "change" else [])
+        if stale:
+            form.form_errors.append(STALE)
+        return render_template("schools/notice_form.html", form=form, kind=kind, grounds=GROUNDS)
+    if action != "send":
+        return render_template("schools/check_notice.html", form=form, kind=kind)
+    sent = notice_service.send_notices(
+        db_session(),
+        current_user.school,
+        current_user,
+        [checked],
+        utcnow(),
+        uk_today(),
+        school_calendar(current_app.config["TERM_DATES_FILE"]).add_school_days,
+        current_app.config["SERVICE_URL"],
+    )
+    send_mail_later(sent.outbox_ids)
+    flash(f"Notice sent. Its reference is {sent.references[0]}", "success")
+    return redirect(url_for("schools.notice", reference=sent.references[0]))
+
+
+@bp.route("/notices/<reference>")
+@requires(Area.SCHOOL_NOTICES)
+def notice(reference: str):
+    found = db_session().scalar(
+        select(SchoolNotice).where(
+            SchoolNotice.reference == reference.upper(), SchoolNotice.school_id == current_user.school_id
+        )
+    )
+    if found is None:  # another school's notice is as good as not there
+        abort(404)
+    return render_template(
+        "schools/notice.html", notice=found, kinds=NoticeKind, statuses=NoticeStatus, grounds=GROUNDS
     )

@@ -1,0 +1,143 @@
+"""Schools' notices: storing them (one at a time or a whole file in one transaction), sending the ones the CME
+team must act on to its intake, attaching a joiner to the open case of the child it locates, and acknowledging
+them to the school user by email."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, select, tuple_
+from sqlalchemy.orm import Session
+
+from shared.domain.casework import OPEN_STATUSES
+from shared.domain.notices import CheckedNotice, joiner_is_late, routes_to_cme
+from shared.domain.reference import new_reference
+from shared.domain.vocab import NoticeKind, NoticeStatus
+from shared.models import Case, Child, School, SchoolNotice, User
+from shared.services import audit, mail
+
+
+@dataclass(frozen=True)
+class Sent:
+    references: tuple[str, ...]
+    batch_reference: str | None
+    routed: int
+    attached: int
+    late: int
+    outbox_ids: tuple[int, ...]
+
+
+def _open_cases_by_child(session: Session, notices: Sequence[CheckedNotice]) -> tuple[dict, dict]:
+    """Open cases of the children these joiners may be, found by UPN or by name and date of birth, in two
+    queries however many notices there are."""
+    joiners = [notice for notice in notices if notice.kind == NoticeKind.JOINER]
+    if not joiners:
+        return {}, {}
+    open_case = select(Case.id).where(Case.child_id == Child.id, Case.status.in_(OPEN_STATUSES)).exists()
+    upns = {notice.upn for notice in joiners if notice.upn}
+    by_upn = {}
+    if upns:
+        for child in session.scalars(select(Child).where(Child.upn.in_(upns), open_case)):
+            by_upn.setdefault(child.upn, child)
+    keys = {(n.first_name.lower(), n.last_name.lower(), n.date_of_birth) for n in joiners}
+    by_name = {}
+    for chunk_start in range(0, len(keys), 500):
+        chunk = list(keys)[chunk_start : chunk_start + 500]
+        query = select(Child).where(
+            tuple_(func.lower(Child.first_name), func.lower(Child.last_name), Child.date_of_birth).in_(chunk),
+            open_case,
+        )
+        for child in session.scalars(query):
+            by_name.setdefault((child.first_name.lower(), child.last_name.lower(), child.date_of_birth), child)
+    return by_upn, by_name
+
+
+def _open_case(child: Child) -> Case | None:
+    cases = [case for case in child.cases if case.status in OPEN_STATUSES]
+    return max(cases, key=lambda case: case.opened_at) if cases else None
+
+
+def send_notices(
+    session: Session,
+    school: School,
+    user: User,
+    notices: Sequence[CheckedNotice],
+    now: datetime,
+    today: date,
+    add_school_days: Callable[[date, int], date],
+    service_url: str,
+) -> Sent:
+    """Store the notices in one transaction (all or none), route and attach them, and queue the
+    acknowledgement. More than one notice makes a batch with its own reference."""
+    batch = new_reference("SB") if len(notices) > 1 else None
+    by_upn, by_name = _open_cases_by_child(session, notices)
+    stored, routed, attached, late = [], 0, 0, 0
+    for notice in notices:
+        details = dict(notice.details)
+        if notice.kind == NoticeKind.JOINER and joiner_is_late(notice.event_date, today, add_school_days):
+            details["late"] = True
+            late += 1
+        record = SchoolNotice(
+            reference=new_reference("SN"),
+            school=school,
+            kind=notice.kind,
+            status=NoticeStatus.RECEIVED,
+            submitted_by=user,
+            submitted_at=now,
+            upn=notice.upn,
+            pupil_first_name=notice.first_name,
+            pupil_last_name=notice.last_name,
+            pupil_date_of_birth=notice.date_of_birth,
+            pupil_sex=notice.sex,
+            pupil_postcode=notice.postcode,
+            event_date=notice.event_date,
+            deletion_ground=notice.deletion_ground,
+            destination_laestab=notice.destination_laestab,
+            details=details,
+            batch_reference=batch,
+        )
+        if routes_to_cme(notice.kind, notice.deletion_ground, notice.destination_laestab):
+            record.routed_to_cme = True
+            record.status = NoticeStatus.FOR_CME
+            routed += 1
+        if notice.kind == NoticeKind.JOINER:
+            child = by_upn.get(notice.upn) or by_name.get(
+                (notice.first_name.lower(), notice.last_name.lower(), notice.date_of_birth)
+            )
+            case = _open_case(child) if child else None
+            if case is not None:  # evidence of where the child is: the case's officer sees it on the case
+                record.child, record.case, record.status = child, case, NoticeStatus.ATTACHED
+                attached += 1
+        stored.append(record)
+    session.add_all(stored)
+    session.flush()
+    audit.record(
+        session,
+        user,
+        "create",
+        "school_notice",
+        stored[0].id if len(stored) == 1 else None,
+        after={"batch": batch, "notices": len(stored), "routed_to_cme": routed, "attached": attached},
+    )
+    outbox = [mail.queue(session, user.email, *_acknowledgement(stored, batch, school, service_url))]
+    session.commit()
+    return Sent(
+        tuple(record.reference for record in stored), batch, routed, attached, late, tuple(m.id for m in outbox)
+    )
+
+
+def _acknowledgement(stored: list[SchoolNotice], batch: str | None, school: School, service_url: str):
+    """The email to the school user: references only, never a pupil's details."""
+    if batch:
+        subject = f"{len(stored)} notices received: {batch}"
+        lines = [f"We have received {len(stored)} notices from {school.name}, batch reference {batch}.", ""]
+        lines += [f"- {record.reference}" for record in stored[:50]]
+        if len(stored) > 50:
+            lines.append(f"- and {len(stored) - 50} more: see your school's notices in the service")
+    else:
+        subject = f"Notice received: {stored[0].reference}"
+        lines = [f"We have received a notice from {school.name}. Its reference is {stored[0].reference}."]
+    lines += ["", f"See your school's notices: {service_url}/schools/", ""]
+    return subject, "\n".join(lines)
