@@ -1,0 +1,199 @@
+"""A school telling the authority about its pupils, one notice at a time."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+
+from shared.clock import uk_today
+from shared.domain.casework import CaseStatus
+from shared.domain.reference import new_reference
+from shared.models import Case, Child, SchoolNotice
+from shared.services import users as user_service
+from tests.conftest import PASSWORD, csrf_token, error_summary, get_page, parse, sign_in, text_of
+
+LAST_MONTH = uk_today() - timedelta(days=30)
+
+
+def parts(day: date) -> list[str]:
+    return [str(day.day), str(day.month), str(day.year)]
+
+
+def a_pupil(**changes) -> dict:
+    pupil = {
+        "upn": "B801200005001",
+        "first_name": "Amy",
+        "last_name": "Lee",
+        "date_of_birth": ["1", "10", str(uk_today().year - 11)],
+        "sex": "F",
+        "address": "1 Mill Road, Northbridge",
+        "postcode": "nb1 1aa",
+        "parent_name": "Jo Lee",
+        "parent_phone": "07700 900123",
+        "event_date": parts(LAST_MONTH),
+    }
+    pupil.update(changes)
+    return pupil
+
+
+def checked(client, kind: str, answers: dict):
+    """Fill in the notice form and continue: the check page, or the form again with errors."""
+    page = get_page(client, f"/schools/notices/new/{kind}")
+    return client.post(
+        f"/schools/notices/new/{kind}", data={"csrf_token": csrf_token(page), "action": "check", **answers}
+    )
+
+
+def send(client, kind: str, answers: dict):
+    """Fill in, check and send a notice; returns the response to Send."""
+    check_page = parse(checked(client, kind, answers))
+    assert check_page.h1.get_text(strip=True) == "Check the notice before you send it", error_summary(check_page)
+    form = MultiDict((field["name"], field.get("value", "")) for field in check_page.select("form input[type=hidden]"))
+    form.add("action", "send")
+    return client.post(f"/schools/notices/new/{kind}", data=form)
+
+
+@pytest.fixture
+def school_client(client, users):
+    sign_in(client, "school@northbridge.example")
+    return client
+
+
+def test_a_removal_to_home_education_goes_to_the_cme_team_and_the_school_gets_its_reference(school_client, db, mailbox):
+    answers = a_pupil(deletion_ground="f", destination="none")
+    response = send(school_client, "leaver", answers)
+    [notice] = db.scalars(select(SchoolNotice)).all()
+    assert response.location == f"/schools/notices/{notice.reference}"
+    assert (notice.kind, notice.status, notice.routed_to_cme) == ("leaver", "for_cme", True)
+    assert (notice.upn, notice.pupil_first_name, notice.pupil_postcode) == ("B801200005001", "Amy", "NB1 1AA")
+    assert (notice.deletion_ground, notice.destination_laestab, notice.event_date) == ("f", None, LAST_MONTH)
+    page = get_page(school_client, response.location)
+    assert text_of(page.select_one(".govuk-notification-banner")).endswith(f"Its reference is {notice.reference}")
+    [email] = mailbox.wait_for(1)
+    assert (email["To"], email["Subject"]) == ("school@northbridge.example", f"Notice received: {notice.reference}")
+    for detail in ("Amy", "Lee", "B801200005001", "NB1 1AA"):
+        assert detail not in email.get_content()
+
+
+@pytest.mark.parametrize(
+    ("ground", "destination", "laestab", "routed"),
+    [
+        ("a", "school", "9992101", False),
+        ("a", "XXXXXXX", "", True),
+        ("g", "MMMMMMM", "", True),
+        ("i", "none", "", True),
+        ("o", "none", "", False),
+    ],
+)
+def test_which_removals_the_cme_team_must_act_on(school_client, db, ground, destination, laestab, routed):
+    extra = {"new_address": "Somewhere in Spain", "enquiries_made": "Phoned, visited, wrote"}
+    send(
+        school_client,
+        "leaver",
+        a_pupil(deletion_ground=ground, destination=destination, destination_laestab=laestab, **extra),
+    )
+    notice = db.scalars(select(SchoolNotice)).one()
+    assert notice.routed_to_cme is routed
+    assert notice.destination_laestab == (laestab or (destination if destination.isupper() else None))
+
+
+def test_every_continuous_absence_notice_goes_to_the_cme_team(school_client, db):
+    send(school_client, "absence", a_pupil(contact_attempted="Phoned twice, letter sent"))
+    notice = db.scalars(select(SchoolNotice)).one()
+    assert (notice.kind, notice.status, notice.details["contact_attempted"]) == (
+        "absence",
+        "for_cme",
+        "Phoned twice, letter sent",
+    )
+
+
+def test_a_joiner_who_is_a_missing_child_is_attached_to_their_open_case(school_client, db, users):
+    dob = date(uk_today().year - 11, 10, 1)
+    child = Child(first_name="Amy", last_name="Lee", date_of_birth=dob)
+    case = Case(reference=new_reference("CS"), child=child, status=CaseStatus.ENQUIRIES)
+    db.add_all([child, case])
+    db.commit()
+    send(school_client, "joiner", a_pupil(upn=""))
+    notice = db.scalars(select(SchoolNotice)).one()
+    assert (notice.status, notice.case_id, notice.child_id) == ("attached", case.id, child.id)
+
+
+def test_a_joiner_sent_more_than_five_school_days_after_joining_is_marked_late(school_client, db):
+    send(school_client, "joiner", a_pupil())
+    notice = db.scalars(select(SchoolNotice)).one()
+    assert notice.details["late"] is True
+    page = get_page(school_client, f"/schools/notices/{notice.reference}")
+    assert "No: more than 5 school days after the pupil joined" in text_of(page)
+
+
+def test_a_notice_says_exactly_what_is_wrong_and_keeps_what_was_typed(school_client, db):
+    answers = a_pupil(
+        upn="B801200005002",
+        last_name="",
+        date_of_birth=["31", "2", "2015"],
+        postcode="NB1",
+        deletion_ground="a",
+        destination="school",
+        event_date=parts(uk_today() + timedelta(days=3)),
+    )
+    page = parse(checked(school_client, "leaver", answers))
+    assert page.title.get_text(strip=True).startswith("Error: Pupil to be removed from the admission register")
+    assert error_summary(page) == [
+        ("UPN check letter is wrong: check the UPN has been copied correctly", "#upn"),
+        ("Enter the last name", "#last_name"),
+        ("Date of birth must be a real date", "#date_of_birth-day"),
+        ("Enter a real postcode, like BA1 1JG", "#postcode"),
+        ("Date of removal from the register must be today or in the past", "#event_date-day"),
+        ("Enter the destination school (LAESTAB): ground a needs it", "#destination_laestab"),
+    ]
+    assert page.find("input", {"name": "upn"})["value"] == "B801200005002"
+    assert page.find("input", {"name": "postcode"})["value"] == "NB1"
+    assert db.scalars(select(SchoolNotice)).all() == []
+
+
+def test_the_answers_can_be_changed_before_sending(school_client, db):
+    check_page = parse(checked(school_client, "absence", a_pupil(contact_attempted="Phoned")))
+    form = MultiDict((field["name"], field.get("value", "")) for field in check_page.select("form input[type=hidden]"))
+    form.add("action", "change")
+    page = parse(school_client.post("/schools/notices/new/absence", data=form))
+    assert page.h1.get_text(strip=True) == "Continuous unexplained absence"
+    assert page.find("input", {"name": "first_name"})["value"] == "Amy"
+    assert page.find(id="date_of_birth-year")["value"] == str(uk_today().year - 11)
+    assert db.scalars(select(SchoolNotice)).all() == []
+
+
+def test_a_school_sees_only_its_own_notices(app, school_client, db, school, users):
+    send(school_client, "absence", a_pupil(contact_attempted="Phoned"))
+    ours = db.scalars(select(SchoolNotice)).one()
+    user_service.create_user(db, "other@riverside.example", "Other School", "school", PASSWORD, school_urn=990102)
+    other = app.test_client()
+    sign_in(other, "other@riverside.example")
+    assert other.get(f"/schools/notices/{ours.reference}").status_code == 404
+    assert ours.reference not in other.get("/schools/").get_data(as_text=True)
+    assert school_client.get(f"/schools/notices/{ours.reference}").status_code == 200
+    officer = app.test_client()
+    sign_in(officer, "officer@northbridge.example")
+    for path in (
+        "/schools/",
+        "/schools/notices/new",
+        "/schools/notices/new/joiner",
+        f"/schools/notices/{ours.reference}",
+    ):
+        assert officer.get(path).status_code == 403
+
+
+def test_a_school_chooses_from_the_notices_it_can_send(school_client):
+    page = get_page(school_client, "/schools/notices/new")
+    labels = [text_of(label) for label in page.select(".govuk-radios__label")]
+    assert labels == [
+        "Pupil added to the admission register",
+        "Pupil to be removed from the admission register",
+        "Part-time timetable",
+        "Continuous unexplained absence",
+    ]
+    response = school_client.post("/schools/notices/new", data={"csrf_token": csrf_token(page)})
+    assert error_summary(parse(response)) == [("Select the kind of notice you want to send", "#kind")]
+    assert school_client.get("/schools/notices/new/independent-admission").status_code == 404
