@@ -126,7 +126,8 @@ TEXT_LIMITS = {
     "contact_attempted": 2000,
     "concerns": 2000,
 }
-SEX_CODES = {"f": Sex.FEMALE, "female": Sex.FEMALE, "m": Sex.MALE, "male": Sex.MALE, "u": Sex.UNKNOWN, "": Sex.UNKNOWN}
+# The letters files use, and the vocabulary's own codes (what a form built on Sex.choices() posts).
+SEX_CODES = {"f": Sex.FEMALE, "m": Sex.MALE, "u": Sex.UNKNOWN, "": Sex.UNKNOWN} | {sex.value: sex for sex in Sex}
 _LAESTAB = re.compile(r"^\d{7}$")
 
 
