@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from shared.domain.casework import OPEN_STATUSES, CaseStatus
 from shared.domain.vocab import CheckStatus, NoticeStatus, ReferralStatus
-from shared.models import Case, Child, Enquiry, Referral, ReferralAddition, SchoolNotice, User
+from shared.models import Case, Child, Enquiry, Referral, ReferralAddition, School, SchoolNotice, User
 
 
 @dataclass(frozen=True)
@@ -124,4 +124,38 @@ def referral_additions(session: Session, referral_id: int) -> list[ReferralAddit
             .where(ReferralAddition.referral_id == referral_id)
             .order_by(ReferralAddition.received_at, ReferralAddition.id)
         )
+    )
+
+
+_OPEN_SCHOOL_STATUSES = ("Open", "Open, but proposed to close")
+_MAX_SEARCH_WORDS = 8
+# Where a word can start in a name: "mary" finds "St Mary's" and "(Mary Street)", not "Primary".
+_WORD_STARTS = ("", "% ", "%(", "%-", "%/")
+
+
+def _starts_a_word(column, word: str):
+    """The column holds a word starting with `word` (lower case), whatever the case; an apostrophe in the word
+    matches a straight or a curly one."""
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = escaped.replace("'", "_").replace("\u2019", "_") + "%"
+    value = func.lower(column)
+    return or_(*(value.like(start + pattern, escape="\\") for start in _WORD_STARTS))
+
+
+def search_schools(session: Session, text: str, limit: int = 20) -> list[School]:
+    """Schools for a form's school picker: the school with that URN when the text is a number, and schools where
+    every word of the text starts a word of the name or the town (any case, any order). Open schools first, then
+    by name."""
+    words = (text or "").lower().split()[:_MAX_SEARCH_WORDS]
+    if not words:
+        return []
+    matches = [or_(_starts_a_word(School.name, word), _starts_a_word(School.town, word)) for word in words]
+    if len(words) == 1 and words[0].isascii() and words[0].isdigit() and len(words[0]) <= 9:  # a URN
+        matches = [or_(School.urn == int(words[0]), *matches)]
+    by_name = func.lower(School.name)
+    if session.get_bind().dialect.name == "postgresql":
+        by_name = by_name.collate("C")  # byte order, as SQLite sorts, whatever the database's locale
+    is_open = School.status.in_(_OPEN_SCHOOL_STATUSES)
+    return list(
+        session.scalars(select(School).where(*matches).order_by(is_open.desc(), by_name, School.urn).limit(limit))
     )

@@ -1,0 +1,90 @@
+"""The schools register: loading the establishments from Get Information About Schools, updating by URN."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from operator import attrgetter
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from shared.importers.gias import FIELDS, Establishment
+from shared.models import School, User, utcnow
+from shared.services import audit
+
+# Rows are written this many at a time (still in the one transaction), so the national file's 51,000 schools
+# are never all held as pending statements at once.
+BATCH_SIZE = 1000
+
+_values = attrgetter(*FIELDS)
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    created: int
+    updated: int
+    unchanged: int
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+
+def import_schools(
+    session: Session,
+    rows: Iterable[Establishment],
+    *,
+    actor: User | None = None,
+    actor_label: str | None = None,
+    source: str | None = None,
+) -> ImportSummary:
+    """Add each establishment to the register, or update the school with its URN, in one transaction with one
+    audit event. Schools the rows do not mention are left as they are. If reading the rows raises (a bad file),
+    nothing is stored and the error is raised again."""
+    now = utcnow()
+    created = updated = unchanged = 0
+    inserts: list[dict] = []
+    updates: list[dict] = []
+    try:
+        # One query for every school already held: URN -> (id, the values the file would set).
+        existing = {
+            row[1]: (row[0], tuple(row[1:]))
+            for row in session.execute(select(School.id, *(getattr(School, field) for field in FIELDS)))
+        }
+        for row in rows:
+            values = _values(row)
+            held = existing.get(row.urn)
+            if held is None:
+                inserts.append({**dict(zip(FIELDS, values, strict=True)), "updated_at": now})
+                created += 1
+            elif held[1] != values:
+                updates.append({"id": held[0], **dict(zip(FIELDS, values, strict=True)), "updated_at": now})
+                updated += 1
+            else:
+                unchanged += 1
+            if len(inserts) >= BATCH_SIZE:
+                session.execute(insert(School.__table__), inserts)
+                inserts = []
+            if len(updates) >= BATCH_SIZE:
+                session.execute(update(School), updates)
+                updates = []
+        if inserts:
+            session.execute(insert(School.__table__), inserts)
+        if updates:
+            session.execute(update(School), updates)
+        summary = ImportSummary(created=created, updated=updated, unchanged=unchanged)
+        audit.record(
+            session,
+            actor,
+            "import",
+            "school",
+            None,
+            after={"source": source, "created": created, "updated": updated, "unchanged": unchanged},
+            actor_label=actor_label,
+        )
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return summary
