@@ -81,7 +81,13 @@ class Browsing:
         self.problems: list[str] = []
         self.page.on("console", lambda m: m.type == "error" and self.problems.append(f"console: {m.text}"))
         self.page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
-        self.page.on("requestfailed", lambda r: self.problems.append(f"failed: {r.url}"))
+        self.page.on("requestfailed", self._request_failed)
+
+    def _request_failed(self, request) -> None:
+        # A request the browser itself dropped because the page moved on (a favicon still loading when a link is
+        # followed) is not a failure of the service.
+        if request.failure != "net::ERR_ABORTED":
+            self.problems.append(f"failed: {request.url}")
 
     def close(self):
         self.context.close()

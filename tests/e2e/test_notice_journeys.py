@@ -39,7 +39,8 @@ def test_a_school_sends_a_removal_to_home_education(person, live_server, users):
 
     page.get_by_role("button", name="Continue").click()  # nothing filled in: the errors, then fill in
     assert page.title().startswith("Error: ")
-    assert page.evaluate("document.activeElement.closest('.govuk-error-summary') !== null")
+    # GOV.UK Frontend moves focus to the error summary once its script has run.
+    page.wait_for_function("document.activeElement && document.activeElement.closest('.govuk-error-summary') !== null")
     assert_accessible(page)
 
     page.get_by_label("UPN (optional if the pupil has none)").fill("B801200005001")
