@@ -14,7 +14,7 @@ log = logging.getLogger(__name__)
 
 
 def send_mail_later(outbox_ids: tuple[int, ...]) -> None:
-    """Send after the response: the reporter never waits for the mail server. Anything not sent stays in
+    """Send after the response: nobody waits for the mail server. Anything not sent stays in
     the outbox for `cme mail send`."""
     if not outbox_ids:
         return

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_login import current_user
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput
 
 from portal.security import csp_nonce
 from shared.clock import UK
@@ -43,8 +44,6 @@ def role_label(role: str) -> str:
 def error_items(form) -> list[dict]:
     """The error summary's links, in the page's order: each goes to the field to fix (a date's day box, a set
     of radios' first option). Errors about the whole form go to its first field."""
-    from govuk_frontend_wtf.wtforms_widgets import GovDateInput
-
     fields = [field for field in form if field.name not in ("csrf_token", "website")]
     items = [
         {"text": message, "href": f"#{fields[0].id if fields else 'main-content'}"}

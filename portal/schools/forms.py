@@ -7,8 +7,8 @@ from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovTextInput
 from wtforms import RadioField, SelectChoice, StringField, TextAreaField
 
-from portal.referral.fields import CharacterCount, DatePartsField, Radios, strip
-from shared.domain.notices import EVENT_DATE_LABEL, GROUNDS, TEXT_LIMITS, Problem
+from portal.referral.fields import CharacterCount, DatePartsField, Radios, limit, strip
+from shared.domain.notices import EVENT_DATE_LABEL, FIELD_LABELS, GROUNDS, TEXT_LIMITS, Problem
 from shared.domain.vocab import NoticeKind
 
 # The questions each kind of notice asks, in the order they are shown.
@@ -94,10 +94,12 @@ class NoticeForm(FlaskForm):
         self.kind = kind
         self.event_date.label.text = EVENT_DATE_LABEL[kind]
         self.event_date.name_in_errors = EVENT_DATE_LABEL[kind]
-        for name, limit in TEXT_LIMITS.items():
+        for name, maximum in TEXT_LIMITS.items():
             field = getattr(self, name)
             if isinstance(field.widget, CharacterCount):
-                field.render_kw = {"maxlength": limit}
+                # The count shown as people type, with the domain's own limit and message; never a maxlength that
+                # would cut off pasted text without a word.
+                field.validators = [limit(FIELD_LABELS[name], maximum)]
 
     def questions(self):
         return [getattr(self, name) for name in QUESTIONS[self.kind]]

@@ -41,10 +41,10 @@ def _open_cases_by_child(session: Session, notices: Sequence[CheckedNotice]) -> 
     if upns:
         for child in session.scalars(select(Child).where(Child.upn.in_(upns), open_case)):
             by_upn.setdefault(child.upn, child)
-    keys = {(n.first_name.lower(), n.last_name.lower(), n.date_of_birth) for n in joiners}
+    keys = list({(n.first_name.lower(), n.last_name.lower(), n.date_of_birth) for n in joiners})
     by_name = {}
     for chunk_start in range(0, len(keys), 500):
-        chunk = list(keys)[chunk_start : chunk_start + 500]
+        chunk = keys[chunk_start : chunk_start + 500]
         query = select(Child).where(
             tuple_(func.lower(Child.first_name), func.lower(Child.last_name), Child.date_of_birth).in_(chunk),
             open_case,

@@ -197,3 +197,12 @@ def test_a_school_chooses_from_the_notices_it_can_send(school_client):
     response = school_client.post("/schools/notices/new", data={"csrf_token": csrf_token(page)})
     assert error_summary(parse(response)) == [("Select the kind of notice you want to send", "#kind")]
     assert school_client.get("/schools/notices/new/independent-admission").status_code == 404
+
+
+def test_over_long_text_is_refused_with_its_limit_and_kept_in_full(school_client, db):
+    too_long = "Phoned. " * 300  # 2,400 characters
+    page = parse(checked(school_client, "absence", a_pupil(contact_attempted=too_long)))
+    assert error_summary(page) == [("Contact attempted must be 2,000 characters or fewer", "#contact_attempted")]
+    box = page.find("textarea", {"name": "contact_attempted"})
+    assert box.get_text() == too_long.strip() and not box.has_attr("maxlength")
+    assert db.scalars(select(SchoolNotice)).all() == []
