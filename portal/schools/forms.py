@@ -3,13 +3,18 @@ domain's (`shared.domain.notices.check_notice`), so a notice typed here is held 
 
 from __future__ import annotations
 
+import re
+import secrets
+
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovTextInput
-from wtforms import RadioField, SelectChoice, StringField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectChoice, StringField, TextAreaField
 
 from portal.referral.fields import CharacterCount, DatePartsField, Radios, limit, strip
 from shared.domain.notices import EVENT_DATE_LABEL, FIELD_LABELS, GROUNDS, TEXT_LIMITS, Problem
 from shared.domain.vocab import NoticeKind
+
+_KEY = re.compile(r"[A-Za-z0-9_-]{43}")
 
 # The questions each kind of notice asks, in the order they are shown.
 QUESTIONS = {
@@ -88,10 +93,14 @@ class NoticeForm(FlaskForm):
     agreed_with_parents = _radios("Agreed with the parents?", (("yes", "Yes"), ("no", "No")))
     contact_attempted = _area("Contact attempted with the family")
     concerns = _area("Concerns (optional)")
+    # Made when the form is first shown and sent back with it, so the same notice sent twice is stored once.
+    submission_key = HiddenField()
 
     def __init__(self, kind: NoticeKind, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.kind = kind
+        if not _KEY.fullmatch(self.submission_key.data or ""):
+            self.submission_key.data = secrets.token_urlsafe(32)
         self.event_date.label.text = EVENT_DATE_LABEL[kind]
         self.event_date.name_in_errors = EVENT_DATE_LABEL[kind]
         for name, maximum in TEXT_LIMITS.items():

@@ -93,6 +93,7 @@ def new_notice(kind: str):
         uk_today(),
         school_calendar(current_app.config["TERM_DATES_FILE"]).add_school_days,
         current_app.config["SERVICE_URL"],
+        submission_key=form.submission_key.data,
     )
     send_mail_later(sent.outbox_ids)
     flash(f"Notice sent. Its reference is {sent.references[0]}", "success")

@@ -242,7 +242,8 @@ def check_notice(raw: Mapping[str, str], today: date) -> tuple[CheckedNotice | N
         problem("event_date", f"{event_label} must be after the date of birth")
 
     if value["year_group"] and dob:
-        expected = year_group_label(national_curriculum_year(dob, today))
+        # the year group the pupil was in when it happened: a July leaver sent in September was in last year's
+        expected = year_group_label(national_curriculum_year(dob, event if event and event <= today else today))
         given = value["year_group"].upper().replace("YEAR", "").strip()
         given_label = "Reception" if given in ("R", "RECEPTION", "0") else f"Year {given.lstrip('0') or '0'}"
         if given_label != expected:

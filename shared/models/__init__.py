@@ -6,6 +6,7 @@ from shared.models.casework import Case, CaseNote, Enquiry
 from shared.models.intake import Referral, SchoolNotice
 from shared.models.people import Carer, Child, School, User
 from shared.models.reports import OutboxMessage, ReferralAddition, ReportDraft
+from shared.models.school_work import NoticeUpload, PartTimeTimetable, TimetableReturn
 
 __all__ = [
     "AuditEvent",
@@ -15,12 +16,15 @@ __all__ = [
     "CaseNote",
     "Child",
     "Enquiry",
+    "NoticeUpload",
     "OutboxMessage",
+    "PartTimeTimetable",
     "Referral",
     "ReferralAddition",
     "ReportDraft",
     "School",
     "SchoolNotice",
+    "TimetableReturn",
     "User",
     "utcnow",
 ]

@@ -57,6 +57,8 @@ class SchoolNotice(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(12), unique=True)
+    # The key of the form that sent it, so sending the same form twice stores one notice.
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
     kind: Mapped[str] = mapped_column(String(30))
     status: Mapped[str] = mapped_column(String(20), default=NoticeStatus.RECEIVED, index=True)

@@ -4,18 +4,20 @@ them to the school user by email."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, select, tuple_
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shared.domain.casework import OPEN_STATUSES
 from shared.domain.notices import CheckedNotice, joiner_is_late, routes_to_cme
 from shared.domain.reference import new_reference
 from shared.domain.vocab import NoticeKind, NoticeStatus
-from shared.models import Case, Child, School, SchoolNotice, User
+from shared.models import Case, Child, PartTimeTimetable, School, SchoolNotice, User
 from shared.services import audit, mail
 
 
@@ -68,9 +70,24 @@ def send_notices(
     today: date,
     add_school_days: Callable[[date, int], date],
     service_url: str,
+    *,
+    submission_key: str | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> Sent:
     """Store the notices in one transaction (all or none), route and attach them, and queue the
-    acknowledgement. More than one notice makes a batch with its own reference."""
+    acknowledgement. More than one notice makes a batch with its own reference.
+
+    A single notice may carry the key of the form that sent it: sending that form again (a double click, a
+    reload, a retry after a lost response) returns the notice already stored instead of storing another.
+    `progress` is told how many notices have been prepared, every 500 and at the end."""
+    if submission_key is not None:
+        if len(notices) != 1:
+            raise ValueError("a submission key belongs to a single notice")
+        # stored hashed with the school, so one school's key can never collide with, or find, another's
+        submission_key = hashlib.sha256(f"{school.id}:{submission_key}".encode()).hexdigest()
+        already = _already_sent(session, school, submission_key)
+        if already is not None:
+            return already
     batch = new_reference("SB") if len(notices) > 1 else None
     by_upn, by_name = _open_cases_by_child(session, notices)
     stored, routed, attached, late = [], 0, 0, 0
@@ -110,9 +127,24 @@ def send_notices(
             if case is not None:  # evidence of where the child is: the case's officer sees it on the case
                 record.child, record.case, record.status = child, case, NoticeStatus.ATTACHED
                 attached += 1
+        if notice.kind == NoticeKind.PART_TIME:
+            session.add(_timetable(record, notice, now))
         stored.append(record)
+        if progress is not None and len(stored) % 500 == 0:
+            progress(len(stored))
+    if submission_key is not None:
+        stored[0].submission_key = submission_key
     session.add_all(stored)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        already = _already_sent(session, school, submission_key) if submission_key else None
+        if already is None:
+            raise
+        return already  # the same form, sent twice at once: the other request stored it
+    if progress is not None and len(stored) % 500:
+        progress(len(stored))
     audit.record(
         session,
         user,
@@ -125,6 +157,37 @@ def send_notices(
     session.commit()
     return Sent(
         tuple(record.reference for record in stored), batch, routed, attached, late, tuple(m.id for m in outbox)
+    )
+
+
+def _already_sent(session: Session, school: School, submission_key: str) -> Sent | None:
+    record = session.scalar(
+        select(SchoolNotice).where(SchoolNotice.submission_key == submission_key, SchoolNotice.school_id == school.id)
+    )
+    if record is None:
+        return None
+    routed = int(record.routed_to_cme)
+    attached = int(record.status == NoticeStatus.ATTACHED)
+    return Sent((record.reference,), None, routed, attached, int(bool(record.details.get("late"))), ())
+
+
+def _timetable(record: SchoolNotice, notice: CheckedNotice, now: datetime) -> PartTimeTimetable:
+    """The timetable a part-time notice starts, which the school later updates, extends or ends."""
+    return PartTimeTimetable(
+        school=record.school,
+        notice=record,
+        upn=notice.upn,
+        pupil_first_name=notice.first_name,
+        pupil_last_name=notice.last_name,
+        pupil_date_of_birth=notice.date_of_birth,
+        start_date=notice.event_date,
+        hours_per_week=notice.details["hours_per_week"],
+        reason=notice.details["reason"],
+        review_date=date.fromisoformat(notice.details["review_date"]),
+        agreed_with_parents=bool(notice.details["agreed_with_parents"]),
+        status="active",
+        updated_at=now,
+        changes=[],
     )
 
 

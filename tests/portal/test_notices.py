@@ -11,7 +11,7 @@ from werkzeug.datastructures import MultiDict
 from shared.clock import uk_today
 from shared.domain.casework import CaseStatus
 from shared.domain.reference import new_reference
-from shared.models import Case, Child, SchoolNotice
+from shared.models import Case, Child, PartTimeTimetable, SchoolNotice
 from shared.services import users as user_service
 from tests.conftest import PASSWORD, csrf_token, error_summary, get_page, parse, sign_in, text_of
 
@@ -206,3 +206,36 @@ def test_over_long_text_is_refused_with_its_limit_and_kept_in_full(school_client
     box = page.find("textarea", {"name": "contact_attempted"})
     assert box.get_text() == too_long.strip() and not box.has_attr("maxlength")
     assert db.scalars(select(SchoolNotice)).all() == []
+
+
+def test_sending_the_same_notice_twice_stores_it_once(school_client, db, mailbox):
+    check_page = parse(checked(school_client, "absence", a_pupil(contact_attempted="Phoned")))
+    form = MultiDict((field["name"], field.get("value", "")) for field in check_page.select("form input[type=hidden]"))
+    form.add("action", "send")
+    first = school_client.post("/schools/notices/new/absence", data=form)
+    second = school_client.post("/schools/notices/new/absence", data=form)  # a double click with JavaScript off
+    stored = db.scalars(select(SchoolNotice)).one()
+    assert first.headers["Location"] == second.headers["Location"] == f"/schools/notices/{stored.reference}"
+    mailbox.wait_for(1)
+    assert len(mailbox.to("school@northbridge.example")) == 1
+
+
+def test_a_part_time_notice_starts_a_timetable_the_school_can_keep_up_to_date(school_client, db):
+    start = uk_today() + timedelta(days=7)
+    answers = a_pupil(
+        event_date=parts(start),
+        hours_per_week="12.5",
+        reason="Phased return after illness",
+        review_date=parts(start + timedelta(days=42)),
+        agreed_with_parents="yes",
+    )
+    assert send(school_client, "part-time", answers).status_code == 302
+    timetable = db.scalars(select(PartTimeTimetable)).one()
+    assert (timetable.pupil_last_name, timetable.start_date, timetable.hours_per_week, timetable.status) == (
+        "Lee",
+        start,
+        12.5,
+        "active",
+    )
+    assert (timetable.review_date, timetable.agreed_with_parents) == (start + timedelta(days=42), True)
+    assert timetable.notice.kind == "part_time"
