@@ -80,6 +80,7 @@ def init_blueprints(app: Flask) -> None:
     from portal.auth.routes import bp as auth_bp
     from portal.main.routes import bp as main_bp
     from portal.referral.routes import bp as referral_bp
+    from portal.schools import search, timetables, uploads  # noqa: F401  (routes on the schools blueprint)
     from portal.schools.routes import bp as schools_bp
     from portal.staff.routes import bp as staff_bp
 

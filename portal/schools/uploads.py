@@ -1,0 +1,3 @@
+"""(being written)"""
+
+from portal.schools.routes import bp  # noqa: F401
