@@ -13,6 +13,12 @@ from shared.importers.gias import FIELDS, Establishment
 from shared.models import School, User, utcnow
 from shared.services import audit
 
+# Statuses GIAS gives a school that can take pupils now, as the school search orders them.
+OPEN_STATUSES = ("Open", "Open, but proposed to close")
+
+# LAESTABs are looked up this many at a time: well under SQLite's and PostgreSQL's limits on bound parameters.
+LOOKUP_BATCH_SIZE = 500
+
 # Rows are written this many at a time (still in the one transaction), so the national file's 51,000 schools
 # are never all held as pending statements at once.
 BATCH_SIZE = 1000
@@ -88,3 +94,42 @@ def import_schools(
         session.rollback()
         raise
     return summary
+
+
+def _is_laestab(value: str) -> bool:
+    return len(value) == 7 and value.isascii() and value.isdigit()
+
+
+def unknown_laestabs(session: Session, laestabs: Iterable[str]) -> set[str]:
+    """The LAESTABs (seven digits: LA code, then establishment number) among these that no school in the register
+    has. Anything else (blank, "XXXXXXX" for a destination not known, "MMMMMMM", a typing mistake) is left to the
+    notice checks and never counted as unknown here. A register with no schools in it (a fresh install, before
+    `cme import schools`) knows nothing yet, so it blocks nothing: the answer is then empty."""
+    wanted = {value for value in laestabs if value and _is_laestab(value)}
+    if not wanted or session.scalar(select(School.id).limit(1)) is None:
+        return set()
+    known: set[str] = set()
+    ordered = sorted(wanted)
+    for start in range(0, len(ordered), LOOKUP_BATCH_SIZE):
+        batch = ordered[start : start + LOOKUP_BATCH_SIZE]
+        rows = session.execute(
+            select(School.la_code, School.establishment_number).where(
+                School.la_code.in_({value[:3] for value in batch}),
+                School.establishment_number.in_({value[3:] for value in batch}),
+            )
+        )
+        known.update(f"{la_code}{number}" for la_code, number in rows)
+    return wanted - known
+
+
+def school_with_laestab(session: Session, laestab: str) -> School | None:
+    """The school with this LAESTAB, preferring an open one when a number has been reused (GIAS keeps closed
+    schools, and an establishment number can be given again after a school closes)."""
+    if not _is_laestab(laestab):
+        return None
+    return session.scalars(
+        select(School)
+        .where(School.la_code == laestab[:3], School.establishment_number == laestab[3:])
+        .order_by(School.status.in_(OPEN_STATUSES).desc(), School.urn.desc())
+        .limit(1)
+    ).first()
