@@ -86,15 +86,52 @@ def workload(session: Session, today: date, officer_id: int) -> Workload:
     return Workload(open_cases=open_cases or 0, overdue_checks=_overdue_checks(session, today, mine))
 
 
-def school_notices(session: Session, school_id: int, limit: int = 200) -> list[SchoolNotice]:
-    return list(
-        session.scalars(
-            select(SchoolNotice)
-            .where(SchoolNotice.school_id == school_id)
-            .order_by(SchoolNotice.submitted_at.desc(), SchoolNotice.id.desc())
-            .limit(limit)
+@dataclass(frozen=True)
+class NoticePage:
+    notices: list[SchoolNotice]
+    total: int  # notices matching the filters, on every page
+    page: int
+    pages: int
+
+
+def school_notices(
+    session: Session,
+    school_id: int,
+    *,
+    kind: str = "",
+    status: str = "",
+    text: str = "",
+    page: int = 1,
+    per_page: int = 50,
+) -> NoticePage:
+    """One school's notices, newest first, a page at a time, narrowed to a kind, a status and a pupil's name,
+    UPN or the notice's or batch's reference."""
+    where = [SchoolNotice.school_id == school_id]
+    if kind:
+        where.append(SchoolNotice.kind == kind)
+    if status:
+        where.append(SchoolNotice.status == status)
+    for word in (text or "").split()[:_MAX_SEARCH_WORDS]:
+        where.append(
+            or_(
+                SchoolNotice.reference == word.upper(),
+                SchoolNotice.batch_reference == word.upper(),
+                SchoolNotice.upn == word.upper(),
+                _starts_a_word(SchoolNotice.pupil_first_name, word.lower()),
+                _starts_a_word(SchoolNotice.pupil_last_name, word.lower()),
+            )
         )
+    total = session.scalar(select(func.count()).select_from(SchoolNotice).where(*where)) or 0
+    pages = max(1, -(-total // per_page))
+    page = min(max(page, 1), pages)
+    notices = session.scalars(
+        select(SchoolNotice)
+        .where(*where)
+        .order_by(SchoolNotice.submitted_at.desc(), SchoolNotice.id.desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page)
     )
+    return NoticePage(list(notices), total, page, pages)
 
 
 def users_for_admin(session: Session) -> list[User]:

@@ -26,10 +26,31 @@ STALE = "This page was open too long, so the notice has not been sent yet. Check
 @bp.route("/")
 @requires(Area.SCHOOL_NOTICES)
 def home():
+    """The school's notices, newest first, narrowed by the filters in the query string. A filter value that is not
+    one of the options (an edited link) is ignored rather than refused."""
+    kind = request.args.get("kind", "")
+    status = request.args.get("status", "")
+    filters = {
+        "kind": kind if kind in dict(NoticeKind.choices()) else "",
+        "status": status if status in dict(NoticeStatus.choices()) else "",
+        "q": request.args.get("q", "").strip()[:100],
+    }
+    page = request.args.get("page", "1")
+    found = queries.school_notices(
+        db_session(),
+        current_user.school_id,
+        kind=filters["kind"],
+        status=filters["status"],
+        text=filters["q"],
+        page=int(page) if page.isdigit() and len(page) < 6 else 1,
+    )
     return render_template(
         "schools/home.html",
         school=current_user.school,
-        notices=queries.school_notices(db_session(), current_user.school_id),
+        found=found,
+        filters=filters,
+        filtered=any(filters.values()),
+        query={name: value for name, value in filters.items() if value},  # for the page links
         kinds=NoticeKind,
         statuses=NoticeStatus,
     )

@@ -11,7 +11,7 @@ from werkzeug.datastructures import MultiDict
 from shared.clock import uk_today
 from shared.domain.casework import CaseStatus
 from shared.domain.reference import new_reference
-from shared.models import Case, Child, PartTimeTimetable, SchoolNotice
+from shared.models import Case, Child, PartTimeTimetable, SchoolNotice, utcnow
 from shared.services import users as user_service
 from tests.conftest import PASSWORD, csrf_token, error_summary, get_page, parse, sign_in, text_of
 
@@ -239,3 +239,58 @@ def test_a_part_time_notice_starts_a_timetable_the_school_can_keep_up_to_date(sc
     )
     assert (timetable.review_date, timetable.agreed_with_parents) == (start + timedelta(days=42), True)
     assert timetable.notice.kind == "part_time"
+
+
+def test_a_school_finds_its_notices_by_kind_status_and_pupil(app, school_client, db, school, users):
+    send(school_client, "absence", a_pupil(first_name="Amy", last_name="Lee", contact_attempted="Phoned"))
+    send(school_client, "absence", a_pupil(upn="", first_name="Ben", last_name="Okafor", contact_attempted="Phoned"))
+    send(school_client, "joiner", a_pupil(upn="", first_name="Cara", last_name="Leeson"))
+    user_service.create_user(db, "other@riverside.example", "Other School", "school", PASSWORD, school_urn=990102)
+    other = app.test_client()
+    sign_in(other, "other@riverside.example")
+    send(other, "absence", a_pupil(upn="", first_name="Dan", last_name="Lee", contact_attempted="Phoned"))
+
+    def pupils(query: str) -> list[str]:
+        page = get_page(school_client, f"/schools/?{query}")
+        return [text_of(row.select("td")[2]) for row in page.select("#notices tbody tr")]
+
+    assert pupils("") == ["Cara Leeson", "Ben Okafor", "Amy Lee"]
+    assert pupils("kind=absence") == ["Ben Okafor", "Amy Lee"]
+    assert pupils("status=for_cme") == ["Ben Okafor", "Amy Lee"]
+    assert pupils("kind=joiner&status=received") == ["Cara Leeson"]
+    assert pupils("q=lee") == ["Cara Leeson", "Amy Lee"]  # names starting with it; never another school's Dan Lee
+    assert pupils("q=B801200005001") == ["Amy Lee"]
+    amy = db.scalars(select(SchoolNotice).where(SchoolNotice.pupil_first_name == "Amy")).one()
+    assert pupils(f"q={amy.reference.lower()}") == ["Amy Lee"]
+    assert pupils("kind=nonsense") == ["Cara Leeson", "Ben Okafor", "Amy Lee"]  # an edited link is ignored
+    page = get_page(school_client, "/schools/?kind=part_time")
+    assert text_of(page.find(id="no-matches")) == (
+        "No notices match the filters. Clear filters to see all your school's notices."
+    )
+    assert page.find("select", {"name": "kind"}).find("option", selected=True)["value"] == "part_time"
+
+
+def test_a_long_list_of_notices_comes_a_page_at_a_time(school_client, db, school, users):
+    from shared.domain.notices import CheckedNotice
+    from shared.services.notices import send_notices
+
+    notices = [
+        CheckedNotice(
+            kind="absence",
+            first_name=f"Pupil{number:03}",
+            last_name="Lee",
+            date_of_birth=date(2015, 1, 1),
+            event_date=LAST_MONTH,
+            details={"contact_attempted": "Phoned"},
+        )
+        for number in range(120)
+    ]
+    user = users["school"]
+    send_notices(db, school, user, notices, utcnow(), uk_today(), lambda day, n: day, "https://cme.example")
+    first = get_page(school_client, "/schools/?kind=absence")
+    assert len(first.select("#notices tbody tr")) == 50
+    assert [text_of(item) for item in first.select(".govuk-pagination__item")] == ["1", "2", "3"]
+    third = get_page(school_client, "/schools/?kind=absence&page=3")
+    assert len(third.select("#notices tbody tr")) == 20
+    assert third.select_one(".govuk-pagination__prev a")["href"] == "/schools/?page=2&kind=absence"
+    assert len(get_page(school_client, "/schools/?page=99").select("#notices tbody tr")) == 20  # the last page
