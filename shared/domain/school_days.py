@@ -64,6 +64,11 @@ class SchoolCalendar:
         self.covered_from = self._terms[0].start if self._terms else None
         self.covered_to = self._terms[-1].end if self._terms else None
 
+    @property
+    def terms(self) -> tuple[Period, ...]:
+        """The authority's term periods (often half terms), earliest first."""
+        return tuple(self._terms)
+
     def is_bank_holiday(self, day: date) -> bool:
         return day in self._bank_holidays
 
