@@ -150,6 +150,23 @@ def new_referrals(session: Session, limit: int = 200) -> list[Referral]:
     )
 
 
+def notices_for_cme(session: Session, limit: int = 200) -> list[SchoolNotice]:
+    """Schools' notices waiting for the CME team, oldest first: the removals and absences it must act on."""
+    return list(
+        session.scalars(
+            select(SchoolNotice)
+            .where(SchoolNotice.status == NoticeStatus.FOR_CME)
+            .options(selectinload(SchoolNotice.school))
+            .order_by(SchoolNotice.submitted_at, SchoolNotice.id)
+            .limit(limit)
+        )
+    )
+
+
+def notice_by_reference(session: Session, reference: str) -> SchoolNotice | None:
+    return session.scalar(select(SchoolNotice).where(SchoolNotice.reference == reference))
+
+
 def referral_by_reference(session: Session, reference: str) -> Referral | None:
     return session.scalar(select(Referral).where(Referral.reference == reference))
 

@@ -9,6 +9,7 @@ from portal.database import db_session
 from portal.extensions import csrf
 from portal.mail import send_mail_later
 from portal.schools.forms import NoticeForm
+from portal.schools.summary import notice_rows
 from shared import queries
 from shared.clock import uk_today
 from shared.domain.notices import GROUNDS, check_notice
@@ -131,6 +132,4 @@ def notice(reference: str):
     )
     if found is None:  # another school's notice is as good as not there
         abort(404)
-    return render_template(
-        "schools/notice.html", notice=found, kinds=NoticeKind, statuses=NoticeStatus, grounds=GROUNDS
-    )
+    return render_template("schools/notice.html", notice=found, kinds=NoticeKind, rows_of_notice=notice_rows(found))

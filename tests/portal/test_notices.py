@@ -10,6 +10,7 @@ from werkzeug.datastructures import MultiDict
 
 from shared.clock import uk_today
 from shared.domain.casework import CaseStatus
+from shared.domain.notices import GROUNDS
 from shared.domain.reference import new_reference
 from shared.models import Case, Child, PartTimeTimetable, SchoolNotice, utcnow
 from shared.services import users as user_service
@@ -294,3 +295,46 @@ def test_a_long_list_of_notices_comes_a_page_at_a_time(school_client, db, school
     assert len(third.select("#notices tbody tr")) == 20
     assert third.select_one(".govuk-pagination__prev a")["href"] == "/schools/?page=2&kind=absence"
     assert len(get_page(school_client, "/schools/?page=99").select("#notices tbody tr")) == 20  # the last page
+
+
+def test_the_school_sees_every_answer_it_sent(school_client, db):
+    answers = a_pupil(
+        event_date=parts(LAST_MONTH),
+        deletion_ground="i",
+        destination="XXXXXXX",
+        enquiries_made="Visited the home twice",
+    )
+    send(school_client, "leaver", answers)
+    stored = db.scalars(select(SchoolNotice)).one()
+    page = get_page(school_client, f"/schools/notices/{stored.reference}")
+    rows = {text_of(row.dt): text_of(row.dd) for row in page.select(".govuk-summary-list__row")}
+    assert rows["Pupil"] == "Amy Lee"
+    assert rows["Status"] == "Sent to the CME team"
+    assert rows["Ground for removal"] == "i: " + GROUNDS["i"].label
+    assert rows["Destination school (LAESTAB)"] == "Not known (XXXXXXX)"
+    assert rows["Enquiries made"] == "Visited the home twice"
+    assert rows["Parent or carer"] == "Jo Lee"
+    assert rows["Parent or carer's phone number"] == "07700 900123"
+    assert rows["Postcode"] == "NB1 1AA"
+    assert rows["Date of removal from the register"] == f"{LAST_MONTH.day} {LAST_MONTH:%B %Y}"
+
+
+def test_the_cme_team_sees_the_notices_it_must_act_on_oldest_first(app, school_client, db, users):
+    send(school_client, "absence", a_pupil(first_name="Amy", contact_attempted="Phoned"))
+    send(school_client, "joiner", a_pupil(upn="", first_name="Cara"))  # a joiner is not for the team
+    send(school_client, "absence", a_pupil(upn="", first_name="Ben", contact_attempted="Phoned"))
+    officer = app.test_client()
+    sign_in(officer, "officer@northbridge.example")
+    page = get_page(officer, "/staff/school-notices")
+    rows = [[text_of(cell) for cell in row.select("td")[2:]] for row in page.select("#notices tbody tr")]
+    assert rows == [
+        ["Millfield Primary School", "Continuous unexplained absence", "Amy Lee"],
+        ["Millfield Primary School", "Continuous unexplained absence", "Ben Lee"],
+    ]
+    amy = db.scalars(select(SchoolNotice).where(SchoolNotice.pupil_first_name == "Amy")).one()
+    detail = get_page(officer, f"/staff/school-notices/{amy.reference.lower()}")
+    rows = {text_of(row.dt): text_of(row.dd) for row in detail.select(".govuk-summary-list__row")}
+    assert (rows["School"], rows["Contact attempted"]) == ("Millfield Primary School (URN 990101)", "Phoned")
+    assert officer.get("/staff/school-notices/SN-0000-0000").status_code == 404
+    assert school_client.get("/staff/school-notices").status_code == 403
+    assert school_client.get(f"/staff/school-notices/{amy.reference}").status_code == 403

@@ -1,0 +1,99 @@
+"""A stored notice as rows of question and answer: what the school sent, shown back to the school and to the CME
+team in the same words."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from portal.templating import long_date
+from shared.domain.notices import (
+    DESTINATION_OUT_OF_SCOPE,
+    DESTINATION_UNKNOWN,
+    EVENT_DATE_LABEL,
+    FIELD_LABELS,
+    GROUNDS,
+)
+from shared.domain.vocab import NoticeKind, NoticeStatus, Sex
+from shared.models import SchoolNotice
+
+DESTINATIONS = {
+    DESTINATION_UNKNOWN: "Not known (XXXXXXX)",
+    DESTINATION_OUT_OF_SCOPE: "Independent school, abroad or elsewhere outside England's maintained schools (MMMMMMM)",
+}
+# The answers kept in a notice's details, in the order the forms ask them.
+_DETAILS = (
+    "address",
+    "parent_name",
+    "parent_phone",
+    "previous_school",
+    "previous_school_laestab",
+    "destination_school",
+    "new_address",
+    "new_la",
+    "enquiries_made",
+    "hours_per_week",
+    "reason",
+    "review_date",
+    "agreed_with_parents",
+    "contact_attempted",
+    "concerns",
+)
+
+
+def _label(vocabulary, value: str) -> str:
+    try:
+        return vocabulary(value).label
+    except ValueError:
+        return value
+
+
+def _answer(name: str, value) -> str:
+    if name == "review_date":
+        return long_date(date.fromisoformat(value))
+    if name == "agreed_with_parents":
+        return "Yes" if value else "No"
+    if name == "hours_per_week":
+        return f"{value:g}"
+    return str(value)
+
+
+def notice_rows(notice: SchoolNotice, *, school: bool = False) -> list[tuple[str, str]]:
+    """(question, answer) for every answer the notice holds; `school` adds the school that sent it."""
+    rows = [
+        ("Notice", _label(NoticeKind, notice.kind)),
+        ("Status", _label(NoticeStatus, notice.status)),
+        ("Sent", long_date(notice.submitted_at)),
+    ]
+    if school:
+        rows.append(("School", f"{notice.school.name} (URN {notice.school.urn})"))
+    if notice.batch_reference:
+        rows.append(("Sent in the batch", notice.batch_reference))
+    details = notice.details or {}
+    rows += [
+        ("Pupil", f"{notice.pupil_first_name} {notice.pupil_last_name}"),
+        ("Date of birth", long_date(notice.pupil_date_of_birth)),
+        ("UPN", notice.upn or "None given"),
+        ("Sex", _label(Sex, notice.pupil_sex or Sex.UNKNOWN)),
+    ]
+    if details.get("year_group"):
+        rows.append(("Year group", details["year_group"]))
+    if notice.pupil_postcode:
+        rows.append(("Postcode", notice.pupil_postcode))
+    rows.append((EVENT_DATE_LABEL.get(notice.kind, "Date"), long_date(notice.event_date)))
+    if notice.deletion_ground:
+        ground = GROUNDS.get(notice.deletion_ground)
+        rows.append(
+            ("Ground for removal", f"{notice.deletion_ground}: {ground.label}" if ground else notice.deletion_ground)
+        )
+    if notice.destination_laestab:
+        rows.append(
+            ("Destination school (LAESTAB)", DESTINATIONS.get(notice.destination_laestab, notice.destination_laestab))
+        )
+    rows += [
+        (FIELD_LABELS.get(name, name), _answer(name, details[name]))
+        for name in _DETAILS
+        if details.get(name) not in (None, "")
+    ]
+    if details.get("late"):
+        rows.append(("Sent on time", "No: more than 5 school days after the pupil joined"))
+    return rows
