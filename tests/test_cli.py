@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from shared.domain.casework import CaseStatus
 from shared.domain.school_days import SchoolCalendar
-from shared.models import AuditEvent, Case, Child, Enquiry, Referral, School, SchoolNotice, User
+from shared.models import AuditEvent, Case, Child, Enquiry, PartTimeTimetable, Referral, School, SchoolNotice, User
 from shared.services import demo, users
 
 
@@ -145,6 +145,9 @@ def test_demo_data_is_the_same_on_every_run_and_covers_every_status(db, tmp_path
     ]
     assert counts == [18, 6, 240, 45, 56, 80]
     assert db.scalar(select(func.count()).select_from(Enquiry)) == 39 * 14
+    # every part-time notice started a timetable the school can keep up to date
+    assert db.scalar(select(func.count()).select_from(PartTimeTimetable)) == 16
+    assert db.scalar(select(func.count()).select_from(SchoolNotice).where(SchoolNotice.kind == "part_time")) == 16
 
 
 def test_over_long_details_are_refused_before_they_reach_the_database(app):

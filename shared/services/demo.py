@@ -30,12 +30,17 @@ from shared.domain.vocab import (
     Sex,
     VulnerableGroup,
 )
-from shared.models import Case, CaseNote, Child, Enquiry, Referral, School, SchoolNotice, User
+from shared.models import Case, CaseNote, Child, Enquiry, PartTimeTimetable, Referral, School, SchoolNotice, User
 from shared.reference_data import cme_reasons
 from shared.services import audit
 from shared.services.users import hash_password
 
 SEED = 20261123
+PART_TIME_REASONS = (
+    "Phased return after a long illness",
+    "Anxiety: building up hours with the mental health team",
+    "Waiting for an EHCP placement to start",
+)
 DOMAIN = "northbridge.example"
 
 FIRST_NAMES = {
@@ -425,29 +430,56 @@ def seed(
         if attached_to is not None:
             child, status = attached_to.child, NoticeStatus.ATTACHED
         event = today - timedelta(days=rng.randint(1, 90))
-        session.add(
-            SchoolNotice(
-                reference=new_reference("SN", rng.randrange),
-                school=school,
-                kind=kind,
-                status=status,
-                submitted_by=users["school"] if school is schools[1] else None,
-                submitted_at=_moment(event + timedelta(days=rng.randint(0, 4)), rng),
-                upn=child.upn,
-                pupil_first_name=child.first_name,
-                pupil_last_name=child.last_name,
-                pupil_date_of_birth=child.date_of_birth,
-                pupil_sex=child.sex,
-                pupil_postcode=child.postcode,
-                event_date=event,
-                deletion_ground=rng.choice("afgi") if kind == NoticeKind.LEAVER else None,
-                destination_laestab="XXXXXXX" if kind == NoticeKind.LEAVER and routed else None,
-                routed_to_cme=routed,
-                details={"year_group": national_curriculum_year(child.date_of_birth, event)},
-                child=child if routed or attached_to else None,
-                case=attached_to,
-            )
+        details = {"year_group": national_curriculum_year(child.date_of_birth, event)}
+        if kind == NoticeKind.PART_TIME:  # its own generator, so the rest of the data stays as it was
+            own = random.Random(SEED + n)
+            details |= {
+                "hours_per_week": own.choice((10.0, 12.5, 15.0, 20.0)),
+                "reason": own.choice(PART_TIME_REASONS),
+                "review_date": (event + timedelta(weeks=6)).isoformat(),
+                "agreed_with_parents": True,
+            }
+        notice = SchoolNotice(
+            reference=new_reference("SN", rng.randrange),
+            school=school,
+            kind=kind,
+            status=status,
+            submitted_by=users["school"] if school is schools[1] else None,
+            submitted_at=_moment(event + timedelta(days=rng.randint(0, 4)), rng),
+            upn=child.upn,
+            pupil_first_name=child.first_name,
+            pupil_last_name=child.last_name,
+            pupil_date_of_birth=child.date_of_birth,
+            pupil_sex=child.sex,
+            pupil_postcode=child.postcode,
+            event_date=event,
+            deletion_ground=rng.choice("afgi") if kind == NoticeKind.LEAVER else None,
+            destination_laestab="XXXXXXX" if kind == NoticeKind.LEAVER and routed else None,
+            routed_to_cme=routed,
+            details=details,
+            child=child if routed or attached_to else None,
+            case=attached_to,
         )
+        session.add(notice)
+        if kind == NoticeKind.PART_TIME:  # the timetable the notice started, still running
+            session.add(
+                PartTimeTimetable(
+                    school=school,
+                    notice=notice,
+                    upn=child.upn,
+                    pupil_first_name=child.first_name,
+                    pupil_last_name=child.last_name,
+                    pupil_date_of_birth=child.date_of_birth,
+                    start_date=event,
+                    hours_per_week=details["hours_per_week"],
+                    reason=details["reason"],
+                    review_date=event + timedelta(weeks=6),
+                    agreed_with_parents=True,
+                    status="active",
+                    updated_at=notice.submitted_at,
+                    changes=[],
+                )
+            )
     audit.record(
         session,
         None,
