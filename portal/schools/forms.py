@@ -5,14 +5,28 @@ from __future__ import annotations
 
 import re
 import secrets
+from dataclasses import dataclass
+from datetime import date
 
+from flask import current_app
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovTextInput
-from wtforms import HiddenField, RadioField, SelectChoice, StringField, TextAreaField
+from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovTextInput
+from wtforms import HiddenField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 
+from portal.database import db_session
 from portal.referral.fields import CharacterCount, DatePartsField, Radios, limit, strip
-from shared.domain.notices import EVENT_DATE_LABEL, FIELD_LABELS, GROUNDS, TEXT_LIMITS, Problem
+from shared.domain.notices import (
+    EVENT_DATE_LABEL,
+    FIELD_LABELS,
+    GROUNDS,
+    TEXT_LIMITS,
+    CheckedNotice,
+    Problem,
+    check_notice,
+)
 from shared.domain.vocab import NoticeKind
+from shared.models import School
+from shared.services.schools import school_with_laestab, schools_for_picker, unknown_laestabs
 
 _KEY = re.compile(r"[A-Za-z0-9_-]{43}")
 
@@ -20,12 +34,13 @@ _KEY = re.compile(r"[A-Za-z0-9_-]{43}")
 QUESTIONS = {
     NoticeKind.JOINER: (
         "upn", "first_name", "last_name", "date_of_birth", "sex", "year_group", "address", "postcode",
-        "parent_name", "parent_phone", "event_date", "previous_school",
+        "parent_name", "parent_phone", "event_date", "previous_school_laestab", "previous_school_other_laestab",
+        "previous_school",
     ),
     NoticeKind.LEAVER: (
         "upn", "first_name", "last_name", "date_of_birth", "sex", "year_group", "address", "postcode",
         "parent_name", "parent_phone", "event_date", "deletion_ground", "destination", "destination_laestab",
-        "destination_school", "new_address", "new_la", "enquiries_made",
+        "destination_other_laestab", "destination_school", "new_address", "new_la", "enquiries_made",
     ),
     NoticeKind.PART_TIME: (
         "upn", "first_name", "last_name", "date_of_birth", "sex", "year_group", "event_date", "hours_per_week",
@@ -37,7 +52,8 @@ QUESTIONS = {
     ),
     NoticeKind.INDEPENDENT_ADMISSION: (
         "upn", "first_name", "last_name", "date_of_birth", "sex", "year_group", "address", "postcode",
-        "parent_name", "parent_phone", "event_date", "previous_school",
+        "parent_name", "parent_phone", "event_date", "previous_school_laestab", "previous_school_other_laestab",
+        "previous_school",
     ),
 }  # fmt: skip
 
@@ -47,6 +63,32 @@ DESTINATIONS = (
     ("MMMMMMM", "An independent school, abroad, or elsewhere outside England's maintained schools (MMMMMMM)"),
     ("none", "No school to go to (for example home education, or the pupil has died)"),
 )
+
+
+NOT_IN_LIST = "other"
+
+
+@dataclass(frozen=True)
+class Picker:
+    """A school picker: a list of schools (`select`, posting the chosen school's LAESTAB, which is also the
+    notice's own field) and, for a school not in the list, its LAESTAB and name typed (`other_laestab`, `name`)."""
+
+    select: str
+    other_laestab: str
+    name: str
+    summary_label: str
+
+
+PICKERS = (
+    Picker("previous_school_laestab", "previous_school_other_laestab", "previous_school", "Previous school"),
+    Picker("destination_laestab", "destination_other_laestab", "destination_school", "New school"),
+)
+
+
+def school_label(school: School) -> str:
+    """How a school is shown in the list and in the search (init.mjs writes it the same way)."""
+    place = f", {school.town}" if school.town else ""
+    return f"{school.name}{place} (LAESTAB {school.laestab})"
 
 
 def _text(label: str, description: str = "") -> StringField:
@@ -77,13 +119,23 @@ class NoticeForm(FlaskForm):
     parent_name = _text("Parents or carers the pupil lives with", "Full names")
     parent_phone = _text("Emergency phone number for a parent or carer")
     event_date = DatePartsField("Date")
-    previous_school = _text("Previous school (optional)")
+    previous_school_laestab = SelectField(
+        "Previous school (optional)", widget=GovSelect(), validate_choice=False, filters=[strip]
+    )
+    previous_school_other_laestab = _text(
+        "LAESTAB (optional)",
+        "7 digits, if the school is in England: the local authority number, then the school's number",
+    )
+    previous_school = _text("School's name")
     deletion_ground = _radios(
         "Ground for removal (regulation 9(1))", [(g.code, f"{g.code}: {g.label}") for g in GROUNDS.values()]
     )
     destination = _radios("Where is the pupil going?", DESTINATIONS)
-    destination_laestab = _text("New school's LAESTAB", "7 digits: the local authority number and the school's number")
-    destination_school = _text("New school's name (optional)")
+    destination_laestab = SelectField("New school", widget=GovSelect(), validate_choice=False, filters=[strip])
+    destination_other_laestab = _text(
+        "LAESTAB", "7 digits: the local authority number and the school's number, like 8014001"
+    )
+    destination_school = _text("School's name (optional)")
     new_address = _area("New address, if known")
     new_la = _text("New local authority, if known")
     enquiries_made = _area("Enquiries made by the school and the authority")
@@ -109,6 +161,39 @@ class NoticeForm(FlaskForm):
                 # The count shown as people type, with the domain's own limit and message; never a maxlength that
                 # would cut off pasted text without a word.
                 field.validators = [limit(FIELD_LABELS[name], maximum)]
+        self._chosen: dict[str, School | None] = {}
+        pickers = self.pickers()
+        if pickers:
+            listed = self._listed_schools()
+            for picker in pickers:
+                self._offer(picker, listed)
+
+    def pickers(self) -> list[Picker]:
+        return [picker for picker in PICKERS if picker.select in QUESTIONS[self.kind]]
+
+    @staticmethod
+    def _listed_schools() -> list[School]:
+        """The list people choose from when the search cannot run (JavaScript off). The national register holds
+        about 51,000 establishments, far too many for one list, so it is the open schools of the authority's own
+        local authority (AUTHORITY_LA_CODE) that take children of compulsory school age: where most joiners come
+        from and most leavers go, a few hundred even for a large county. Any other school is one search away with
+        JavaScript, and without it "A school not in this list" takes its LAESTAB."""
+        return schools_for_picker(db_session(), [current_app.config["AUTHORITY_LA_CODE"]])
+
+    def _offer(self, picker: Picker, listed: list[School]) -> None:
+        field = getattr(self, picker.select)
+        chosen = field.data or ""
+        options = [SelectChoice(school.laestab, school_label(school)) for school in listed]
+        if chosen and chosen != NOT_IN_LIST:
+            school = school_with_laestab(db_session(), chosen)
+            self._chosen[picker.select] = school
+            if not any(option.value == chosen for option in options):
+                # A school found by the search (or one the register no longer has) stays chosen when the page
+                # comes back.
+                label = school_label(school) if school else f"LAESTAB {chosen}"
+                options.insert(0, SelectChoice(chosen, label))
+        blank = "Not known" if picker.select == "previous_school_laestab" else "Select a school"
+        field.choices = [SelectChoice("", blank), *options, SelectChoice(NOT_IN_LIST, "A school not in this list")]
 
     def questions(self):
         return [getattr(self, name) for name in QUESTIONS[self.kind]]
@@ -121,12 +206,51 @@ class NoticeForm(FlaskForm):
                 raw[field.name] = field.data.isoformat() if field.data else ("?" if field.problem else "")
             else:
                 raw[field.name] = field.data or ""
+        for picker in self.pickers():
+            chosen = raw[picker.select]
+            other = raw.pop(picker.other_laestab).upper()
+            if chosen in ("", NOT_IN_LIST):
+                raw[picker.select] = other  # typed: a school outside the list (or the register)
+            elif self._chosen.get(picker.select):
+                raw[picker.name] = self._chosen[picker.select].name  # the register's name, not one typed
         destination = raw.pop("destination", "")
         if destination in ("XXXXXXX", "MMMMMMM"):
             raw["destination_laestab"] = destination
-        elif destination != "school":
-            raw["destination_laestab"] = ""
+        if destination != "school" and "destination" in QUESTIONS[self.kind]:
+            raw["destination_school"] = ""
+            if destination not in ("XXXXXXX", "MMMMMMM"):
+                raw["destination_laestab"] = ""
         return raw
+
+    def _typed(self, picker: Picker) -> bool:
+        """Whether the school's LAESTAB was typed rather than chosen from the list."""
+        return (getattr(self, picker.select).data or "") in ("", NOT_IN_LIST)
+
+    def check(self, today: date) -> tuple[CheckedNotice | None, list[Problem]]:
+        """The domain's checks, then the register's: a LAESTAB no school in the schools register has is refused
+        (unless the register is empty, as on a fresh install). A new school in England must be given."""
+        raw = self.raw()
+        checked, problems = check_notice(raw, today)
+        going_to_a_school = self.kind == NoticeKind.LEAVER and self.destination.data == "school"
+        if going_to_a_school and not (raw["destination_laestab"] or raw["destination_school"]):
+            problems.append(
+                Problem(
+                    "destination_laestab",
+                    "Select the new school, or choose “A school not in this list” and enter its LAESTAB or name",
+                )
+            )
+        given = {picker: raw[picker.select] for picker in self.pickers() if raw.get(picker.select)}
+        unknown = unknown_laestabs(db_session(), given.values())
+        for picker, laestab in given.items():
+            if laestab in unknown:
+                problems.append(
+                    Problem(
+                        picker.select,
+                        f"LAESTAB {laestab} is not in the schools register: check the number, or find the school by "
+                        "its name",
+                    )
+                )
+        return (None if problems else checked), problems
 
     def show(self, problems: list[Problem]) -> None:
         """Put the checker's problems on the fields, in the fields' own order; date fields say what the boxes
@@ -134,15 +258,35 @@ class NoticeForm(FlaskForm):
         for field in self.questions():
             if isinstance(field, DatePartsField) and field.problem:
                 field.errors = [field.problem]
+        typed = {picker.select: picker.other_laestab for picker in self.pickers() if self._typed(picker)}
         for problem in problems:
-            field = getattr(self, problem.field, None)
+            name = problem.field
+            if name in typed and getattr(self, typed[name]).data:
+                name = typed[name]  # the typed LAESTAB is what to fix
+            field = getattr(self, name, None)
             if field is not None and not field.errors:
                 field.errors = [problem.message]
 
     def answered(self) -> list[tuple[str, str]]:
         """(question, answer) for Check your answers."""
         rows = []
+        pickers = {picker.select: picker for picker in self.pickers()}
+        part_of_a_picker = {name for picker in pickers.values() for name in (picker.other_laestab, picker.name)}
+        raw = self.raw()
         for field in self.questions():
+            if field.name in pickers:
+                picker = pickers[field.name]
+                laestab, name = raw[picker.select], raw[picker.name]
+                if laestab in ("XXXXXXX", "MMMMMMM"):
+                    continue  # the destination's own answer says so
+                value = (
+                    f"{name} (LAESTAB {laestab})" if name and laestab else name or (laestab and f"LAESTAB {laestab}")
+                )
+                if value:
+                    rows.append((picker.summary_label, value))
+                continue
+            if field.name in part_of_a_picker:
+                continue
             if isinstance(field, DatePartsField):
                 value = f"{field.data.day} {field.data:%B %Y}" if field.data else ""
             elif isinstance(field, RadioField):

@@ -98,6 +98,7 @@ FIELD_LABELS = {
     "parent_name": "Parent or carer",
     "parent_phone": "Parent or carer's phone number",
     "previous_school": "Previous school",
+    "previous_school_laestab": "Previous school (LAESTAB)",
     "deletion_ground": "Ground for removal",
     "destination_laestab": "Destination school (LAESTAB)",
     "destination_school": "Destination school",
@@ -274,6 +275,12 @@ def check_notice(raw: Mapping[str, str], today: date) -> tuple[CheckedNotice | N
             "sector, abroad or elsewhere)",
         )
 
+    if value["previous_school_laestab"] and not _LAESTAB.match(value["previous_school_laestab"]):
+        problem(
+            "previous_school_laestab",
+            "Previous school (LAESTAB) must be 7 digits: the local authority number and the school's number",
+        )
+
     review = parse_date(value["review_date"]) if value["review_date"] else None
     if value["review_date"] and review is None:
         problem("review_date", "Review date must be a real date, like 03/12/2026")
@@ -301,6 +308,7 @@ def check_notice(raw: Mapping[str, str], today: date) -> tuple[CheckedNotice | N
             "parent_name",
             "parent_phone",
             "previous_school",
+            "previous_school_laestab",
             "destination_school",
             "new_address",
             "new_la",

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from operator import attrgetter
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from shared.importers.gias import FIELDS, Establishment
@@ -125,11 +125,43 @@ def unknown_laestabs(session: Session, laestabs: Iterable[str]) -> set[str]:
 def school_with_laestab(session: Session, laestab: str) -> School | None:
     """The school with this LAESTAB, preferring an open one when a number has been reused (GIAS keeps closed
     schools, and an establishment number can be given again after a school closes)."""
+    found = schools_with_laestab(session, laestab)
+    return found[0] if found else None
+
+
+# A school a child of compulsory school age (5 to 16) could be on the roll of: its statutory age range goes past 5
+# and starts before 16. Nursery schools (2 to 5), sixth-form colleges (16 to 19) and universities are not.
+_TAKES_SCHOOL_AGE = (
+    or_(School.statutory_high_age.is_(None), School.statutory_high_age > 5),
+    or_(School.statutory_low_age.is_(None), School.statutory_low_age < 16),
+)
+
+
+def schools_for_picker(session: Session, la_codes: Iterable[str]) -> list[School]:
+    """The schools a notice form lists when it cannot search (JavaScript off): the open schools, with a LAESTAB,
+    in these local authorities that take children of compulsory school age, by name."""
+    return list(
+        session.scalars(
+            select(School)
+            .where(
+                School.la_code.in_(list(la_codes)),
+                School.status.in_(OPEN_STATUSES),
+                School.establishment_number.is_not(None),
+                *_TAKES_SCHOOL_AGE,
+            )
+            .order_by(func.lower(School.name), School.urn)
+        )
+    )
+
+
+def schools_with_laestab(session: Session, laestab: str) -> list[School]:
+    """Every school with this LAESTAB (a number can be given again after a school closes), open ones first."""
     if not _is_laestab(laestab):
-        return None
-    return session.scalars(
-        select(School)
-        .where(School.la_code == laestab[:3], School.establishment_number == laestab[3:])
-        .order_by(School.status.in_(OPEN_STATUSES).desc(), School.urn.desc())
-        .limit(1)
-    ).first()
+        return []
+    return list(
+        session.scalars(
+            select(School)
+            .where(School.la_code == laestab[:3], School.establishment_number == laestab[3:])
+            .order_by(School.status.in_(OPEN_STATUSES).desc(), School.urn.desc())
+        )
+    )
