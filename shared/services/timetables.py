@@ -491,7 +491,7 @@ def _remind(session: Session, schedule: ReturnSchedule, today: date, now: dateti
 def _reminder(school: School, schedule: ReturnSchedule, today: date, active: int, service_url: str):
     """The reminder: the school, the term and the date, never a pupil."""
     term, due = schedule.term, long_date(schedule.due_on)
-    subject = f"Part-time timetable return for the {term.label}: due by {due}"
+    subject = f"Part-time timetable return due by {due}"  # short: a long subject is folded badly
     when = f"It was due by {due}." if today > schedule.due_on else f"It is due by {due}."
     held = (
         f"The service holds {active} current part-time timetable{'s' if active != 1 else ''} for your school: "

@@ -393,3 +393,42 @@ def test_council_staff_are_refused_the_schools_pages(client, users, amy, role):
     pages += ["/schools/part-time-timetables/return-made"] + [url(amy, route) for route in ROUTES]
     assert {page: client.get(page).status_code for page in pages} == dict.fromkeys(pages, 403)
     assert client.post("/schools/part-time-timetables/return", data={"confirm": "y"}).status_code == 403
+
+
+# The daily command
+
+
+def remind_on(app, monkeypatch, day: date):
+    monkeypatch.setattr("portal.cli_schools.uk_today", lambda: day)
+    monkeypatch.setattr("portal.cli_schools.utcnow", lambda: NOW)
+    return app.test_cli_runner().invoke(args=["schools", "remind-returns"])
+
+
+def test_cme_schools_remind_returns_waits_until_reminders_are_due(app, monkeypatch, users, mailbox):
+    result = remind_on(app, monkeypatch, date(2026, 12, 3))
+    assert (result.exit_code, result.output) == (
+        0,
+        "No schools reminded: reminders about the Autumn term 2026 return (due by 18 December 2026) start on "
+        "4 December 2026.\n",
+    )
+    assert mailbox.messages == []
+
+
+def test_cme_schools_remind_returns_emails_each_school_once_a_term(app, db, monkeypatch, users, amy, mailbox):
+    first = remind_on(app, monkeypatch, date(2026, 12, 7))
+    assert (first.exit_code, first.output) == (
+        0,
+        "Reminded 1 school(s) about the Autumn term 2026 return, due by 18 December 2026.\nSent 1 email(s).\n",
+    )
+    [email] = mailbox.wait_for(1)
+    assert (email["To"], email["Subject"]) == (
+        "school@northbridge.example",
+        "Part-time timetable return due by 18 December 2026",
+    )
+    body = email.get_content()
+    assert "Make the return: https://cme.northbridge.example/schools/part-time-timetables/return" in body
+    assert not any(detail in body for detail in ("Amy", "Lee", "B801200005001", "Anxiety"))
+    again = remind_on(app, monkeypatch, date(2026, 12, 8))
+    assert again.output == "Reminded 0 school(s) about the Autumn term 2026 return, due by 18 December 2026.\n"
+    assert len(mailbox.messages) == 1
+    assert db.scalars(select(TimetableReturn.reminded_at)).one() == NOW

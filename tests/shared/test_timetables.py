@@ -412,7 +412,7 @@ def test_no_reminders_before_ten_school_days_before_the_return_is_due(db, school
 def test_every_school_user_is_reminded_once_a_term_with_no_pupil_details(db, school, users, colleague, amy):
     reminders = remind(db, date(2026, 12, 4))
     assert reminders.schools == 1  # the other school has no users, so nobody there could make the return
-    subject = "Part-time timetable return for the Autumn term 2026: due by 18 December 2026"
+    subject = "Part-time timetable return due by 18 December 2026"
     body = (
         "Millfield Primary School has not yet made its return of part-time timetables for the Autumn term 2026. "
         "It is due by 18 December 2026.\n\n"
