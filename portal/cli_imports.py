@@ -5,14 +5,28 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal.database import database
+from shared.clock import uk_today
 from shared.importers.gias import GiasError, read_establishments
+from shared.models import School, User, utcnow
+from shared.services import mail
+from shared.services import uploads as upload_service
+from shared.services.calendar import school_calendar
 from shared.services.schools import import_schools
 
 import_group = AppGroup("import", help="Load reference files, such as the schools register from GIAS.")
+
+
+def _database_problem(error: SQLAlchemyError, outcome: str) -> click.ClickException:
+    detail = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+    return click.ClickException(
+        f"The database could not be used ({detail}). Is DATABASE_URL right, and has `cme db upgrade` run? {outcome}"
+    )
 
 
 @import_group.command("schools")
@@ -28,12 +42,121 @@ def import_schools_command(file: Path) -> None:
     except GiasError as error:
         raise click.ClickException(f"{error}\nNothing was imported.") from None
     except SQLAlchemyError as error:
-        detail = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
-        raise click.ClickException(
-            f"The database could not be used ({detail}). Is DATABASE_URL right, and has `cme db upgrade` run? "
-            "Nothing was imported."
-        ) from None
+        raise _database_problem(error, "Nothing was imported.") from None
     click.echo(
         f"Imported {summary.total} schools: {summary.created} created, {summary.updated} updated, "
         f"{summary.unchanged} unchanged."
     )
+
+
+NOTHING_STORED = "Nothing was stored."
+
+
+@import_group.command("notices")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, readable=True, path_type=Path))
+@click.option("--school", "urn", type=int, required=True, help="URN of the school the notices are from.")
+@click.option("--as", "email", required=True, help="Email address of the school's user the notices are sent as.")
+@click.option(
+    "--ground",
+    default="",
+    help="For a Common Transfer File: the ground for removal of leavers whose next school is not known "
+    f"({', '.join(ground.code for ground in upload_service.CTF_GROUNDS)}).",
+)
+@click.option("--enquiries", default="", help="The enquiries made by the school and the authority (grounds h and i).")
+@click.option("--yes", is_flag=True, help="Send without asking, once the problems are shown.")
+def import_notices_command(file: Path, urn: int, email: str, ground: str, enquiries: str, yes: bool) -> None:
+    """Send a school's notices from a CSV file or a Common Transfer File (FILE), as the web upload does.
+
+    Every problem is shown with its line. The valid notices are stored in one transaction, routed to the CME
+    team or attached to open cases, and acknowledged by email to the user; rows with problems are not sent."""
+    try:
+        data = file.read_bytes()
+    except OSError as error:
+        raise click.ClickException(f"The file could not be read ({error.strerror}). {NOTHING_STORED}") from None
+    try:
+        with database().session() as session:
+            sent = _import_notices(session, file.name, data, urn, email, ground, enquiries, yes)
+    except SQLAlchemyError as error:
+        raise _database_problem(error, NOTHING_STORED) from None
+    if sent.outbox_ids:  # the notices are stored: an email that cannot go yet waits in the outbox
+        try:
+            outcome = mail.send_pending(
+                database().sessionmaker, mail.MailSettings.from_config(current_app.config), list(sent.outbox_ids)
+            )
+            delivered = outcome.sent == len(sent.outbox_ids)
+        except SQLAlchemyError:
+            delivered = False
+        if not delivered:
+            click.echo("The acknowledgement email could not be sent yet: `cme mail send` will try again.")
+
+
+def _import_notices(session, file_name: str, data: bytes, urn: int, email: str, ground: str, enquiries: str, yes):
+    school = session.scalar(select(School).where(School.urn == urn))
+    if school is None:
+        raise click.ClickException(f"No school with URN {urn} is in the schools register. {NOTHING_STORED}")
+    user = session.scalar(
+        select(User).where(User.email == email.strip().lower(), User.school_id == school.id, User.active.is_(True))
+    )
+    if user is None:
+        raise click.ClickException(
+            f"{email} is not an active user of {school.name} (URN {urn}): notices are sent as one of the school's "
+            f"users. {NOTHING_STORED}"
+        )
+    try:
+        options = upload_service.ctf_options(ground, enquiries)
+        upload = upload_service.store_upload(session, school, user, file_name, data, utcnow(), uk_today(), options)
+    except upload_service.UploadRefused as refused:
+        raise click.ClickException("\n".join([*refused.messages, NOTHING_STORED])) from None
+
+    preview = upload_service.preview_upload(session, upload, uk_today())
+    for problem in preview.problems:
+        click.echo(str(problem))
+    count = len(preview.notices)
+    refused_rows = preview.rows_with_problems
+    click.echo(
+        f"{count:,} {_notices(count)} can be sent ({preview.to_cme:,} for the CME team to act on); "
+        f"{refused_rows:,} {'row has' if refused_rows == 1 else 'rows have'} problems and will not be sent."
+    )
+    if not count:
+        upload_service.discard_upload(session, upload)
+        raise click.ClickException(f"No notices in the file can be sent. {NOTHING_STORED}")
+    if not yes and not click.confirm(f"Send {count:,} {_notices(count)} from {school.name} as {user.email}?"):
+        upload_service.discard_upload(session, upload)
+        raise click.ClickException(NOTHING_STORED)
+
+    with click.progressbar(length=count, label="Storing notices") as bar:
+
+        def progress(done: int) -> None:
+            bar.update(done - bar.pos)
+
+        try:
+            sent = upload_service.confirm_upload(
+                session,
+                upload,
+                user,
+                utcnow(),
+                uk_today(),
+                school_calendar(current_app.config["TERM_DATES_FILE"]).add_school_days,
+                current_app.config["SERVICE_URL"],
+                expected=count,
+                progress=progress,
+            )
+        except (upload_service.PreviewChanged, upload_service.NothingToSend):
+            upload_service.discard_upload(session, upload)
+            raise click.ClickException(
+                f"The file's notices changed while it was being read. {NOTHING_STORED}"
+            ) from None
+    click.echo(
+        f"Stored {len(sent.references):,} {_notices(len(sent.references))}"
+        + (f" in batch {sent.batch_reference}" if sent.batch_reference else f": {sent.references[0]}")
+        + "."
+    )
+    click.echo(f"Routed to the CME team: {sent.routed:,}")
+    click.echo(f"Attached to open cases: {sent.attached:,}")
+    click.echo(f"Late joiners (more than 5 school days): {sent.late:,}")
+    click.echo(f"Rows refused: {refused_rows:,}")
+    return sent
+
+
+def _notices(count: int) -> str:
+    return "notice" if count == 1 else "notices"
