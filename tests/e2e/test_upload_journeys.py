@@ -5,15 +5,19 @@ from __future__ import annotations
 import csv
 import io
 import re
+from pathlib import Path
 
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 from sqlalchemy import select
 
 from shared.models import NoticeUpload, SchoolNotice
+from shared.services import users as user_service
+from tests.conftest import PASSWORD, a_school
 from tests.e2e.test_journeys import sign_in
 
 axe = Axe()
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 HEADER = ["kind", "upn", "first_name", "last_name", "date_of_birth", "sex", "event_date", "deletion_ground"]
 
 
@@ -74,4 +78,37 @@ def test_a_school_uploads_a_csv_with_a_bad_row_checks_it_and_sends_the_rest(pers
     assert page.locator(".govuk-panel__body").inner_text() == f"Batch reference\n{upload.batch_reference}"
     assert page.locator("#references a").all_inner_texts() == [n.reference for n in notices]
     assert_accessible(page)
+    assert person.problems == []
+
+
+def test_a_school_chooses_the_ground_for_ctf_leavers_whose_next_school_is_not_known(person, live_server, users):
+    with live_server.app.extensions["cme.database"].session() as session:
+        riverside = a_school(109001, "2001", "Riverside Primary School", "BA2 6AA")
+        riverside.la_code = "800"
+        session.add(riverside)
+        session.commit()
+        user_service.create_user(session, "office@riverside.example", "Office", "school", PASSWORD, school_urn=109001)
+    page = person.page
+    sign_in(person, "office@riverside.example")
+    page.goto("/schools/notices/upload")
+    page.locator("input[type=file]").set_input_files(str(FIXTURES / "ctf_leavers_unknown.xml"))
+    page.get_by_role("button", name="Upload and check the file").click()
+
+    expect(page.locator("h1")).to_have_text("Check the notices in the file")
+    assert page.get_by_role("button", name="Send 0 notices").count() == 0
+    assert_accessible(page)
+    page.get_by_label("i: Continuously absent for 20 or more school days").check()
+    page.get_by_role("button", name="Apply the ground").click()
+    expect(page).to_have_title(re.compile("^Error: "))
+    assert_accessible(page)
+    page.get_by_label("Enquiries made by the school and the authority (for grounds h and i)").fill(
+        "Home visits on 5 and 12 October; health visitor"
+    )
+    page.get_by_role("button", name="Apply the ground").click()
+
+    page.get_by_role("button", name="Send 2 notices").click()
+    expect(page.locator("h1")).to_have_text("2 notices sent")
+    with live_server.app.extensions["cme.database"].session() as session:
+        grounds = [n.deletion_ground for n in session.scalars(select(SchoolNotice))]
+    assert grounds == ["i", "i"]
     assert person.problems == []
