@@ -3,6 +3,8 @@ service's (`shared.services.uploads`); these pages only read the form, call it a
 
 from __future__ import annotations
 
+import math
+
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -52,6 +54,8 @@ def _upload_page(form: UploadForm):
         grounds=upload_service.CTF_GROUNDS,
         required_columns=[FIELD_LABELS[name] + f" ({name})" for name in REQUIRED_COLUMNS],
         max_rows=MAX_ROWS,
+        template_kb=math.ceil(len(template_csv().encode("utf-8-sig")) / 1024),
+        guide_kb=math.ceil(len(CSV_GUIDE.encode("utf-8")) / 1024),
         enquiries_limit=TEXT_LIMITS["enquiries_made"],
         back_url=url_for("schools.home"),
     )
