@@ -74,6 +74,8 @@ def load(**overrides) -> dict:
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "cme-service@northbridge.example"),
         "MAIL_TIMEOUT": float(os.environ.get("MAIL_TIMEOUT", "10")),
+        # School days before a term's part-time timetable return is due (its last school day) that reminders start.
+        "TIMETABLE_RETURN_REMINDER_SCHOOL_DAYS": int(os.environ.get("CME_TIMETABLE_RETURN_REMINDER_SCHOOL_DAYS", "10")),
         # The address people reach the service at: links in emails are built on it, never on a request's Host.
         "SERVICE_URL": os.environ.get("CME_SERVICE_URL", "http://127.0.0.1:8000").rstrip("/"),
         "TERM_DATES_FILE": os.environ.get("CME_TERM_DATES_FILE", str(ROOT / "shared" / "data" / "term_dates.csv")),

@@ -9,6 +9,7 @@ import smtplib
 import ssl
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email import policy
 from email.message import EmailMessage
 from email.utils import make_msgid
 
@@ -51,7 +52,8 @@ def queue(session: Session, to_address: str, subject: str, body: str) -> OutboxM
 
 
 def _email(settings: MailSettings, message: OutboxMessage) -> EmailMessage:
-    email = EmailMessage()
+    # Headers folded only past RFC 5322's 998-character limit, so a long subject reaches every mail reader whole.
+    email = EmailMessage(policy=policy.default.clone(max_line_length=998))
     email["From"] = settings.sender
     email["To"] = message.to_address
     email["Subject"] = message.subject
