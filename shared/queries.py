@@ -9,8 +9,20 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from shared.domain.casework import OPEN_STATUSES, CaseStatus
+from shared.domain.roles import Role
 from shared.domain.vocab import CheckStatus, NoticeStatus, ReferralStatus
-from shared.models import Case, Child, Enquiry, Referral, ReferralAddition, School, SchoolNotice, User
+from shared.models import (
+    Case,
+    Child,
+    Enquiry,
+    PartTimeTimetable,
+    Referral,
+    ReferralAddition,
+    School,
+    SchoolNotice,
+    TimetableReturn,
+    User,
+)
 
 
 @dataclass(frozen=True)
@@ -161,6 +173,50 @@ def notices_for_cme(session: Session, limit: int = 200) -> list[SchoolNotice]:
             .limit(limit)
         )
     )
+
+
+@dataclass(frozen=True)
+class SchoolReturn:
+    school: School
+    current_timetables: int
+    made: TimetableReturn | None  # this term's return, when made
+
+
+def current_part_time_timetables(session: Session, limit: int = 500) -> list[PartTimeTimetable]:
+    """Every school's current part-time timetables, the soonest (or most overdue) review first."""
+    return list(
+        session.scalars(
+            select(PartTimeTimetable)
+            .where(PartTimeTimetable.status == "active")
+            .options(selectinload(PartTimeTimetable.school), selectinload(PartTimeTimetable.notice))
+            .order_by(PartTimeTimetable.review_date, PartTimeTimetable.id)
+            .limit(limit)
+        )
+    )
+
+
+def timetable_returns(session: Session, term: str) -> list[SchoolReturn]:
+    """This term's return for each school that sends notices (an active school user) or has a current timetable:
+    schools yet to make it first, then by name."""
+    has_users = (
+        select(User.id).where(User.school_id == School.id, User.role == Role.SCHOOL, User.active.is_(True)).exists()
+    )
+    current = dict(
+        session.execute(
+            select(PartTimeTimetable.school_id, func.count())
+            .where(PartTimeTimetable.status == "active")
+            .group_by(PartTimeTimetable.school_id)
+        ).all()
+    )
+    made = {
+        row.school_id: row
+        for row in session.scalars(
+            select(TimetableReturn).where(TimetableReturn.term == term, TimetableReturn.submitted_at.is_not(None))
+        )
+    }
+    schools = session.scalars(select(School).where(or_(has_users, School.id.in_(list(current)))))
+    rows = [SchoolReturn(school, current.get(school.id, 0), made.get(school.id)) for school in schools]
+    return sorted(rows, key=lambda row: (row.made is not None, row.school.name.lower(), row.school.urn))
 
 
 def notice_by_reference(session: Session, reference: str) -> SchoolNotice | None:

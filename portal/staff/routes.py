@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, current_app, render_template
 from flask_login import current_user
 
 from portal.auth.permissions import requires
@@ -12,7 +12,9 @@ from shared.clock import uk_today
 from shared.domain.casework import CaseStatus
 from shared.domain.reference import InvalidReference, normalise_reference
 from shared.domain.roles import Area
+from shared.domain.terms import return_schedule
 from shared.domain.vocab import NoticeKind, ReferralSource, ReferralStatus
+from shared.services.calendar import school_calendar
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -75,6 +77,25 @@ def school_notice(reference: str):
         abort(404)
     return render_template(
         "staff/school_notice.html", notice=found, kinds=NoticeKind, rows_of_notice=notice_rows(found, school=True)
+    )
+
+
+@bp.route("/part-time-timetables")
+@requires(Area.CASEWORK_READ)
+def part_time_timetables():
+    """Pupils on part-time timetables across the authority's schools, and which schools have made this term's
+    return of them."""
+    session, today = db_session(), uk_today()
+    days = current_app.config["TIMETABLE_RETURN_REMINDER_SCHOOL_DAYS"]
+    schedule = return_schedule(today, school_calendar(current_app.config["TERM_DATES_FILE"]), days)
+    returns = queries.timetable_returns(session, schedule.term.key)
+    return render_template(
+        "staff/part_time_timetables.html",
+        timetables=queries.current_part_time_timetables(session),
+        returns=returns,
+        made=sum(1 for row in returns if row.made),
+        schedule=schedule,
+        today=today,
     )
 
 

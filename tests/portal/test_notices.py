@@ -338,3 +338,45 @@ def test_the_cme_team_sees_the_notices_it_must_act_on_oldest_first(app, school_c
     assert officer.get("/staff/school-notices/SN-0000-0000").status_code == 404
     assert school_client.get("/staff/school-notices").status_code == 403
     assert school_client.get(f"/staff/school-notices/{amy.reference}").status_code == 403
+
+
+def test_the_cme_team_sees_every_current_part_time_timetable_and_who_has_made_the_return(
+    app, school_client, db, school, users
+):
+    from shared.domain.school_days import SchoolCalendar
+    from shared.domain.terms import return_schedule
+    from shared.services.timetables import make_return, return_version
+
+    start = uk_today() - timedelta(days=60)
+    for first_name, review in (("Amy", start + timedelta(days=30)), ("Ben", uk_today() + timedelta(days=30))):
+        answers = a_pupil(
+            upn="",
+            first_name=first_name,
+            event_date=parts(start),
+            hours_per_week="12.5",
+            reason="Phased return",
+            review_date=parts(review),
+            agreed_with_parents="yes",
+        )
+        send(school_client, "part-time", answers)
+    officer = app.test_client()
+    sign_in(officer, "officer@northbridge.example")
+    page = get_page(officer, "/staff/part-time-timetables")
+    rows = [[text_of(cell) for cell in row.select("td")] for row in page.select("#timetables tbody tr")]
+    assert [row[0] for row in rows] == ["Amy Lee", "Ben Lee"]  # the overdue review first
+    assert rows[0][1:4] == ["Millfield Primary School", f"{start.day} {start:%B %Y}", "12.5"]
+    assert rows[0][4].endswith("Review overdue") and not rows[1][4].endswith("Review overdue")
+    assert text_of(page.find(id="returns-summary")).startswith("0 of 1 school has made the return, due by ")
+    returns = [[text_of(cell) for cell in row.select("td")] for row in page.select("#returns tbody tr")]
+    assert returns[0][:2] == ["Millfield Primary School (URN 990101)", "2"]
+    assert returns[0][2] in ("Not made yet", "Overdue")
+    assert school_client.get("/staff/part-time-timetables").status_code == 403
+
+    schedule = return_schedule(uk_today(), SchoolCalendar())
+    seen = [timetable.notice.reference for timetable in db.scalars(select(PartTimeTimetable))]
+    make_return(db, school, users["school"], schedule, utcnow(), seen=seen, replaces=return_version(None))
+    db.commit()
+    page = get_page(officer, "/staff/part-time-timetables")
+    assert text_of(page.find(id="returns-summary")).startswith("1 of 1 school has made the return, due by ")
+    made = [text_of(cell) for cell in page.select("#returns tbody tr td")]
+    assert made == ["Millfield Primary School (URN 990101)", "2", f"Made {uk_today().day} {uk_today():%B %Y}"]
