@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template
+from flask import Flask, g, render_template
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -81,6 +81,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
         end_session()  # the error page must not run inside a failed transaction
+        g.pop("_login_user", None)  # the signed-in user was that session's: Flask-Login loads them again
         if database_unavailable(error):
             log.error("database unavailable", exc_info=error)
             return error_response(503)

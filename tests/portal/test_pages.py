@@ -71,6 +71,26 @@ def test_a_failure_shows_the_500_page_and_never_a_stack_trace(database_url):
     assert "secret internals" not in body and "Traceback" not in body
 
 
+def test_a_failure_after_reading_the_database_shows_the_500_page_to_a_signed_in_user(database_url, users):
+    app = make_app(database_url)
+
+    @app.route("/broken-after-reading")
+    def broken_after_reading():
+        from flask_login import current_user
+
+        assert current_user.role == "officer"  # the user was loaded from the request's database session
+        raise RuntimeError("secret internals")
+
+    client = app.test_client()
+    sign_in(client, "officer@northbridge.example")
+    response = client.get("/broken-after-reading")
+    assert response.status_code == 500
+    page = parse(response)
+    assert page.h1.get_text(strip=True) == "Sorry, there is a problem with the service"
+    assert "Sign out" in page.get_text()  # the page still knows who is signed in
+    app.extensions["cme.database"].dispose()
+
+
 def test_a_post_without_a_form_token_gets_the_400_page(database_url):
     app = make_app(database_url)
 
