@@ -73,13 +73,15 @@ def send_notices(
     *,
     submission_key: str | None = None,
     progress: Callable[[int], None] | None = None,
+    commit: bool = True,
 ) -> Sent:
     """Store the notices in one transaction (all or none), route and attach them, and queue the
     acknowledgement. More than one notice makes a batch with its own reference.
 
     A single notice may carry the key of the form that sent it: sending that form again (a double click, a
     reload, a retry after a lost response) returns the notice already stored instead of storing another.
-    `progress` is told how many notices have been prepared, every 500 and at the end."""
+    `progress` is told how many notices have been prepared, every 500 and at the end. With `commit=False` the
+    caller adds its own changes to the same transaction and commits it."""
     if submission_key is not None:
         if len(notices) != 1:
             raise ValueError("a submission key belongs to a single notice")
@@ -154,7 +156,9 @@ def send_notices(
         after={"batch": batch, "notices": len(stored), "routed_to_cme": routed, "attached": attached},
     )
     outbox = [mail.queue(session, user.email, *_acknowledgement(stored, batch, school, service_url))]
-    session.commit()
+    session.flush()
+    if commit:
+        session.commit()
     return Sent(
         tuple(record.reference for record in stored), batch, routed, attached, late, tuple(m.id for m in outbox)
     )

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, event, func, select, tuple_, update
+from sqlalchemy import delete, func, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from shared.domain.notices import (
@@ -359,24 +359,21 @@ def confirm_upload(
         session.refresh(upload)
         return None
 
-    def record_batch(committing: Session) -> None:
-        # send_notices commits: the batch it made is written to the upload in that same commit.
-        stored = [
-            record
-            for record in committing.identity_map.values()
-            if isinstance(record, SchoolNotice) and record.submitted_by_id == user.id and record.submitted_at == now
-        ]
-        if stored:
-            batch = stored[0].batch_reference or stored[0].reference  # one notice makes no batch: keep its own
-            committing.execute(update(NoticeUpload).where(NoticeUpload.id == upload.id).values(batch_reference=batch))
-
-    event.listen(session, "before_commit", record_batch)
-    try:
-        sent = send_notices(
-            session, upload.school, user, notices, now, today, add_school_days, service_url, progress=progress
-        )
-    finally:
-        event.remove(session, "before_commit", record_batch)
+    sent = send_notices(
+        session,
+        upload.school,
+        user,
+        notices,
+        now,
+        today,
+        add_school_days,
+        service_url,
+        progress=progress,
+        commit=False,
+    )
+    # in the notices' own transaction: a single notice makes no batch, so the upload keeps its reference
+    upload.batch_reference = sent.batch_reference or sent.references[0]
+    session.commit()
     session.refresh(upload)
     return sent
 
