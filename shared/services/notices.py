@@ -9,9 +9,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from shared.domain.casework import OPEN_STATUSES
 from shared.domain.notices import CheckedNotice, joiner_is_late, routes_to_cme
@@ -32,8 +32,8 @@ class Sent:
 
 
 def _open_cases_by_child(session: Session, notices: Sequence[CheckedNotice]) -> tuple[dict, dict]:
-    """Open cases of the children these joiners may be, found by UPN or by name and date of birth, in two
-    queries however many notices there are."""
+    """Open cases of the children these joiners may be, found by UPN or by name and date of birth, in a few
+    queries however many notices there are (each child's cases loaded with it)."""
     joiners = [notice for notice in notices if notice.kind == NoticeKind.JOINER]
     if not joiners:
         return {}, {}
@@ -41,18 +41,24 @@ def _open_cases_by_child(session: Session, notices: Sequence[CheckedNotice]) -> 
     upns = {notice.upn for notice in joiners if notice.upn}
     by_upn = {}
     if upns:
-        for child in session.scalars(select(Child).where(Child.upn.in_(upns), open_case)):
+        query = select(Child).where(Child.upn.in_(upns), open_case).options(selectinload(Child.cases))
+        for child in session.scalars(query):
             by_upn.setdefault(child.upn, child)
-    keys = list({(n.first_name.lower(), n.last_name.lower(), n.date_of_birth) for n in joiners})
+    # By date of birth, which is indexed, and then the names compared here: a lookup on lower-cased names would
+    # read every child.
+    wanted = {(n.first_name.lower(), n.last_name.lower(), n.date_of_birth) for n in joiners}
+    births = sorted({key[2] for key in wanted})
     by_name = {}
-    for chunk_start in range(0, len(keys), 500):
-        chunk = keys[chunk_start : chunk_start + 500]
-        query = select(Child).where(
-            tuple_(func.lower(Child.first_name), func.lower(Child.last_name), Child.date_of_birth).in_(chunk),
-            open_case,
+    for chunk_start in range(0, len(births), 500):
+        query = (
+            select(Child)
+            .where(Child.date_of_birth.in_(births[chunk_start : chunk_start + 500]), open_case)
+            .options(selectinload(Child.cases))
         )
         for child in session.scalars(query):
-            by_name.setdefault((child.first_name.lower(), child.last_name.lower(), child.date_of_birth), child)
+            key = ((child.first_name or "").lower(), (child.last_name or "").lower(), child.date_of_birth)
+            if key in wanted:
+                by_name.setdefault(key, child)
     return by_upn, by_name
 
 
@@ -116,6 +122,7 @@ def send_notices(
             destination_laestab=notice.destination_laestab,
             details=details,
             batch_reference=batch,
+            routed_to_cme=False,  # every row has the same columns, so they are inserted in batches
         )
         if routes_to_cme(notice.kind, notice.deletion_ground, notice.destination_laestab):
             record.routed_to_cme = True
