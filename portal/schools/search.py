@@ -34,13 +34,14 @@ def school_facts(school: School) -> dict:
 
 
 def find_schools(session, text: str) -> list[School]:
-    """Schools with the LAESTAB typed first, then those the register's search finds by URN, name or town."""
+    """The schools with the LAESTAB typed, or those the register's search finds by URN, name or town. A LAESTAB
+    is looked up alone: it is no school's name or town, nor a URN (six digits), and the lookup is far cheaper than
+    the search's scan of every name (about 5 ms against 100 to 175 ms with the national register's 51,000)."""
     text = text.strip()[:MAX_QUERY]
     laestab = _LAESTAB.fullmatch(text)
-    found = schools_with_laestab(session, "".join(laestab.groups())) if laestab else []
-    seen = {school.id for school in found}
-    found += [school for school in search_schools(session, text, RESULTS) if school.id not in seen]
-    return found[:RESULTS]
+    if laestab:
+        return schools_with_laestab(session, "".join(laestab.groups()))[:RESULTS]
+    return search_schools(session, text, RESULTS)
 
 
 @bp.route("/school-search")
