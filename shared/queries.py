@@ -182,6 +182,12 @@ class SchoolReturn:
     made: TimetableReturn | None  # this term's return, when made
 
 
+def current_part_time_count(session: Session) -> int:
+    return session.scalar(
+        select(func.count()).select_from(PartTimeTimetable).where(PartTimeTimetable.status == "active")
+    )
+
+
 def current_part_time_timetables(session: Session, limit: int = 500) -> list[PartTimeTimetable]:
     """Every school's current part-time timetables, the soonest (or most overdue) review first."""
     return list(

@@ -12,7 +12,7 @@ from portal.schools.forms import NoticeForm
 from portal.schools.summary import notice_rows
 from shared import queries
 from shared.clock import uk_today
-from shared.domain.notices import GROUNDS, check_notice
+from shared.domain.notices import GROUNDS
 from shared.domain.roles import Area
 from shared.domain.vocab import NoticeKind, NoticeStatus
 from shared.models import SchoolNotice, utcnow
@@ -98,7 +98,7 @@ def new_notice(kind: str):
     form.validate()  # the token and the date boxes; the notice's own rules are the domain's
     stale = bool(form.csrf_token.errors)
     form.csrf_token.errors = []
-    checked, problems = check_notice(form.raw(), uk_today())
+    checked, problems = form.check(uk_today())
     if stale or problems or action == "change":
         form.show(problems if action != "change" else [])
         if stale:

@@ -28,6 +28,7 @@ def home():
         "staff/home.html",
         overview=queries.overview(session, today),
         mine=queries.workload(session, today, current_user.id),
+        part_time=queries.current_part_time_count(session),
         statuses=list(CaseStatus),
     )
 

@@ -107,7 +107,7 @@ def test_the_upload_page_says_what_files_are_accepted_and_offers_the_template_an
     assert page.find("input", type="file")["accept"] == ".csv,.txt,.xml,text/csv,text/xml,application/xml"
     assert "A CSV file (.csv) or a Common Transfer File (.xml)" in text_of(page)
     links = {link.get_text(strip=True): link["href"] for link in page.select("main a")}
-    assert links["Download the CSV template (CSV, 2 KB)"] == "/schools/notices/csv-template"
+    assert links["Download the CSV template (CSV, 1 KB)"] == "/schools/notices/csv-template"
     assert links["the guide to filling it in (text file, 5 KB)"] == "/schools/notices/csv-guide"
 
     template = school_client.get("/schools/notices/csv-template")

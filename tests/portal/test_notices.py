@@ -371,6 +371,9 @@ def test_the_cme_team_sees_every_current_part_time_timetable_and_who_has_made_th
     assert returns[0][:2] == ["Millfield Primary School (URN 990101)", "2"]
     assert returns[0][2] in ("Not made yet", "Overdue")
     assert school_client.get("/staff/part-time-timetables").status_code == 403
+    home = get_page(officer, "/staff/")
+    figures = {text_of(row.dt): text_of(row.dd) for row in home.select("#team-work .govuk-summary-list__row")}
+    assert figures["Pupils on part-time timetables"] == "2"
 
     schedule = return_schedule(uk_today(), SchoolCalendar())
     seen = [timetable.notice.reference for timetable in db.scalars(select(PartTimeTimetable))]

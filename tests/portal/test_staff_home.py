@@ -17,6 +17,7 @@ def test_an_officer_sees_their_own_work_and_the_team_s(client, db, users, school
     assert _figures(page, "team-work") == {
         "New referrals": "2 (1 urgent)",
         "School notices for the CME team": "1",
+        "Pupils on part-time timetables": "0",
         "Open cases": "4",
         "Open cases not assigned to an officer": "1",
         "Overdue checks": "2",
