@@ -26,7 +26,6 @@ _DETAILS = (
     "parent_name",
     "parent_phone",
     "previous_school",
-    "previous_school_laestab",
     "destination_school",
     "new_address",
     "new_la",
@@ -47,7 +46,9 @@ def _label(vocabulary, value: str) -> str:
         return value
 
 
-def _answer(name: str, value) -> str:
+def _answer(name: str, value, details: dict) -> str:
+    if name == "previous_school" and details.get("previous_school_laestab"):
+        return f"{value} (LAESTAB {details['previous_school_laestab']})"
     if name == "review_date":
         return long_date(date.fromisoformat(value))
     if name == "agreed_with_parents":
@@ -90,10 +91,12 @@ def notice_rows(notice: SchoolNotice, *, school: bool = False) -> list[tuple[str
             ("Destination school (LAESTAB)", DESTINATIONS.get(notice.destination_laestab, notice.destination_laestab))
         )
     rows += [
-        (FIELD_LABELS.get(name, name), _answer(name, details[name]))
+        (FIELD_LABELS[name], _answer(name, details[name], details))
         for name in _DETAILS
         if details.get(name) not in (None, "")
     ]
+    if details.get("previous_school_laestab") and not details.get("previous_school"):
+        rows.append((FIELD_LABELS["previous_school"], f"LAESTAB {details['previous_school_laestab']}"))
     if details.get("late"):
         rows.append(("Sent on time", "No: more than 5 school days after the pupil joined"))
     return rows

@@ -291,6 +291,9 @@ def test_a_joiners_previous_school_chosen_from_the_list_is_kept_with_its_laestab
         "Riverside Junior School",
         "9992102",
     )
+    page = get_page(school_client, f"/schools/notices/{notice.reference}")
+    rows = {text_of(row.dt): text_of(row.dd) for row in page.select(".govuk-summary-list__row")}
+    assert rows["Previous school"] == "Riverside Junior School (LAESTAB 9992102)"
 
 
 def test_a_school_the_search_found_outside_the_list_stays_chosen(school_client, db):
