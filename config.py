@@ -11,6 +11,8 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+from shared.domain.enquiries import parse_due_days
+
 ROOT = Path(__file__).resolve().parent
 ENVIRONMENTS = ("development", "test", "production")
 
@@ -76,6 +78,13 @@ def load(**overrides) -> dict:
         "MAIL_TIMEOUT": float(os.environ.get("MAIL_TIMEOUT", "10")),
         # School days before a term's part-time timetable return is due (its last school day) that reminders start.
         "TIMETABLE_RETURN_REMINDER_SCHOOL_DAYS": int(os.environ.get("CME_TIMETABLE_RETURN_REMINDER_SCHOOL_DAYS", "10")),
+        # School days each reasonable enquiry is given when a case opens: overrides of the defaults in
+        # shared/domain/enquiries.py, like "health=3,police=10".
+        "CHECK_DUE_SCHOOL_DAYS": parse_due_days(os.environ.get("CME_CHECK_DUE_SCHOOL_DAYS", "")),
+        # School days the team waits for another authority to confirm a child who moved there (or came from it).
+        "OTHER_LA_WAIT_SCHOOL_DAYS": int(os.environ.get("CME_OTHER_LA_WAIT_SCHOOL_DAYS", "20")),
+        # School days after a child is placed in a school that the team reviews their attendance, by default.
+        "MONITORING_REVIEW_SCHOOL_DAYS": int(os.environ.get("CME_MONITORING_REVIEW_SCHOOL_DAYS", "30")),
         # The address people reach the service at: links in emails are built on it, never on a request's Host.
         "SERVICE_URL": os.environ.get("CME_SERVICE_URL", "http://127.0.0.1:8000").rstrip("/"),
         "TERM_DATES_FILE": os.environ.get("CME_TERM_DATES_FILE", str(ROOT / "shared" / "data" / "term_dates.csv")),

@@ -82,6 +82,8 @@ def init_blueprints(app: Flask) -> None:
     from portal.referral.routes import bp as referral_bp
     from portal.schools import search, timetables, uploads  # noqa: F401  (routes on the schools blueprint)
     from portal.schools.routes import bp as schools_bp
+    from portal.staff import audit, cases, closure, intake, team  # noqa: F401  (routes on the staff blueprint)
+    from portal.staff import search as staff_search  # noqa: F401
     from portal.staff.routes import bp as staff_bp
 
     for blueprint in (main_bp, referral_bp, auth_bp, staff_bp, schools_bp, admin_bp):

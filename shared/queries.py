@@ -225,6 +225,10 @@ def timetable_returns(session: Session, term: str) -> list[SchoolReturn]:
     return sorted(rows, key=lambda row: (row.made is not None, row.school.name.lower(), row.school.urn))
 
 
+def case_by_reference(session: Session, reference: str) -> Case | None:
+    return session.scalar(select(Case).where(Case.reference == reference))
+
+
 def notice_by_reference(session: Session, reference: str) -> SchoolNotice | None:
     return session.scalar(select(SchoolNotice).where(SchoolNotice.reference == reference))
 

@@ -22,3 +22,30 @@ DEFAULT_DUE_SCHOOL_DAYS: dict[CheckType, int] = {
 }
 
 STANDARD_CHECKS: tuple[CheckType, ...] = tuple(DEFAULT_DUE_SCHOOL_DAYS)
+
+
+def parse_due_days(text: str) -> dict[CheckType, int]:
+    """School days each standard check is given: the defaults above, with overrides written like
+    "health=3, police=10" (the setting CME_CHECK_DUE_SCHOOL_DAYS). Raises ValueError naming what is wrong."""
+    days = dict(DEFAULT_DUE_SCHOOL_DAYS)
+    for part in (text or "").replace(";", ",").split(","):
+        if not part.strip():
+            continue
+        name, _, value = part.partition("=")
+        try:
+            check = CheckType(name.strip().lower())
+        except ValueError:
+            known = ", ".join(CheckType)
+            raise ValueError(f"'{name.strip()}' is not a kind of check: use one of {known}") from None
+        if not value.strip().isdigit() or not 0 < int(value) <= 200:
+            raise ValueError(f"The school days for '{check}' must be a whole number from 1 to 200")
+        days[check] = int(value)
+    return days
+
+
+def due_school_days(check: str, days: dict[CheckType, int], fallback: int = 5) -> int:
+    """School days a check of this kind is given (an added "other" check gets the fallback)."""
+    try:
+        return days.get(CheckType(check), fallback)
+    except ValueError:
+        return fallback

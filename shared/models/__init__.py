@@ -2,9 +2,9 @@
 
 from shared.models.audit import AuditEvent
 from shared.models.base import Base, utcnow
-from shared.models.casework import Case, CaseNote, Enquiry
+from shared.models.casework import Case, CaseEvent, CaseNote, Enquiry, ReminderSend
 from shared.models.intake import Referral, SchoolNotice
-from shared.models.people import Carer, Child, School, User
+from shared.models.people import Carer, Child, ChildNameKey, School, User
 from shared.models.reports import OutboxMessage, ReferralAddition, ReportDraft
 from shared.models.school_work import NoticeUpload, PartTimeTimetable, TimetableReturn
 
@@ -13,14 +13,17 @@ __all__ = [
     "Base",
     "Carer",
     "Case",
+    "CaseEvent",
     "CaseNote",
     "Child",
+    "ChildNameKey",
     "Enquiry",
     "NoticeUpload",
     "OutboxMessage",
     "PartTimeTimetable",
     "Referral",
     "ReferralAddition",
+    "ReminderSend",
     "ReportDraft",
     "School",
     "SchoolNotice",

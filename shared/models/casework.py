@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared.domain.casework import CaseStatus
@@ -35,6 +35,9 @@ class Case(Base):
     outcome_details: Mapped[dict[str, Any]] = mapped_column(default=dict)
     placed_school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id"))
     review_date: Mapped[date | None]
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Why the case was closed with checks still open (closing needs every check done or this).
+    closure_justification: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
@@ -42,9 +45,15 @@ class Case(Base):
     child: Mapped[Child] = relationship(back_populates="cases")
     assigned_to: Mapped[User | None] = relationship(foreign_keys=[assigned_to_id])
     opened_by: Mapped[User | None] = relationship(foreign_keys=[opened_by_id])
+    closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])
     placed_school: Mapped[School | None] = relationship()
     enquiries: Mapped[list[Enquiry]] = relationship(back_populates="case", order_by="Enquiry.due_on")
     notes: Mapped[list[CaseNote]] = relationship(back_populates="case", order_by="CaseNote.occurred_at")
+    events: Mapped[list[CaseEvent]] = relationship(back_populates="case", order_by="CaseEvent.occurred_at")
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != CaseStatus.CLOSED
 
 
 class Enquiry(Base):
@@ -64,6 +73,8 @@ class Enquiry(Base):
     answer: Mapped[str | None] = mapped_column(Text)
     result: Mapped[str | None] = mapped_column(String(20))
     not_applicable_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1)
@@ -94,3 +105,34 @@ class CaseNote(Base):
 
     case: Mapped[Case] = relationship(back_populates="notes")
     author: Mapped[User | None] = relationship()
+
+
+class CaseEvent(Base):
+    """A change in a case's life that is not a check or a contact: opened, status moves, assignment, risk,
+    closure, reopening. With the referrals, notices, checks and notes it makes the case's timeline."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(30))
+    summary: Mapped[str] = mapped_column(String(500))
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    case: Mapped[Case] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+
+
+class ReminderSend(Base):
+    """A reminder digest sent to one person for one day: `cme reminders send` sends each at most once."""
+
+    __tablename__ = "reminder_sends"
+    __table_args__ = (UniqueConstraint("user_id", "kind", "sent_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    sent_on: Mapped[date]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -80,8 +80,12 @@ class SchoolNotice(Base):
     batch_reference: Mapped[str | None] = mapped_column(String(12), index=True)
     child_id: Mapped[int | None] = mapped_column(ForeignKey("children.id"), index=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    triaged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    triaged_at: Mapped[datetime | None]
+    closed_reason: Mapped[str | None] = mapped_column(Text)
 
     school: Mapped[School] = relationship()
-    submitted_by: Mapped[User | None] = relationship()
+    submitted_by: Mapped[User | None] = relationship(foreign_keys=[submitted_by_id])
+    triaged_by: Mapped[User | None] = relationship(foreign_keys=[triaged_by_id])
     child: Mapped[Child | None] = relationship()
     case: Mapped[Case | None] = relationship()

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared.domain.vocab import SendStatus, Sex
@@ -106,12 +106,29 @@ class Child(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     current_school: Mapped[School | None] = relationship()
+    name_keys: Mapped[list[ChildNameKey]] = relationship(
+        back_populates="child", cascade="all, delete-orphan", passive_deletes=True
+    )
     carers: Mapped[list[Carer]] = relationship(back_populates="child", cascade="all, delete-orphan")
     cases: Mapped[list[Case]] = relationship(back_populates="child")
 
     @property
     def full_name(self) -> str:
         return " ".join(part for part in (self.first_name, self.last_name) if part) or "Name not known"
+
+
+class ChildNameKey(Base):
+    """A sound-alike key of one part of a child's names (first, last, other): how matching and search find
+    "Smyth" for "Smith" or "Jones" for "Smith-Jones" through an index, not by scoring every child."""
+
+    __tablename__ = "child_name_keys"
+    __table_args__ = (UniqueConstraint("child_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(20), index=True)
+
+    child: Mapped[Child] = relationship(back_populates="name_keys")
 
 
 class Carer(Base):

@@ -1,0 +1,3 @@
+"""Staff pages (being built)."""
+
+from portal.staff.routes import bp  # noqa: F401
