@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from axe_playwright_python.sync_playwright import Axe
 from sqlalchemy import select
 
 from shared.clock import uk_today
@@ -15,33 +14,10 @@ from shared.services import users as user_service
 from shared.services.calendar import school_calendar
 from shared.services.notices import send_notices
 from tests.conftest import PASSWORD, a_school
+from tests.e2e.accessibility import assert_accessible
 from tests.e2e.test_journeys import sign_in
 
-axe = Axe()
 LAST_MONTH = uk_today() - timedelta(days=30)
-
-
-def assert_accessible(page) -> None:
-    results = axe.run(page)
-    results.response["violations"] = [
-        violation for violation in results.response["violations"] if not _radio_that_reveals_a_question(violation)
-    ]
-    assert results.violations_count == 0, results.generate_report()
-
-
-def _radio_that_reveals_a_question(violation: dict) -> bool:
-    """GOV.UK Frontend sets aria-expanded on a radio that reveals a conditional question. ARIA does not allow it on
-    a radio, and axe says so, but the Design System keeps it because screen readers announce it (a known issue of
-    govuk-frontend, its issues 979 and 1280). That exactly, and nothing else, is let through."""
-    return violation["id"] == "aria-allowed-attr" and all(
-        'class="govuk-radios__input"' in node["html"]
-        and 'aria-controls="conditional-' in node["html"]
-        and re.fullmatch(
-            r'Fix (any|all) of the following:\s+ARIA attribute is not allowed: aria-expanded="(true|false)"',
-            node["failureSummary"].strip(),
-        )
-        for node in violation["nodes"]
-    )
 
 
 def fill_date(page, legend: str, day) -> None:

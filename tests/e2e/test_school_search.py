@@ -3,44 +3,18 @@ authority's list without it. Every page passes axe."""
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 from sqlalchemy import select
 
 from shared.clock import uk_today
 from shared.models import School, SchoolNotice
+from tests.e2e.accessibility import assert_accessible
 from tests.e2e.test_journeys import sign_in
 
-axe = Axe()
 LAST_MONTH = uk_today() - timedelta(days=30)
-
-
-def assert_accessible(page) -> None:
-    results = axe.run(page)
-    results.response["violations"] = [
-        violation for violation in results.response["violations"] if not _radio_that_reveals_a_question(violation)
-    ]
-    assert results.violations_count == 0, results.generate_report()
-
-
-def _radio_that_reveals_a_question(violation: dict) -> bool:
-    """GOV.UK Frontend sets aria-expanded on a radio that reveals a conditional question ("Another school in
-    England" reveals the school picker). ARIA does not allow it on a radio, and axe says so, but the Design System
-    keeps it because screen readers announce it (govuk-frontend issues 979 and 1280). That exactly, and nothing
-    else, is let through."""
-    return violation["id"] == "aria-allowed-attr" and all(
-        'class="govuk-radios__input"' in node["html"]
-        and 'aria-controls="conditional-' in node["html"]
-        and re.fullmatch(
-            r'Fix (any|all) of the following:\s+ARIA attribute is not allowed: aria-expanded="(true|false)"',
-            node["failureSummary"].strip(),
-        )
-        for node in violation["nodes"]
-    )
 
 
 def a_school(urn, la_code, number, name, town, ages=(11, 16)) -> School:

@@ -6,23 +6,17 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 from sqlalchemy import select
 
 from shared.domain.notices import check_notice
 from shared.models import PartTimeTimetable, TimetableReturn
 from shared.services.notices import send_notices
+from tests.e2e.accessibility import assert_accessible
 from tests.e2e.test_journeys import sign_in
 
-axe = Axe()
 TODAY = date(2026, 12, 7)
 NOW = datetime(2026, 12, 7, 10, 30, tzinfo=UTC)
-
-
-def assert_accessible(page) -> None:
-    results = axe.run(page)
-    assert results.violations_count == 0, results.generate_report()
 
 
 def fill_date(page, legend: str, day: date) -> None:

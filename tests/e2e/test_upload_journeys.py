@@ -7,23 +7,17 @@ import io
 import re
 from pathlib import Path
 
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 from sqlalchemy import select
 
 from shared.models import NoticeUpload, SchoolNotice
 from shared.services import users as user_service
 from tests.conftest import PASSWORD, a_school
+from tests.e2e.accessibility import assert_accessible
 from tests.e2e.test_journeys import sign_in
 
-axe = Axe()
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 HEADER = ["kind", "upn", "first_name", "last_name", "date_of_birth", "sex", "event_date", "deletion_ground"]
-
-
-def assert_accessible(page) -> None:
-    results = axe.run(page)
-    assert results.violations_count == 0, results.generate_report()
 
 
 def notices_csv() -> bytes:
