@@ -8,8 +8,7 @@ from flask.cli import AppGroup
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal.database import database
-from portal.templating import long_date
-from shared.clock import uk_today
+from shared.clock import long_date, uk_today
 from shared.domain.terms import RETURN_REMINDER_SCHOOL_DAYS
 from shared.models import utcnow
 from shared.services import mail

@@ -5,7 +5,7 @@ from flask_login import current_user
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput
 
 from portal.security import csp_nonce
-from shared.clock import UK
+from shared.clock import long_date  # noqa: F401  (registered as a template filter)
 from shared.domain.roles import Area, Role, may
 
 
@@ -23,15 +23,6 @@ PUBLIC_SETTINGS = (
     "SOCIAL_CARE_OUT_OF_HOURS_PHONE",
     "SESSION_COOKIE_NAME",
 )
-
-
-def long_date(value) -> str:
-    """23 November 2026, the GOV.UK style; datetimes are shown as their UK date."""
-    if value is None:
-        return ""
-    if hasattr(value, "astimezone"):
-        value = value.astimezone(UK).date()
-    return f"{value.day} {value:%B %Y}"
 
 
 def role_label(role: str) -> str:

@@ -19,6 +19,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from shared.clock import long_date
 from shared.domain.reference import new_reference, new_resume_code
 from shared.domain.report import (
     RECEIPT_LIFETIME,
@@ -182,7 +183,7 @@ def save_for_later(
     draft.expires_at = now + SAVED_DRAFT_LIFETIME
     outbox = []
     if email:
-        until = _long_date(draft.expires_at)
+        until = long_date(draft.expires_at)
         outbox.append(
             mail.queue(
                 session,
@@ -229,13 +230,6 @@ def _receipt(draft: ReportDraft, outbox_ids: tuple[int, ...] = ()) -> Receipt:
 
 def _date(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
-
-
-def _long_date(moment: datetime) -> str:
-    from shared.clock import UK
-
-    day = moment.astimezone(UK).date()
-    return f"{day.day} {day:%B %Y}"
 
 
 def referral_from_answers(answers: dict, reference: str, submission_key: str, phrase: str, now: datetime) -> Referral:

@@ -22,6 +22,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from shared.clock import long_date
 from shared.domain.notices import TEXT_LIMITS, Problem
 from shared.domain.roles import Role
 from shared.domain.school_days import SchoolCalendar
@@ -62,10 +63,6 @@ class TimetableProblems(ValueError):
 
 class ReturnRefused(ValueError):
     """A termly return that cannot be made as it stands, with the reason in words the school can act on."""
-
-
-def long_date(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
 
 
 # Reading
