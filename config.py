@@ -17,6 +17,24 @@ ROOT = Path(__file__).resolve().parent
 ENVIRONMENTS = ("development", "test", "production")
 
 
+class InvalidSetting(ValueError):
+    """An environment variable the service cannot use, named with what is wrong."""
+
+
+def _parsed(name: str, default: str, parse):
+    value = os.environ.get(name, default)
+    try:
+        return parse(value)
+    except ValueError as error:
+        raise InvalidSetting(f"{name}: {error}") from None
+
+
+def _school_days(value: str) -> int:
+    if not value.strip().isdigit() or not 0 < int(value) <= 200:
+        raise ValueError(f"'{value}' must be a whole number of school days from 1 to 200")
+    return int(value)
+
+
 class InsecureConfiguration(RuntimeError):
     def __init__(self, reasons: list[str]):
         super().__init__("The service will not start in production: " + "; ".join(reasons))
@@ -80,11 +98,11 @@ def load(**overrides) -> dict:
         "TIMETABLE_RETURN_REMINDER_SCHOOL_DAYS": int(os.environ.get("CME_TIMETABLE_RETURN_REMINDER_SCHOOL_DAYS", "10")),
         # School days each reasonable enquiry is given when a case opens: overrides of the defaults in
         # shared/domain/enquiries.py, like "health=3,police=10".
-        "CHECK_DUE_SCHOOL_DAYS": parse_due_days(os.environ.get("CME_CHECK_DUE_SCHOOL_DAYS", "")),
+        "CHECK_DUE_SCHOOL_DAYS": _parsed("CME_CHECK_DUE_SCHOOL_DAYS", "", parse_due_days),
         # School days the team waits for another authority to confirm a child who moved there (or came from it).
-        "OTHER_LA_WAIT_SCHOOL_DAYS": int(os.environ.get("CME_OTHER_LA_WAIT_SCHOOL_DAYS", "20")),
+        "OTHER_LA_WAIT_SCHOOL_DAYS": _parsed("CME_OTHER_LA_WAIT_SCHOOL_DAYS", "20", _school_days),
         # School days after a child is placed in a school that the team reviews their attendance, by default.
-        "MONITORING_REVIEW_SCHOOL_DAYS": int(os.environ.get("CME_MONITORING_REVIEW_SCHOOL_DAYS", "30")),
+        "MONITORING_REVIEW_SCHOOL_DAYS": _parsed("CME_MONITORING_REVIEW_SCHOOL_DAYS", "30", _school_days),
         # The address people reach the service at: links in emails are built on it, never on a request's Host.
         "SERVICE_URL": os.environ.get("CME_SERVICE_URL", "http://127.0.0.1:8000").rstrip("/"),
         "TERM_DATES_FILE": os.environ.get("CME_TERM_DATES_FILE", str(ROOT / "shared" / "data" / "term_dates.csv")),

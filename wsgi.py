@@ -11,7 +11,7 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup
 
-from config import InsecureConfiguration
+from config import InsecureConfiguration, InvalidSetting
 from dashboard import PREFIX as DASHBOARD_PREFIX
 from dashboard import dash_views, init_dashboard
 from portal import create_app as create_portal
@@ -39,6 +39,6 @@ def main() -> None:
     """The `cme` command: a configuration that production refuses is one clear line, not a traceback."""
     try:
         cli.main(standalone_mode=True)
-    except InsecureConfiguration as error:
+    except (InsecureConfiguration, InvalidSetting) as error:
         click.echo(f"Error: {error}", err=True)
         sys.exit(1)

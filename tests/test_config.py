@@ -86,3 +86,30 @@ def test_the_cme_command_refuses_production_in_one_line(tmp_path):
         "its own count and multiply the sign-in limit; CME_SERVICE_URL must be the service's https:// address: "
         "links in emails use it"
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        (
+            "CME_CHECK_DUE_SCHOOL_DAYS",
+            "health=3,wizard=2",
+            "CME_CHECK_DUE_SCHOOL_DAYS: 'wizard' is not a kind of check: use one of health, social_care,",
+        ),
+        ("CME_OTHER_LA_WAIT_SCHOOL_DAYS", "0", "CME_OTHER_LA_WAIT_SCHOOL_DAYS: '0' must be a whole number of school"),
+        ("CME_MONITORING_REVIEW_SCHOOL_DAYS", "six", "CME_MONITORING_REVIEW_SCHOOL_DAYS: 'six' must be a whole number"),
+    ],
+)
+def test_a_casework_setting_the_service_cannot_use_names_itself(monkeypatch, name, value, message):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(config.InvalidSetting) as error:
+        config.load(CME_ENV="development")
+    assert str(error.value).startswith(message)
+
+
+def test_casework_settings_default_to_twenty_school_days_waiting_and_thirty_to_a_review(monkeypatch):
+    for name in ("CME_CHECK_DUE_SCHOOL_DAYS", "CME_OTHER_LA_WAIT_SCHOOL_DAYS", "CME_MONITORING_REVIEW_SCHOOL_DAYS"):
+        monkeypatch.delenv(name, raising=False)
+    settings = config.load(CME_ENV="development")
+    assert (settings["OTHER_LA_WAIT_SCHOOL_DAYS"], settings["MONITORING_REVIEW_SCHOOL_DAYS"]) == (20, 30)
+    assert settings["CHECK_DUE_SCHOOL_DAYS"]["home_visit"] == 10
