@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from shared.clock import long_date
 from shared.domain.casework import CaseStatus
 from shared.domain.enquiries import DEFAULT_DUE_SCHOOL_DAYS, STANDARD_CHECKS
 from shared.domain.reference import new_reference
@@ -19,6 +20,7 @@ from shared.domain.upn import check_letter
 from shared.domain.vocab import (
     CheckResult,
     CheckStatus,
+    CheckType,
     ContactKind,
     NoticeKind,
     NoticeStatus,
@@ -30,7 +32,18 @@ from shared.domain.vocab import (
     Sex,
     VulnerableGroup,
 )
-from shared.models import Case, CaseNote, Child, Enquiry, PartTimeTimetable, Referral, School, SchoolNotice, User
+from shared.models import (
+    Case,
+    CaseEvent,
+    CaseNote,
+    Child,
+    Enquiry,
+    PartTimeTimetable,
+    Referral,
+    School,
+    SchoolNotice,
+    User,
+)
 from shared.reference_data import cme_reasons
 from shared.services import audit
 from shared.services.users import hash_password
@@ -378,6 +391,7 @@ def seed(
                     )
                 )
     session.flush()
+    _add_case_history(session, cases, users, today, calendar)
 
     referral_statuses = (
         [ReferralStatus.NEW] * 18
@@ -491,6 +505,98 @@ def seed(
     )
     session.commit()
     return credentials
+
+
+def _add_case_history(
+    session: Session, cases: list[Case], users: dict[str, User], today: date, calendar: SchoolCalendar
+) -> None:
+    """Each demo case's timeline events, checks' creation, and what its status implies: the enquiry a waiting
+    case waits on, who closed a closed case. Its own generator, so the rest of the data stays as it was."""
+    rng = random.Random(SEED + 1)
+    for case in cases:
+        opened = case.opened_at
+        session.add(
+            CaseEvent(case=case, actor=case.opened_by, occurred_at=opened, kind="opened", summary="Case opened")
+        )
+        if case.status == CaseStatus.OPEN:  # opened, its standard checks not yet started
+            for check in STANDARD_CHECKS:
+                due = calendar.add_school_days(opened.date(), DEFAULT_DUE_SCHOOL_DAYS[check])
+                session.add(Enquiry(case=case, check_type=check, due_on=due, status=CheckStatus.TO_DO))
+        session.flush()
+        for enquiry in case.enquiries:
+            enquiry.created_at, enquiry.created_by_id = opened, case.opened_by.id
+        if case.assigned_to is not None:
+            session.add(
+                CaseEvent(
+                    case=case,
+                    actor=users["lead"],
+                    occurred_at=opened + timedelta(hours=1),
+                    kind="assigned",
+                    summary=f"Assigned to {case.assigned_to.name}",
+                    details={"to": case.assigned_to.id},
+                )
+            )
+        if case.status != CaseStatus.OPEN:
+            session.add(
+                CaseEvent(
+                    case=case,
+                    actor=case.assigned_to or users["lead"],
+                    occurred_at=opened + timedelta(hours=2),
+                    kind="status",
+                    summary="Enquiries started",
+                    details={"from": "open", "to": "enquiries"},
+                )
+            )
+        if case.status == CaseStatus.WAITING_OTHER_LA:
+            authority = rng.choice(["Bristol City Council", "Somerset Council", "Wiltshire Council"])
+            sent = min(today, opened.date() + timedelta(days=rng.randint(3, 20)))
+            session.add(
+                Enquiry(
+                    case=case,
+                    check_type=CheckType.DESTINATION_LA,
+                    other_authority=authority,
+                    status=CheckStatus.ASKED,
+                    asked_on=sent,
+                    due_on=calendar.add_school_days(sent, 20),
+                    created_at=_moment(sent, rng),
+                    created_by_id=(case.assigned_to or users["lead"]).id,
+                )
+            )
+            session.add(
+                CaseEvent(
+                    case=case,
+                    actor=case.assigned_to or users["lead"],
+                    occurred_at=_moment(sent, rng),
+                    kind="status",
+                    summary=f"Waiting for {authority} to confirm the child moved there",
+                    details={"from": "enquiries", "to": "waiting_other_la", "authority": authority},
+                )
+            )
+        if case.status == CaseStatus.MONITORING:
+            session.add(
+                CaseEvent(
+                    case=case,
+                    actor=case.assigned_to or users["lead"],
+                    occurred_at=_moment(case.located_on, rng),
+                    kind="status",
+                    summary=f"Placed at {case.placed_school.name}: review on {long_date(case.review_date)}",
+                    details={"from": "enquiries", "to": "monitoring"},
+                )
+            )
+        if case.status == CaseStatus.CLOSED:
+            case.closed_by = case.assigned_to or users["lead"]
+            case.outcome_details = {"recorded_on": case.closed_at.date().isoformat()}
+            session.add(
+                CaseEvent(
+                    case=case,
+                    actor=case.closed_by,
+                    occurred_at=case.closed_at,
+                    kind="closed",
+                    summary=f"Closed: {Outcome(case.outcome).label}",
+                    details={"from": "enquiries", "to": "closed", "outcome": case.outcome},
+                )
+            )
+    session.flush()
 
 
 def _add_enquiries(
