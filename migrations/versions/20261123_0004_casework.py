@@ -85,6 +85,12 @@ def upgrade() -> None:
             batch_op.f("fk_school_notices_triaged_by_id_users"), "users", ["triaged_by_id"], ["id"]
         )
 
+    # Children stored before this revision get their sound-alike name keys; from here on the ORM keeps them.
+    if not op.get_context().as_sql:
+        from shared.services.matching import rebuild_name_keys
+
+        rebuild_name_keys(op.get_bind())
+
 
 def downgrade() -> None:
     with op.batch_alter_table("school_notices", schema=None) as batch_op:

@@ -4,6 +4,7 @@ from shared.models.audit import AuditEvent
 from shared.models.base import Base, utcnow
 from shared.models.casework import Case, CaseEvent, CaseNote, Enquiry, ReminderSend
 from shared.models.intake import Referral, SchoolNotice
+from shared.models.name_keys import keys_for  # noqa: F401  (registers the listener keeping name keys)
 from shared.models.people import Carer, Child, ChildNameKey, School, User
 from shared.models.reports import OutboxMessage, ReferralAddition, ReportDraft
 from shared.models.school_work import NoticeUpload, PartTimeTimetable, TimetableReturn

@@ -1,0 +1,133 @@
+"""Reads for matching and search: the few children worth scoring, found through indexes, and their open cases.
+
+Each way a child can be found (UPN, date of birth, postcode, sound-alike name keys) is an indexed query; their
+union gives the candidates' ids, and one more query reads the details scoring needs, as plain rows. No query
+scans the children.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Select, func, select, union
+from sqlalchemy.orm import Session
+
+from shared.domain.casework import CaseStatus
+from shared.domain.matching import Person
+from shared.models import Case, Child, ChildNameKey
+
+# The most ids one loose block (a single common name, an outward code) may add: enough to rank from, never the
+# whole authority.
+LOOSE_BLOCK_CAP = 1000
+
+
+@dataclass(frozen=True)
+class Blocks:
+    """Where to look. Each field that is set adds the children it finds."""
+
+    upn: str | None = None
+    dates_of_birth: Collection[date] = ()
+    postcode: str | None = None  # normalised, as stored: "BS1 4DJ"
+    outward: str | None = None  # every postcode in this outward code ("BS1")
+    keys: Collection[str] = ()  # sound-alike name keys
+    keys_needed: int | None = 2  # children with this many of `keys` (None: none found by keys alone)
+    born_between: tuple[date, date] | None = None  # narrows the children found by keys alone
+    keys_with_birth_near: tuple[date, date] | None = None  # one key is enough for a child born in this range
+
+
+def _name_key_block(blocks: Blocks) -> Select | None:
+    if not blocks.keys or not blocks.keys_needed:
+        return None
+    matching = select(ChildNameKey.child_id).where(ChildNameKey.key.in_(sorted(blocks.keys)))
+    if blocks.keys_needed > 1:
+        grouped = matching.group_by(ChildNameKey.child_id).having(func.count(ChildNameKey.key) >= blocks.keys_needed)
+    else:
+        grouped = matching.distinct().limit(LOOSE_BLOCK_CAP)
+    found = grouped.subquery()
+    query = select(found.c.child_id)
+    if blocks.born_between:
+        query = query.join(Child, Child.id == found.c.child_id).where(Child.date_of_birth.between(*blocks.born_between))
+    return query
+
+
+def candidate_ids_query(blocks: Blocks) -> Select | None:
+    """The union of every block's child ids, or None when there is nothing to look for."""
+    parts: list[Select] = []
+    if blocks.upn:
+        parts.append(select(Child.id).where(Child.upn == blocks.upn))
+    if blocks.dates_of_birth:
+        parts.append(select(Child.id).where(Child.date_of_birth.in_(sorted(blocks.dates_of_birth))))
+    if blocks.postcode:
+        parts.append(select(Child.id).where(Child.postcode == blocks.postcode))
+    if blocks.outward:
+        within = select(Child.id).where(Child.postcode.like(f"{blocks.outward} %")).limit(LOOSE_BLOCK_CAP)
+        parts.append(select(within.subquery().c.id))
+    if (by_name := _name_key_block(blocks)) is not None:
+        parts.append(by_name)
+    if blocks.keys and blocks.keys_with_birth_near:
+        parts.append(
+            select(ChildNameKey.child_id)
+            .join(Child, Child.id == ChildNameKey.child_id)
+            .where(
+                ChildNameKey.key.in_(sorted(blocks.keys)),
+                Child.date_of_birth.between(*blocks.keys_with_birth_near),
+            )
+        )
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else union(*parts)
+
+
+@dataclass(frozen=True)
+class CandidateRow:
+    child_id: int
+    person: Person
+
+
+def candidate_rows(session: Session, blocks: Blocks, cap: int) -> list[CandidateRow]:
+    """The details to score of every child the blocks find (at most `cap`), as plain values."""
+    ids = candidate_ids_query(blocks)
+    if ids is None:
+        return []
+    rows = session.execute(
+        select(
+            Child.id,
+            Child.upn,
+            Child.first_name,
+            Child.last_name,
+            Child.date_of_birth,
+            Child.postcode,
+            Child.middle_names,
+            Child.other_names,
+        )
+        .where(Child.id.in_(ids))
+        .limit(cap)
+    )
+    return [CandidateRow(row[0], Person(*row[1:])) for row in rows]
+
+
+def children_by_id(session: Session, ids: Iterable[int]) -> dict[int, Child]:
+    ids = list(ids)
+    if not ids:
+        return {}
+    return {child.id: child for child in session.scalars(select(Child).where(Child.id.in_(ids)))}
+
+
+def open_cases_of(session: Session, child_ids: Iterable[int]) -> dict[int, Case]:
+    """Each child's open case (the latest opened, should a child have two)."""
+    child_ids = list(child_ids)
+    if not child_ids:
+        return {}
+    cases = session.scalars(
+        select(Case)
+        .where(Case.child_id.in_(child_ids), Case.status != CaseStatus.CLOSED)
+        .order_by(Case.opened_at, Case.id)
+    )
+    return {case.child_id: case for case in cases}
+
+
+def child_with_upn(session: Session, upn: str) -> Child | None:
+    """Exact-key lookup of a child by UPN (the benchmark's baseline beside matching)."""
+    return session.scalars(select(Child).where(Child.upn == upn).limit(1)).first()
