@@ -201,7 +201,7 @@ def test_the_checks_table_shows_each_check_with_what_is_overdue(app, client, db,
         long(TODAY - timedelta(days=5)),
         long(TODAY - timedelta(days=3)),
         "Child located or known to them",
-        "Record Housing services Not applicable : Housing services",
+        "Record Housing services Not applicable for Housing services",
     ]
     assert rows[1] == [
         "Police",
@@ -210,7 +210,7 @@ def test_the_checks_table_shows_each_check_with_what_is_overdue(app, client, db,
         long(TODAY - timedelta(days=4)),
         "",
         "",
-        "Record Police Not applicable : Police",
+        "Record Police Not applicable for Police",
     ]
     assert rows[2][:3] == ["Phone call to the family", long(TODAY), "To do"]
     assert sum("Overdue" in row[2] for row in rows) == 1
