@@ -1,7 +1,7 @@
 """Keeps each child's sound-alike name keys (child_name_keys) in step with their names.
 
 Whenever a session flushes a child that is new, or whose first, middle, last or other names changed, the child's
-keys are rewritten from `shared.domain.matching.name_keys`: the keys no longer wanted are deleted and the new ones
+keys are rewritten from `shared.domain.matching.child_keys`: the keys no longer wanted are deleted and the new ones
 added, in the same flush, so the keys are never out of step with a committed name. Registered on every Session
 when `shared.models` is imported.
 
@@ -14,14 +14,14 @@ from __future__ import annotations
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from shared.domain.matching import name_keys
+from shared.domain.matching import child_keys
 from shared.models.people import Child, ChildNameKey
 
 NAME_FIELDS = ("first_name", "middle_names", "last_name", "other_names")
 
 
 def keys_for(child: Child) -> set[str]:
-    return name_keys(child.first_name, child.middle_names, child.last_name, child.other_names)
+    return child_keys(child.first_name, child.middle_names, child.last_name, child.other_names)
 
 
 def _names_changed(child: Child) -> bool:

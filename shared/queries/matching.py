@@ -2,7 +2,7 @@
 
 Each way a child can be found (UPN, date of birth, postcode, sound-alike name keys) is an indexed query; their
 union gives the candidates' ids, and one more query reads the details scoring needs, as plain rows. No query
-scans the children.
+scans the children: the loosest (a single name, an outward code) stop at LOOSE_BLOCK_CAP.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, func, select, union
+from sqlalchemy import CompoundSelect, Select, select, union
 from sqlalchemy.orm import Session
 
 from shared.domain.casework import CaseStatus
@@ -30,29 +30,38 @@ class Blocks:
     upn: str | None = None
     dates_of_birth: Collection[date] = ()
     postcode: str | None = None  # normalised, as stored: "BS1 4DJ"
-    outward: str | None = None  # every postcode in this outward code ("BS1")
-    keys: Collection[str] = ()  # sound-alike name keys
-    keys_needed: int | None = 2  # children with this many of `keys` (None: none found by keys alone)
-    born_between: tuple[date, date] | None = None  # narrows the children found by keys alone
-    keys_with_birth_near: tuple[date, date] | None = None  # one key is enough for a child born in this range
+    outward: str | None = None  # every postcode in this outward code ("BS1"), at most LOOSE_BLOCK_CAP
+    pair_keys: Collection[str] = ()  # children with any of these pair keys (first and last names alike)
+    born_between: tuple[date, date] | None = None  # narrows the children found by pair keys
+    name_keys: Collection[str] = ()  # keys of single names, for the two blocks below
+    name_keys_alone: bool = False  # children with any of `name_keys`, at most LOOSE_BLOCK_CAP
+    born_near: tuple[date, date] | None = None  # children born in this range with any of `name_keys`
 
 
-def _name_key_block(blocks: Blocks) -> Select | None:
-    if not blocks.keys or not blocks.keys_needed:
-        return None
-    matching = select(ChildNameKey.child_id).where(ChildNameKey.key.in_(sorted(blocks.keys)))
-    if blocks.keys_needed > 1:
-        grouped = matching.group_by(ChildNameKey.child_id).having(func.count(ChildNameKey.key) >= blocks.keys_needed)
-    else:
-        grouped = matching.distinct().limit(LOOSE_BLOCK_CAP)
-    found = grouped.subquery()
-    query = select(found.c.child_id)
-    if blocks.born_between:
-        query = query.join(Child, Child.id == found.c.child_id).where(Child.date_of_birth.between(*blocks.born_between))
-    return query
+def _by_pair_keys(blocks: Blocks) -> Select:
+    found = select(ChildNameKey.child_id).where(ChildNameKey.key.in_(sorted(blocks.pair_keys)))
+    if blocks.born_between is None:
+        return found
+    within = found.subquery()
+    return (
+        select(within.c.child_id)
+        .join(Child, Child.id == within.c.child_id)
+        .where(Child.date_of_birth.between(*blocks.born_between))
+    )
 
 
-def candidate_ids_query(blocks: Blocks) -> Select | None:
+def _born_near_with_a_name_key(blocks: Blocks) -> Select:
+    # Driven by the date of birth index (a few hundred children), each checked for a key through the
+    # (child_id, key) unique index: starting from the keys instead would visit every Smith.
+    has_key = (
+        select(ChildNameKey.id)
+        .where(ChildNameKey.child_id == Child.id, ChildNameKey.key.in_(sorted(blocks.name_keys)))
+        .exists()
+    )
+    return select(Child.id).where(Child.date_of_birth.between(*blocks.born_near), has_key)
+
+
+def candidate_ids_query(blocks: Blocks) -> Select | CompoundSelect | None:
     """The union of every block's child ids, or None when there is nothing to look for."""
     parts: list[Select] = []
     if blocks.upn:
@@ -64,17 +73,18 @@ def candidate_ids_query(blocks: Blocks) -> Select | None:
     if blocks.outward:
         within = select(Child.id).where(Child.postcode.like(f"{blocks.outward} %")).limit(LOOSE_BLOCK_CAP)
         parts.append(select(within.subquery().c.id))
-    if (by_name := _name_key_block(blocks)) is not None:
-        parts.append(by_name)
-    if blocks.keys and blocks.keys_with_birth_near:
-        parts.append(
+    if blocks.pair_keys:
+        parts.append(_by_pair_keys(blocks))
+    if blocks.name_keys and blocks.name_keys_alone:
+        alone = (
             select(ChildNameKey.child_id)
-            .join(Child, Child.id == ChildNameKey.child_id)
-            .where(
-                ChildNameKey.key.in_(sorted(blocks.keys)),
-                Child.date_of_birth.between(*blocks.keys_with_birth_near),
-            )
+            .where(ChildNameKey.key.in_(sorted(blocks.name_keys)))
+            .distinct()
+            .limit(LOOSE_BLOCK_CAP)
         )
+        parts.append(select(alone.subquery().c.child_id))
+    if blocks.name_keys and blocks.born_near:
+        parts.append(_born_near_with_a_name_key(blocks))
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else union(*parts)

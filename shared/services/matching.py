@@ -2,9 +2,9 @@
 
 `find_candidates` proposes existing children for an intake item, best first, with the reasons each matched;
 `search_children` does the same for the words an officer types in the search box. Both look only where an index
-can: the same UPN, a date of birth as given or with day and month swapped (or a year out), the same postcode,
-children sharing sound-alike name keys (at least two of them, or one with a date of birth close to the probe's),
-so a few hundred children at most are scored in Python, whatever the size of the authority.
+can: the same UPN, a date of birth as given or with day and month swapped, the same postcode, children whose
+first and last names both sound alike (or one name, with a birthday within a week), so a few hundred children at
+most are scored in Python, whatever the size of the authority.
 
 `rebuild_name_keys` (re)writes the name keys of many children at once, for data written without the ORM
 (bulk loads, the migration that added the keys); the ORM keeps them itself (shared/models/name_keys.py).
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from shared.domain.matching import Person, SearchTerms, name_keys, parse_search, score, search_keys
+from shared.domain.matching import Person, SearchTerms, child_keys, lookup_keys, parse_search, score
 from shared.domain.postcode import InvalidPostcode, normalise_postcode
 from shared.domain.upn import normalise_upn
 from shared.models import Case, Child
@@ -28,7 +28,8 @@ from shared.queries import matching as queries
 
 THRESHOLD = 0.5  # below this a child shares too little with the probe to be worth an officer's time
 CANDIDATE_CAP = 2000  # the most children ever scored for one probe
-NEAR_BIRTH = timedelta(days=31)  # one shared name key is enough for a child born this close to the probe
+NEAR_BIRTH = timedelta(days=7)  # one name alike is enough for a child born this close to the probe
+A_YEAR = timedelta(days=366)
 
 
 @dataclass(frozen=True)
@@ -100,33 +101,28 @@ def _shift_year(day: date, years: int) -> date | None:
 
 
 def _dates_to_try(day: date | None) -> set[date]:
-    """The date of birth as given, with day and month swapped, and a year either side."""
+    """The date of birth as given, and with day and month swapped."""
     if day is None:
         return set()
-    dates = {day, _shift_year(day, -1), _shift_year(day, 1)}
-    if day.day <= 12:
-        dates.add(date(day.year, day.day, day.month))
-    dates.discard(None)
-    return dates
+    return {day, date(day.year, day.day, day.month)} if day.day <= 12 else {day}
 
 
-def _blocks(person: Person, names: list[str | None], other_names: list[str | None]) -> queries.Blocks:
-    """Where to look for the person: their UPN, dates of birth near theirs, their postcode, and children
-    sharing sound-alike keys of their names. Two shared keys are asked for when the person has two names: one
-    alone (Smith) is shared by too many children, unless their date of birth is close too."""
-    keys = search_keys(names, other_names)
-    named = sum(1 for name in [*names, *other_names] if name_keys(name))
+def _blocks(person: Person) -> queries.Blocks:
+    """Where to look for the person: the same UPN; a date of birth as given or with day and month swapped; the
+    same postcode; first and last names that both sound alike (pair keys), born within a year either side when
+    the date of birth is known; one name that sounds alike with a birthday within a week. One name and nothing
+    else to go on is looked up on its own (at most LOOSE_BLOCK_CAP children)."""
+    keys = lookup_keys(person.first_name, person.last_name, person.other_names)
     born = person.date_of_birth
-    # One name is looked up by its keys alone only when there is no date of birth to narrow it with.
-    keys_needed = 2 if named >= 2 else (None if born else 1)
     return queries.Blocks(
         upn=normalise_upn(person.upn) if person.upn else None,
         dates_of_birth=_dates_to_try(born),
         postcode=_postcode(person.postcode),
-        keys=keys,
-        keys_needed=keys_needed,
-        born_between=(born - timedelta(days=366), born + timedelta(days=366)) if born and keys_needed else None,
-        keys_with_birth_near=(born - NEAR_BIRTH, born + NEAR_BIRTH) if born else None,
+        pair_keys=keys.pairs,
+        born_between=(born - A_YEAR, born + A_YEAR) if born else None,
+        name_keys=keys.names,
+        name_keys_alone=not keys.pairs and born is None,
+        born_near=(born - NEAR_BIRTH, born + NEAR_BIRTH) if born else None,
     )
 
 
@@ -153,7 +149,7 @@ def find_candidates(session: Session, probe: Probe, limit: int = 10, threshold: 
     """The children on record who may be the probe's child, best first (a same UPN before anything else), each
     with its score and the reasons, and its open case if it has one."""
     person = probe.person()
-    blocks = _blocks(person, [probe.first_name], [probe.last_name, probe.other_names])
+    blocks = _blocks(person)
     return _ranked(session, blocks, [person], limit, threshold)
 
 
@@ -164,7 +160,8 @@ def search_children(session: Session, text: str, limit: int = 50) -> list[Candid
     if terms.is_empty:
         return []
     people = terms.people()
-    blocks = replace(_blocks(people[0], list(terms.names), []), outward=terms.outward)
+    # One name alone is looked up as a first name (with its short and long forms): keys do not know which it is.
+    blocks = replace(_blocks(people[0]), outward=terms.outward)
     return _ranked(session, blocks, people, limit, THRESHOLD)
 
 
@@ -204,7 +201,7 @@ def rebuild_name_keys(
         keys = [
             {"child_id": row.id, "key": key}
             for row in rows
-            for key in sorted(name_keys(row.first_name, row.middle_names, row.last_name, row.other_names))
+            for key in sorted(child_keys(row.first_name, row.middle_names, row.last_name, row.other_names))
         ]
         if keys:
             connection.execute(sa.insert(_keys), keys)

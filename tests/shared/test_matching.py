@@ -5,14 +5,16 @@ from datetime import date
 import pytest
 
 from shared.domain.matching import (
+    LookupKeys,
     Person,
     SearchTerms,
+    child_keys,
     compare_dates_of_birth,
+    lookup_keys,
     name_keys,
     normalise_name,
     parse_search,
     score,
-    search_keys,
 )
 
 BORN = date(2015, 4, 3)
@@ -45,10 +47,32 @@ def test_each_part_of_a_name_has_a_sound_alike_key():
     assert name_keys("J", "Khan") == {"KHN"}  # an initial says nothing
 
 
-def test_looking_up_a_first_name_looks_up_its_short_and_long_forms():
-    assert {"WLM", "BL", "SM0"} <= search_keys(["Bill"], ["Smith"])
-    assert {"WLM", "BL"} <= search_keys(["William"], [])
-    assert name_keys("Elizabeth") <= search_keys(["Liz"], [])
+def test_a_child_s_keys_pair_each_first_name_with_each_last_name():
+    assert child_keys("Amira", None, "Khan", None) == {"AMR", "KHN", "AMR+KHN"}
+    assert child_keys("Ella", "Rose", "Smith-Jones", None) == {
+        *("EL", "RS", "SM0", "JNS", "SM0JNS"),
+        *("EL+SM0", "EL+JNS", "EL+SM0JNS", "RS+SM0", "RS+JNS", "RS+SM0JNS"),
+    }
+    # Other names: "Tommy Jones" as a first and a last name, "Tom" alone as either.
+    assert child_keys("William", None, "Smith", "Tommy Jones; Tom") == {
+        *("WLM", "SM0", "TM", "JNS", "TMJNS"),
+        *("WLM+SM0", "WLM+JNS", "WLM+TM", "TM+SM0", "TM+JNS", "TM+TM"),
+    }
+    # child_name_keys.key holds 20 characters: long keys are cut, a pair's halves first.
+    assert child_keys("Wolfeschlegelsteinhausenbergerdorff", None, "Featherstonehaugh-Montgomery", None) == {
+        *("WLFSXLJLSTNHSNBRJRTR", "F0RSTNH", "MNTKMR", "F0RSTNHMNTKMR"),
+        *("WLFSXLJLS+F0RSTNH", "WLFSXLJLS+MNTKMR", "WLFSXLJLS+F0RSTNHMNT"),
+    }
+
+
+def test_looking_up_a_first_name_looks_up_its_short_and_long_forms_and_swapped_names():
+    keys = lookup_keys("Bill", "Smith")
+    assert {"BL", "WLM", "SM0"} <= keys.names
+    assert {"BL+SM0", "WLM+SM0", "SM0+BL", "SM0+WLM"} <= keys.pairs
+    assert {"WLM", "BL"} <= lookup_keys("William", None).names
+    assert lookup_keys("William", None).pairs == frozenset()
+    assert name_keys("Elizabeth") <= lookup_keys("Liz", None).names
+    assert lookup_keys(None, "Khan") == LookupKeys(names=frozenset({"KHN"}), pairs=frozenset())
 
 
 def test_a_known_short_form_of_a_first_name_counts_as_the_same_name():
