@@ -147,24 +147,24 @@ def child_keys(
 
 @dataclass(frozen=True)
 class LookupKeys:
-    """The keys to look a person up by. `names`: of each part of their names, and of the short and long forms of
-    their first names (so "Bill" finds children recorded as William, and "William" those recorded as Bill).
-    `pairs`: their first and last names' pair keys, both ways round (so swapped names are found too)."""
+    """The keys to look a person up by. `names`: of each part of their names. `forms`: of the short and long forms
+    of their first names (so "Bill" finds children recorded as William, and "William" those recorded as Bill).
+    `pairs`: their first and last names' pair keys, short and long forms included, both ways round (so swapped
+    names are found too)."""
 
     names: frozenset[str]
+    forms: frozenset[str]
     pairs: frozenset[str]
 
 
 def lookup_keys(first_name: str | None, last_name: str | None, other_names: str | None = None) -> LookupKeys:
-    firsts = name_keys(first_name)
-    for part in name_parts(first_name):
-        for form in _forms_of(part):
-            firsts |= _keys_of(form)
     other_firsts, other_lasts = _other_name_keys(other_names)
-    firsts |= other_firsts
+    own = name_keys(first_name, last_name) | other_firsts | other_lasts
+    forms = {key for part in name_parts(first_name) for form in _forms_of(part) for key in _keys_of(form)}
+    firsts = name_keys(first_name) | forms | other_firsts
     lasts = name_keys(last_name) | other_lasts
     pairs = {_pair(a, b) for a in firsts for b in lasts} | {_pair(b, a) for a in firsts for b in lasts}
-    return LookupKeys(frozenset(firsts | lasts), frozenset(pairs))
+    return LookupKeys(frozenset(own), frozenset(forms - own), frozenset(pairs))
 
 
 @cache

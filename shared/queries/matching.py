@@ -18,9 +18,9 @@ from shared.domain.casework import CaseStatus
 from shared.domain.matching import Person
 from shared.models import Case, Child, ChildNameKey
 
-# The most ids one loose block (a single common name, an outward code) may add: enough to rank from, never the
-# whole authority.
-LOOSE_BLOCK_CAP = 1000
+# The most ids one loose block (a single common name, an outward code) may add: enough to rank a page of results
+# from, never the whole authority.
+LOOSE_BLOCK_CAP = 500
 
 
 @dataclass(frozen=True)
@@ -33,9 +33,11 @@ class Blocks:
     outward: str | None = None  # every postcode in this outward code ("BS1"), at most LOOSE_BLOCK_CAP
     pair_keys: Collection[str] = ()  # children with any of these pair keys (first and last names alike)
     born_between: tuple[date, date] | None = None  # narrows the children found by pair keys
-    name_keys: Collection[str] = ()  # keys of single names, for the two blocks below
-    name_keys_alone: bool = False  # children with any of `name_keys`, at most LOOSE_BLOCK_CAP
-    born_near: tuple[date, date] | None = None  # children born in this range with any of `name_keys`
+    name_keys: Collection[str] = ()  # keys of single names: children born near with any of them
+    born_near: tuple[date, date] | None = None
+    # Children with any key of a group, at most LOOSE_BLOCK_CAP a group: a name alone with nothing else to go on
+    # (its own keys, then its short and long forms', so that common forms cannot crowd out the name itself).
+    loose_key_groups: tuple[Collection[str], ...] = ()
 
 
 def _by_pair_keys(blocks: Blocks) -> Select:
@@ -75,14 +77,15 @@ def candidate_ids_query(blocks: Blocks) -> Select | CompoundSelect | None:
         parts.append(select(within.subquery().c.id))
     if blocks.pair_keys:
         parts.append(_by_pair_keys(blocks))
-    if blocks.name_keys and blocks.name_keys_alone:
-        alone = (
-            select(ChildNameKey.child_id)
-            .where(ChildNameKey.key.in_(sorted(blocks.name_keys)))
-            .distinct()
-            .limit(LOOSE_BLOCK_CAP)
-        )
-        parts.append(select(alone.subquery().c.child_id))
+    for group in blocks.loose_key_groups:
+        if group:
+            alone = (
+                select(ChildNameKey.child_id)
+                .where(ChildNameKey.key.in_(sorted(group)))
+                .distinct()
+                .limit(LOOSE_BLOCK_CAP)
+            )
+            parts.append(select(alone.subquery().c.child_id))
     if blocks.name_keys and blocks.born_near:
         parts.append(_born_near_with_a_name_key(blocks))
     if not parts:

@@ -120,9 +120,9 @@ def _blocks(person: Person) -> queries.Blocks:
         postcode=_postcode(person.postcode),
         pair_keys=keys.pairs,
         born_between=(born - A_YEAR, born + A_YEAR) if born else None,
-        name_keys=keys.names,
-        name_keys_alone=not keys.pairs and born is None,
+        name_keys=keys.names | keys.forms,
         born_near=(born - NEAR_BIRTH, born + NEAR_BIRTH) if born else None,
+        loose_key_groups=(keys.names, keys.forms) if not keys.pairs and born is None else (),
     )
 
 
