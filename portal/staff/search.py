@@ -16,6 +16,7 @@ from portal.auth.permissions import requires
 from portal.database import db_session
 from portal.referral.fields import strip
 from portal.staff.routes import bp
+from shared.clock import uk_today
 from shared.domain.matching import parse_search
 from shared.domain.roles import Area
 from shared.services.matching import search_children
@@ -40,6 +41,8 @@ class SearchForm(FlaskForm):
         terms = parse_search(field.data or "")
         if terms.impossible_date:
             raise ValidationError("Date of birth must be a real date, like 27 3 2015")
+        if terms.date_of_birth and terms.date_of_birth > uk_today():
+            raise ValidationError("Date of birth must be today or in the past")
         if terms.is_empty:
             raise ValidationError(ENTER_SOMETHING)
 

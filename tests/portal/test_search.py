@@ -106,6 +106,7 @@ def test_the_search_page_starts_empty(client, users, children):
         ("a", "Enter a name, date of birth, UPN or postcode"),
         ("2015", "Enter a name, date of birth, UPN or postcode"),
         ("Jo 31/2/2015", "Date of birth must be a real date, like 27 3 2015"),
+        ("Jo 1/1/2099", "Date of birth must be today or in the past"),
         ("x" * 201, "Search must be 200 characters or fewer"),
     ],
 )
@@ -115,6 +116,12 @@ def test_an_empty_or_unusable_search_is_explained(client, users, children, query
     assert page.title.get_text(strip=True).startswith("Error: Find a child")
     assert error_summary(page) == [(message, "#q")]
     assert page.find(id="results") is None
+
+
+def test_control_characters_are_ignored(client, users, children):
+    sign_in(client, "officer@northbridge.example")
+    page = get_page(client, "/staff/search?q=Smyth%00%07")
+    assert [row[0] for row in result_rows(page)] == ["Freya Smyth", "Olivia Smith"]
 
 
 def test_searching_records_nothing(client, db, users, children):
