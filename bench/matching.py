@@ -139,7 +139,7 @@ COMMON_SURNAME_SHARE = 0.65  # the rest of the families have one of the rarer su
 
 class Names:
     """Names picked as often as a Zipf law with an offset says: the commonest of 100 about six times as often as
-    the 50th, each of a few per cent, as in a large English town's schools."""
+    the 50th, and given to about one child in 25 of its sex, as in a large English town's schools."""
 
     def __init__(self, names: list[str], offset: int = 10):
         self.names = names
