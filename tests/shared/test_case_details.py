@@ -13,7 +13,8 @@ from shared.clock import UK, long_date, uk_today
 from shared.domain.enquiries import DEFAULT_DUE_SCHOOL_DAYS
 from shared.domain.notices import Problem
 from shared.domain.reference import new_reference
-from shared.models import AuditEvent, Case, CaseEvent, CaseNote, Child, Referral, SchoolNotice
+from shared.models import AuditEvent, Case, CaseEvent, CaseNote, Child, ChildNameKey, Referral, SchoolNotice
+from shared.models.name_keys import keys_for
 from shared.queries.cases import Link, case_checks, case_timeline, child_records
 from shared.services import case_details, checks
 from shared.services.calendar import school_calendar
@@ -490,3 +491,12 @@ def test_a_child_s_records_are_their_cases_referrals_and_notices(db, users, scho
     assert [found.reference for found in records.cases] == [case.reference]
     assert [found.source for found in records.referrals] == ["school", "public"]
     assert [found.kind for found in records.notices] == ["leaver"]
+
+
+def test_a_renamed_child_is_found_by_their_new_name(db, users, child):
+    case_details.update_child(
+        db, child, users["officer"], TODAY, seen=child.updated_at.isoformat(), answers=answers(first_name="Elspeth")
+    )
+    stored = set(db.scalars(select(ChildNameKey.key).where(ChildNameKey.child_id == child.id)))
+    assert stored == keys_for(child)
+    assert stored != keys_for(Child(first_name="Ellie", last_name="Whitcombe"))
