@@ -42,8 +42,7 @@ def primary_reason_categories() -> dict[str, str]:
 
 
 def primary_reason_label(code: str | None) -> str | None:
-    """A case's primary reason in words. A case that recorded one of the report's reasons instead (as the demo data
-    does) shows that reason's words; an unknown code shows as itself."""
+    """A case's primary reason in words; a code since taken off the list shows as itself."""
     if not code:
         return None
-    return primary_reasons().get(code) or cme_reasons().get(code) or code
+    return primary_reasons().get(code) or code

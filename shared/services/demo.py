@@ -44,7 +44,7 @@ from shared.models import (
     SchoolNotice,
     User,
 )
-from shared.reference_data import cme_reasons
+from shared.reference_data import cme_reasons, primary_reasons
 from shared.services import audit
 from shared.services.users import hash_password
 
@@ -341,7 +341,7 @@ def seed(
     session.add_all(children)
     session.flush()
 
-    reasons = list(cme_reasons())
+    reasons, case_reasons = list(cme_reasons()), list(primary_reasons())
     statuses = (
         [CaseStatus.OPEN] * 6
         + [CaseStatus.ENQUIRIES] * 16
@@ -362,7 +362,7 @@ def seed(
             opened_at=_moment(opened, rng),
             opened_by=users["lead"],
             missing_since=opened - timedelta(days=rng.randint(0, 30)),
-            primary_reason=rng.choice(reasons),
+            primary_reason=rng.choice(case_reasons),
         )
         if status == CaseStatus.MONITORING:
             case.placed_school = rng.choice(maintained)
