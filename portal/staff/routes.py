@@ -14,6 +14,7 @@ from shared.domain.reference import InvalidReference, normalise_reference
 from shared.domain.roles import Area
 from shared.domain.terms import return_schedule
 from shared.domain.vocab import NoticeKind, ReferralSource, ReferralStatus
+from shared.queries import intake as intake_queries
 from shared.services.calendar import school_calendar
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -29,6 +30,7 @@ def home():
         overview=queries.overview(session, today),
         mine=queries.workload(session, today, current_user.id),
         part_time=queries.current_part_time_count(session),
+        waiting=intake_queries.waiting_count(session),
         statuses=list(CaseStatus),
     )
 

@@ -15,6 +15,7 @@ def test_an_officer_sees_their_own_work_and_the_team_s(client, db, users, school
     page = get_page(client, "/staff/")
     assert _figures(page, "your-work") == {"Your open cases": "2", "Your overdue checks": "1"}
     assert _figures(page, "team-work") == {
+        "Intake queue": "3 waiting for a decision",
         "New referrals": "2 (1 urgent)",
         "School notices for the CME team": "1",
         "Pupils on part-time timetables": "0",
@@ -22,6 +23,14 @@ def test_an_officer_sees_their_own_work_and_the_team_s(client, db, users, school
         "Open cases not assigned to an officer": "1",
         "Overdue checks": "2",
     }
+
+
+def test_the_intake_queue_is_one_link_from_home(client, db, users, school):
+    _make_work(db, users, school)
+    sign_in(client, "manager@northbridge.example")
+    page = get_page(client, "/staff/")
+    link = page.find(id="team-work").find("a", string="3 waiting for a decision")
+    assert link["href"] == "/staff/intake"
 
 
 def test_the_lead_s_own_work_is_theirs_alone(client, db, users, school):

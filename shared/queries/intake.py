@@ -1,0 +1,236 @@
+"""Reads for the CME team's intake: everything waiting for a decision in one list, and what triage needs.
+
+The queue is a union of one SELECT per kind of item (referrals, school notices routed to the team; attendance
+alerts will be a third), each giving the same columns, so the database sorts, counts and pages the whole queue:
+urgent first, then oldest first. Adding a kind of item is adding one entry to `_KINDS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import Select, String, false, func, literal, select, union_all
+from sqlalchemy.orm import Session, selectinload
+
+from shared.domain.casework import OPEN_STATUSES
+from shared.domain.vocab import NoticeStatus, ReferralSource, ReferralStatus
+from shared.models import Case, Referral, School, SchoolNotice
+
+PER_PAGE = 50
+
+
+class ItemKind(StrEnum):
+    REFERRAL = "referral"
+    NOTICE = "notice"
+
+
+class QueueSource(StrEnum):
+    """Where an item came from, as the queue's filter offers it."""
+
+    PUBLIC = ReferralSource.PUBLIC.value
+    PROFESSIONAL = ReferralSource.PROFESSIONAL.value
+    SCHOOL = ReferralSource.SCHOOL.value
+    OTHER_LA = ReferralSource.OTHER_LA.value
+    SCHOOL_NOTICE = "school_notice"
+
+    @property
+    def label(self) -> str:
+        return _SOURCE_LABELS[self]
+
+
+_SOURCE_LABELS = {
+    QueueSource.PUBLIC: "Member of the public",
+    QueueSource.PROFESSIONAL: "Professional",
+    QueueSource.SCHOOL: "School (a referral)",
+    QueueSource.OTHER_LA: "Another local authority",
+    QueueSource.SCHOOL_NOTICE: "School notice",
+}
+
+
+class QueueStatus(StrEnum):
+    """The statuses of items waiting for a decision, as the queue's filter offers them."""
+
+    NEW = ReferralStatus.NEW.value
+    IN_TRIAGE = ReferralStatus.IN_TRIAGE.value
+    FOR_CME = NoticeStatus.FOR_CME.value
+
+    @property
+    def label(self) -> str:
+        return _STATUS_LABELS[self]
+
+
+_STATUS_LABELS = {
+    QueueStatus.NEW: "New",
+    QueueStatus.IN_TRIAGE: "In triage",
+    QueueStatus.FOR_CME: "Sent to the CME team",
+}
+
+# The statuses of an item still waiting for a decision, by kind.
+REFERRAL_WAITING = (ReferralStatus.NEW, ReferralStatus.IN_TRIAGE)
+NOTICE_WAITING = (NoticeStatus.FOR_CME,)
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """One item waiting for a decision, whatever its kind."""
+
+    kind: str  # ItemKind
+    reference: str
+    source: str  # QueueSource
+    detail: str | None  # a referral's nothing; a notice's kind (NoticeKind code)
+    from_name: str | None  # the school that sent a notice
+    first_name: str | None
+    last_name: str | None
+    date_of_birth: date | None
+    received_at: datetime
+    urgent: bool
+    status: str  # QueueStatus
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: list[QueueRow]
+    total: int  # items matching the filters, on every page
+    page: int
+    pages: int
+
+
+def _referrals(sources: Collection[str], statuses: Collection[str]) -> Select | None:
+    wanted_sources = [source for source in ReferralSource if not sources or source.value in sources]
+    wanted_statuses = [status for status in REFERRAL_WAITING if not statuses or status.value in statuses]
+    if not wanted_sources or not wanted_statuses:
+        return None
+    where = [Referral.status.in_(wanted_statuses)]
+    if sources:
+        where.append(Referral.source.in_(wanted_sources))
+    return select(
+        literal(ItemKind.REFERRAL.value, String).label("kind"),
+        Referral.reference.label("reference"),
+        Referral.source.label("source"),
+        literal(None, String).label("detail"),
+        literal(None, String).label("from_name"),
+        Referral.child_first_name.label("first_name"),
+        Referral.child_last_name.label("last_name"),
+        Referral.child_date_of_birth.label("date_of_birth"),
+        Referral.received_at.label("received_at"),
+        Referral.urgent.label("urgent"),
+        Referral.status.label("status"),
+    ).where(*where)
+
+
+def _notices(sources: Collection[str], statuses: Collection[str]) -> Select | None:
+    if sources and QueueSource.SCHOOL_NOTICE not in sources:
+        return None
+    wanted_statuses = [status for status in NOTICE_WAITING if not statuses or status.value in statuses]
+    if not wanted_statuses:
+        return None
+    return (
+        select(
+            literal(ItemKind.NOTICE.value, String).label("kind"),
+            SchoolNotice.reference.label("reference"),
+            literal(QueueSource.SCHOOL_NOTICE.value, String).label("source"),
+            SchoolNotice.kind.label("detail"),
+            School.name.label("from_name"),
+            SchoolNotice.pupil_first_name.label("first_name"),
+            SchoolNotice.pupil_last_name.label("last_name"),
+            SchoolNotice.pupil_date_of_birth.label("date_of_birth"),
+            SchoolNotice.submitted_at.label("received_at"),
+            false().label("urgent"),
+            SchoolNotice.status.label("status"),
+        )
+        .join(School, School.id == SchoolNotice.school_id)
+        .where(SchoolNotice.status.in_(wanted_statuses))
+    )
+
+
+# One SELECT per kind of item in the queue, each with the columns of QueueRow in its order.
+_KINDS: tuple[Callable[[Collection[str], Collection[str]], Select | None], ...] = (_referrals, _notices)
+
+
+def _queue(sources: Collection[str], statuses: Collection[str]):
+    parts = [part for part in (kind(sources, statuses) for kind in _KINDS) if part is not None]
+    if not parts:
+        return None
+    return (parts[0] if len(parts) == 1 else union_all(*parts)).subquery("queue")
+
+
+def intake_queue(
+    session: Session,
+    *,
+    sources: Collection[str] = (),
+    statuses: Collection[str] = (),
+    page: int = 1,
+    per_page: int = PER_PAGE,
+) -> QueuePage:
+    """Everything waiting for the team's decision, urgent first, then oldest first, a page at a time, narrowed to
+    some sources and statuses (none given: all of them). Unknown filter values match nothing of their own."""
+    queue = _queue(set(sources), set(statuses))
+    if queue is None:
+        return QueuePage([], 0, 1, 1)
+    total = session.scalar(select(func.count()).select_from(queue)) or 0
+    pages = max(1, -(-total // per_page))
+    page = min(max(page, 1), pages)
+    rows = session.execute(
+        select(queue)
+        .order_by(queue.c.urgent.desc(), queue.c.received_at, queue.c.reference)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    )
+    return QueuePage([QueueRow(**row._mapping) for row in rows], total, page, pages)
+
+
+def waiting_count(session: Session) -> int:
+    """How many items wait for a decision (the home page's figure)."""
+    queue = _queue((), ())
+    return session.scalar(select(func.count()).select_from(queue)) or 0
+
+
+# Triage -----------------------------------------------------------------------------------------------------------
+
+
+def referral_for_triage(session: Session, reference: str) -> Referral | None:
+    return session.scalar(
+        select(Referral)
+        .where(Referral.reference == reference)
+        .options(selectinload(Referral.case), selectinload(Referral.child), selectinload(Referral.triaged_by))
+    )
+
+
+def notice_for_triage(session: Session, reference: str) -> SchoolNotice | None:
+    return session.scalar(
+        select(SchoolNotice)
+        .where(SchoolNotice.reference == reference)
+        .options(
+            selectinload(SchoolNotice.school),
+            selectinload(SchoolNotice.case),
+            selectinload(SchoolNotice.child),
+            selectinload(SchoolNotice.triaged_by),
+        )
+    )
+
+
+def open_cases_by_child(session: Session, child_ids: Iterable[int]) -> dict[int, list[Case]]:
+    """Every open case of each of these children, the oldest opened first."""
+    child_ids = sorted(set(child_ids))
+    found: dict[int, list[Case]] = {child_id: [] for child_id in child_ids}
+    if not child_ids:
+        return found
+    cases = session.scalars(
+        select(Case)
+        .where(Case.child_id.in_(child_ids), Case.status.in_(OPEN_STATUSES))
+        .order_by(Case.opened_at, Case.id)
+    )
+    for case in cases:
+        found[case.child_id].append(case)
+    return found
+
+
+def item_with_reference(session: Session, reference: str) -> Referral | SchoolNotice | None:
+    """The referral or notice with this reference (its prefix says which), or None."""
+    model = Referral if reference.startswith("RF-") else SchoolNotice if reference.startswith("SN-") else None
+    if model is None:
+        return None
+    return session.scalar(select(model).where(model.reference == reference))

@@ -1,0 +1,531 @@
+"""Triage: the CME team's decision on a referral or a school notice.
+
+The officer says which child the item is about (a child on record the matching proposed, a new child made from
+the item's details, or, when closing it, no child at all) and what to do with it: open a case, add it to the
+child's open case, or close it without a case, with the reason. Each decision is one transaction: the item is
+claimed with a conditional UPDATE (so two officers deciding at once cannot both succeed; the second is told and
+nothing of theirs is saved), the child and case are written, the case's timeline gets the item, and the audit
+trail keeps who decided what, before and after.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from shared.domain.notices import Problem
+from shared.domain.postcode import InvalidPostcode, normalise_postcode
+from shared.domain.reference import InvalidReference, normalise_reference
+from shared.domain.upn import InvalidUPN, validate_upn
+from shared.domain.vocab import NoticeKind, NoticeStatus, ReferralStatus, RiskLevel, Sex
+from shared.models import Carer, Case, Child, Referral, School, SchoolNotice, User, utcnow
+from shared.queries import intake as queries
+from shared.services import audit
+from shared.services.case_details import CHILD_FIELDS
+from shared.services.cases import CaseSettings, open_case, record_event
+from shared.services.matching import Candidate, Probe, find_candidates
+
+Item = Referral | SchoolNotice
+
+NEW_CHILD = "new"
+NO_CHILD = "none"
+NOT_IN_LIST = "other"  # the school picker's "A school not in this list"
+SCHOOL_NAME_LIMIT = 200
+DETAILS_LIMIT = 1000
+# What the audit trail keeps of an item before and after triage.
+ITEM_FIELDS = ["status", "child_id", "case_id", "triaged_by_id", "triaged_at", "closed_reason"]
+
+
+class Action(StrEnum):
+    OPEN_CASE = "open_case"
+    ADD_TO_CASE = "add_to_case"
+    CLOSE_ON_ROLL = "close_on_roll"
+    CLOSE_NOT_CME = "close_not_cme"
+    CLOSE_DUPLICATE = "close_duplicate"
+    CLOSE_OTHER = "close_other"
+
+    @property
+    def closes(self) -> bool:
+        return self not in (Action.OPEN_CASE, Action.ADD_TO_CASE)
+
+
+# The reasons for closing an item without a case, as they begin its closed_reason.
+CLOSE_REASONS = {
+    Action.CLOSE_ON_ROLL: "On roll at a named school",
+    Action.CLOSE_NOT_CME: "Not a child missing education",
+    Action.CLOSE_DUPLICATE: "Duplicate of another referral or notice",
+    Action.CLOSE_OTHER: "Other",
+}
+
+# A referral's reasons (what the reporter ticked, shared/data/cme_reasons.csv) that say plainly which of the DfE
+# collection's primary reasons (shared/data/primary_reasons.csv) a case has. Others leave it to the officer.
+REFERRAL_REASON_TO_PRIMARY = {
+    "no_suitable_place": "no_suitable_place",
+    "unsuitable_home_education": "unsuitable_home_education",
+    "removed_by_parents": "parental_decision_not_to_register",
+}
+
+
+def match_band(score: float) -> str:
+    """How an officer reads a candidate's score."""
+    if score >= 0.8:
+        return "Strong match"
+    if score >= 0.65:
+        return "Possible match"
+    return "Weak match"
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """What triage needs to know about one kind of item."""
+
+    model: type
+    object_type: str  # the audit trail's name for it
+    noun: str  # in messages: "referral", "school notice"
+    title: str  # on the case's timeline: "Referral", "School notice"
+    waiting: tuple[str, ...]
+    to_case: str
+    closed: str
+
+
+_REFERRAL = _Kind(
+    Referral,
+    "referral",
+    "referral",
+    "Referral",
+    queries.REFERRAL_WAITING,
+    ReferralStatus.LINKED,
+    ReferralStatus.CLOSED,
+)
+_NOTICE = _Kind(
+    SchoolNotice,
+    "school_notice",
+    "school notice",
+    "School notice",
+    queries.NOTICE_WAITING,
+    NoticeStatus.ATTACHED,
+    NoticeStatus.ACTIONED,
+)
+
+
+def _kind(item: Item) -> _Kind:
+    return _REFERRAL if isinstance(item, Referral) else _NOTICE
+
+
+def is_waiting(item: Item) -> bool:
+    """Whether the item still waits for a decision."""
+    return item.status in _kind(item).waiting
+
+
+class AlreadyTriaged(Exception):
+    """Someone else decided on the item first: nothing of this decision was saved."""
+
+    def __init__(self, item: Item):
+        kind = _kind(item)
+        super().__init__(
+            f"Someone else triaged this {kind.noun} while you were looking at it. Nothing you chose has been saved: "
+            "their decision is shown below"
+        )
+        self.item = item
+
+
+class TriageProblems(ValueError):
+    """Answers that cannot be accepted, each naming its field."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__("; ".join(problem.message for problem in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The officer's answers on the triage page, as typed."""
+
+    child: str | None  # a proposed child's id, NEW_CHILD or NO_CHILD
+    action: str | None
+    case: str | None = None  # the case's reference, when the child has more than one open case
+    school: str | None = None  # the URN of a school in the list, or NOT_IN_LIST
+    school_name: str | None = None
+    duplicate_of: str | None = None
+    not_cme_details: str | None = None
+    other_details: str | None = None
+
+
+@dataclass(frozen=True)
+class Triaged:
+    item: Item
+    action: Action
+    child: Child | None
+    case: Case | None
+    new_child: bool
+    new_case: bool
+
+
+# Reading ----------------------------------------------------------------------------------------------------------
+
+
+def probe_for(item: Item) -> Probe:
+    return Probe.for_referral(item) if isinstance(item, Referral) else Probe.for_notice(item)
+
+
+def proposed_children(session: Session, item: Item) -> list[Candidate]:
+    """The children on record who may be the item's child, best first."""
+    return find_candidates(session, probe_for(item))
+
+
+def record_look(session: Session, item: Item, actor: User, may_triage: bool) -> None:
+    """Every look at an item goes in the audit trail. An officer's first look at a new referral also moves it to
+    "in triage", so the queue shows the team someone has picked it up; a manager's look changes nothing."""
+    kind = _kind(item)
+    if may_triage and item.status == ReferralStatus.NEW and isinstance(item, Referral):
+        moved = session.execute(
+            update(Referral)
+            .where(Referral.id == item.id, Referral.status == ReferralStatus.NEW)
+            .values(status=ReferralStatus.IN_TRIAGE),
+            execution_options={"synchronize_session": False},
+        )
+        if moved.rowcount == 1:
+            audit.record(
+                session,
+                actor,
+                "referral.triage_started",
+                "referral",
+                item.id,
+                before={"status": ReferralStatus.NEW.value},
+                after={"status": ReferralStatus.IN_TRIAGE.value},
+            )
+    audit.record(session, actor, f"{kind.object_type}.viewed", kind.object_type, item.id)
+    session.commit()
+    session.refresh(item)
+
+
+# Checking the answers ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Checked:
+    action: Action
+    child: Child | None  # a child on record
+    new_child: bool
+    case: Case | None
+    closed_reason: str | None
+
+
+def _check(
+    session: Session, item: Item, decision: Decision, candidates: list[Candidate], schools: list[School]
+) -> _Checked:
+    kind = _kind(item)
+    problems: list[Problem] = []
+    by_id = {str(candidate.child.id): candidate.child for candidate in candidates}
+    choice = (decision.child or "").strip()
+    child = by_id.get(choice)
+    if not choice:
+        problems.append(Problem("child", f"Select the child this {kind.noun} is about, or ‘A new child’"))
+    elif choice not in (NEW_CHILD, NO_CHILD) and child is None:
+        problems.append(Problem("child", "Select one of the children shown, or ‘A new child’"))
+    try:
+        action = Action(decision.action or "")
+    except ValueError:
+        problems.append(Problem("action", f"Select what to do with this {kind.noun}"))
+        raise TriageProblems(problems) from None
+
+    case: Case | None = None
+    closed_reason: str | None = None
+    open_cases = queries.open_cases_by_child(session, [child.id]).get(child.id, []) if child else []
+    if action == Action.OPEN_CASE:
+        if choice == NO_CHILD:
+            problems.append(Problem("child", "Select the child the case is for, or ‘A new child’"))
+        elif open_cases:
+            problems.append(
+                Problem(
+                    "action",
+                    f"{child.full_name} already has an open case, {open_cases[0].reference}: "
+                    f"add this {kind.noun} to it instead",
+                )
+            )
+    elif action == Action.ADD_TO_CASE:
+        if choice in (NEW_CHILD, NO_CHILD):
+            problems.append(Problem("child", f"Select the child whose open case this {kind.noun} belongs to"))
+        elif child is not None and not open_cases:
+            problems.append(Problem("action", f"{child.full_name} has no open case: open a new case instead"))
+        elif len(open_cases) == 1:
+            case = open_cases[0]
+        elif open_cases:
+            chosen = (decision.case or "").strip()
+            case = next((found for found in open_cases if found.reference == chosen), None)
+            if case is None:
+                problems.append(Problem("case", f"Select which of {child.full_name}’s open cases to add it to"))
+    elif action == Action.CLOSE_ON_ROLL:
+        school = (decision.school or "").strip()
+        name = (decision.school_name or "").strip()
+        listed = next((found for found in schools if str(found.urn) == school), None)
+        if listed is not None:
+            closed_reason = f"{CLOSE_REASONS[action]}: {listed.name} (URN {listed.urn})"
+        elif school == NOT_IN_LIST:
+            if not name:
+                problems.append(Problem("school_name", "Enter the name of the school the child is on roll at"))
+            elif len(name) > SCHOOL_NAME_LIMIT:
+                problems.append(
+                    Problem("school_name", f"School name must be {SCHOOL_NAME_LIMIT:,} characters or fewer")
+                )
+            else:
+                closed_reason = f"{CLOSE_REASONS[action]}: {name}"
+        else:
+            problems.append(Problem("school", "Select the school the child is on roll at"))
+    elif action == Action.CLOSE_NOT_CME:
+        details = (decision.not_cme_details or "").strip()
+        if len(details) > DETAILS_LIMIT:
+            problems.append(Problem("not_cme_details", f"Details must be {DETAILS_LIMIT:,} characters or fewer"))
+        closed_reason = CLOSE_REASONS[action] + (f": {details}" if details else "")
+    elif action == Action.CLOSE_DUPLICATE:
+        typed = (decision.duplicate_of or "").strip()
+        if not typed:
+            problems.append(Problem("duplicate_of", "Enter the reference of the referral or notice it repeats"))
+        else:
+            try:
+                reference = normalise_reference(typed)
+            except InvalidReference as invalid:
+                problems.append(Problem("duplicate_of", str(invalid)))
+            else:
+                if reference == item.reference:
+                    problems.append(Problem("duplicate_of", "Enter the reference of another referral or notice"))
+                elif queries.item_with_reference(session, reference) is None:
+                    problems.append(Problem("duplicate_of", f"There is no referral or notice {reference}"))
+                else:
+                    closed_reason = f"Duplicate of {reference}"
+    elif action == Action.CLOSE_OTHER:
+        details = (decision.other_details or "").strip()
+        if not details:
+            problems.append(Problem("other_details", f"Enter why the {kind.noun} is closed without a case"))
+        elif len(details) > DETAILS_LIMIT:
+            problems.append(Problem("other_details", f"Reason must be {DETAILS_LIMIT:,} characters or fewer"))
+        else:
+            closed_reason = f"{CLOSE_REASONS[action]}: {details}"
+    if problems:
+        raise TriageProblems(problems)
+    return _Checked(action, child, choice == NEW_CHILD, case, closed_reason)
+
+
+def decision_problems(
+    session: Session, item: Item, decision: Decision, candidates: list[Candidate], schools: list[School]
+) -> list[Problem]:
+    """What is wrong with the answers, without deciding anything (for a page shown again after a lapsed token)."""
+    try:
+        _check(session, item, decision, candidates, schools)
+    except TriageProblems as refused:
+        return refused.problems
+    return []
+
+
+# A new child from the item's details ------------------------------------------------------------------------------
+
+
+def _postcode(value: str | None) -> str | None:
+    try:
+        return normalise_postcode(value) if value else None
+    except InvalidPostcode:
+        return None
+
+
+def _upn(value: str | None) -> str | None:
+    try:
+        return validate_upn(value) if value else None
+    except InvalidUPN:
+        return None
+
+
+def _fit(text: str | None, limit: int) -> str | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _address_lines(address: str | None) -> tuple[str | None, str | None]:
+    """An address typed in one box as two lines of at most 200 characters: the first part, and the rest."""
+    parts = [part.strip() for part in (address or "").replace("\n", ",").split(",") if part.strip()]
+    if not parts:
+        return None, None
+    return _fit(parts[0], 200), _fit(", ".join(parts[1:]), 200)
+
+
+def _sex(value: str | None) -> str:
+    return value if value in set(Sex) else Sex.UNKNOWN
+
+
+def _child_from_referral(referral: Referral) -> Child:
+    answers = referral.answers or {}
+    child = Child(
+        first_name=_fit(referral.child_first_name, 100),
+        last_name=_fit(referral.child_last_name, 100),
+        other_names=_fit(answers.get("child_other_names"), 300),
+        date_of_birth=referral.child_date_of_birth,
+        sex=_sex(answers.get("child_sex")),
+        upn=_upn(answers.get("upn") or answers.get("child_upn")),
+        address_line_1=_fit(answers.get("address_line_1"), 200),
+        address_line_2=_fit(answers.get("address_line_2"), 200),
+        town=_fit(answers.get("address_town"), 100),
+        postcode=_postcode(referral.child_postcode),
+        phone=_fit(answers.get("family_phone"), 30),
+    )
+    # The reporter writes the carers in one box: one carer a line, as most people type them.
+    lines = [line.strip() for line in (answers.get("carers") or "").splitlines() if line.strip()]
+    child.carers = [Carer(name=_fit(line, 200)) for line in lines[:6]]
+    return child
+
+
+def _child_from_notice(notice: SchoolNotice) -> Child:
+    details = notice.details or {}
+    line_1, line_2 = _address_lines(details.get("address"))
+    child = Child(
+        first_name=_fit(notice.pupil_first_name, 100),
+        last_name=_fit(notice.pupil_last_name, 100),
+        date_of_birth=notice.pupil_date_of_birth,
+        sex=_sex(notice.pupil_sex),
+        upn=_upn(notice.upn),
+        address_line_1=line_1,
+        address_line_2=line_2,
+        postcode=_postcode(notice.pupil_postcode),
+    )
+    if details.get("parent_name"):
+        child.carers = [
+            Carer(
+                name=_fit(details["parent_name"], 200),
+                phone=_fit(details.get("parent_phone"), 30),
+                address=_fit(details.get("address"), 400),
+            )
+        ]
+    return child
+
+
+# What a new case takes from the item --------------------------------------------------------------------------------
+
+
+def _primary_reason(item: Item) -> str | None:
+    if isinstance(item, Referral):
+        given = (item.answers or {}).get("reasons") or []
+        mapped = {REFERRAL_REASON_TO_PRIMARY[code] for code in given if code in REFERRAL_REASON_TO_PRIMARY}
+        return mapped.pop() if len(mapped) == 1 else None
+    if item.kind == NoticeKind.LEAVER and (item.details or {}).get("new_la"):
+        return "believed_moved_to_other_la"
+    return None
+
+
+def _missing_since(item: Item, today: date) -> date | None:
+    if isinstance(item, Referral):
+        try:
+            day = date.fromisoformat((item.answers or {}).get("last_at_school") or "")
+        except ValueError:
+            return None
+    elif item.kind in (NoticeKind.LEAVER, NoticeKind.ABSENCE):
+        day = item.event_date  # the day the pupil left the roll, or their first day of absence
+    else:
+        return None
+    return day if day <= today else None
+
+
+def _risk(item: Item) -> str:
+    return RiskLevel.HIGH if isinstance(item, Referral) and item.urgent else RiskLevel.MEDIUM
+
+
+@dataclass(frozen=True)
+class CaseDefaults:
+    risk_level: str
+    missing_since: date | None
+    primary_reason: str | None
+
+
+def new_case_defaults(item: Item, today: date) -> CaseDefaults:
+    """What a case opened from the item starts with: high risk for an urgent referral, the day the child was last
+    at school or left the roll, and the primary reason when the item says it plainly."""
+    return CaseDefaults(_risk(item), _missing_since(item, today), _primary_reason(item))
+
+
+# Deciding ---------------------------------------------------------------------------------------------------------
+
+
+def triage(
+    session: Session,
+    item: Item,
+    decision: Decision,
+    actor: User,
+    *,
+    today: date,
+    settings: CaseSettings,
+    schools: list[School] = (),
+    candidates: list[Candidate] | None = None,
+) -> Triaged:
+    """Decide on the item, in one transaction. Raises AlreadyTriaged when it no longer waits for a decision (and
+    changes nothing), TriageProblems for answers that cannot be accepted. `schools` are those the page listed for
+    "on roll at a named school"; `candidates` the children it proposed (found again when not given)."""
+    kind = _kind(item)
+    if not is_waiting(item):
+        raise AlreadyTriaged(item)
+    if candidates is None:
+        candidates = proposed_children(session, item)
+    checked = _check(session, item, decision, candidates, list(schools))
+
+    before = audit.snapshot(item, ITEM_FIELDS)
+    now = utcnow()
+    final = kind.closed if checked.action.closes else kind.to_case
+    claimed = session.execute(
+        update(kind.model)
+        .where(kind.model.id == item.id, kind.model.status.in_(kind.waiting))
+        .values(status=final, triaged_by_id=actor.id, triaged_at=now),
+        execution_options={"synchronize_session": False},
+    )
+    if claimed.rowcount != 1:
+        session.rollback()
+        session.refresh(item)
+        raise AlreadyTriaged(item)
+
+    child = checked.child
+    if checked.new_child:
+        child = _child_from_referral(item) if isinstance(item, Referral) else _child_from_notice(item)
+        session.add(child)
+        session.flush()
+        audit.record(session, actor, "child.created", "child", child.id, after=audit.snapshot(child, CHILD_FIELDS))
+
+    case = checked.case
+    if checked.action == Action.OPEN_CASE:
+        defaults = new_case_defaults(item, today)
+        case = open_case(
+            session,
+            child=child,
+            actor=actor,
+            today=today,
+            settings=settings,
+            risk_level=defaults.risk_level,
+            missing_since=defaults.missing_since,
+            primary_reason=defaults.primary_reason,
+        )
+    item.status, item.triaged_by, item.triaged_at = final, actor, now
+    item.child, item.case, item.closed_reason = child, case, checked.closed_reason
+    session.flush()
+    if case is not None:
+        record_event(
+            session,
+            case,
+            actor,
+            f"{kind.object_type}_added",
+            f"{kind.title} {item.reference} added",
+            reference=item.reference,
+        )
+        audit.record(
+            session, actor, f"case.{kind.object_type}_added", "case", case.id, after={"reference": item.reference}
+        )
+    audit.record(
+        session,
+        actor,
+        f"{kind.object_type}.triaged",
+        kind.object_type,
+        item.id,
+        before,
+        audit.snapshot(item, ITEM_FIELDS),
+    )
+    session.commit()
+    return Triaged(item, checked.action, child, case, checked.new_child, checked.action == Action.OPEN_CASE)
