@@ -265,17 +265,14 @@ def _check(
         listed = next((found for found in schools if str(found.urn) == school), None)
         if listed is not None:
             closed_reason = f"{CLOSE_REASONS[action]}: {listed.name} (URN {listed.urn})"
+        elif len(name) > SCHOOL_NAME_LIMIT:
+            problems.append(Problem("school_name", f"School name must be {SCHOOL_NAME_LIMIT:,} characters or fewer"))
+        elif name:  # a school not in the list, named
+            closed_reason = f"{CLOSE_REASONS[action]}: {name}"
         elif school == NOT_IN_LIST:
-            if not name:
-                problems.append(Problem("school_name", "Enter the name of the school the child is on roll at"))
-            elif len(name) > SCHOOL_NAME_LIMIT:
-                problems.append(
-                    Problem("school_name", f"School name must be {SCHOOL_NAME_LIMIT:,} characters or fewer")
-                )
-            else:
-                closed_reason = f"{CLOSE_REASONS[action]}: {name}"
+            problems.append(Problem("school_name", "Enter the name of the school the child is on roll at"))
         else:
-            problems.append(Problem("school", "Select the school the child is on roll at"))
+            problems.append(Problem("school", "Select the school the child is on roll at, or enter its name"))
     elif action == Action.CLOSE_NOT_CME:
         details = (decision.not_cme_details or "").strip()
         if len(details) > DETAILS_LIMIT:

@@ -232,7 +232,7 @@ def test_the_triage_page_shows_the_referral_and_the_children_it_may_be(app, clie
     assert text_of(page.find(class_="govuk-caption-l")) == "Referral from professional"
     assert [text_of(tag) for tag in page.find(id="item-tags").find_all(class_="govuk-tag")] == [
         "In triage",
-        "Urgent: reporter thinks the child is at risk of harm",
+        "Urgent",
     ]
     headings = [text_of(h) for h in page.find_all("h3")]
     assert headings == ["About the child", "Their education", "Their family", "Risk"]
@@ -296,6 +296,22 @@ def test_an_officer_adds_a_notice_to_the_child_s_open_case(client, db, users, sc
     assert response.headers["Location"] == f"/staff/cases/{case.reference}"
     db.expire_all()
     assert (db.get(SchoolNotice, notice.id).status, db.get(SchoolNotice, notice.id).case_id) == ("attached", case.id)
+
+
+def test_a_child_with_two_open_cases_needs_one_chosen(client, db, users, school, settings):
+    child = ellie(db)
+    first, second = a_case_for(db, child, users, settings), a_case_for(db, child, users, settings)
+    notice = a_notice(db, school)
+    sign_in(client, "officer@northbridge.example")
+    page = get_page(client, triage_url(notice))
+    offered = [radio["value"] for radio in page.find_all("input", {"name": "case"})]
+    assert offered == [first.reference, second.reference]
+    page = parse(post_form(client, triage_url(notice), {"child": str(child.id), "action": "add_to_case"}, 200))
+    assert error_summary(page) == [("Select which of Ellie Whitcombe’s open cases to add it to", "#case")]
+    response = post_form(
+        client, triage_url(notice), {"child": str(child.id), "action": "add_to_case", "case": second.reference}
+    )
+    assert response.headers["Location"] == f"/staff/cases/{second.reference}"
 
 
 def test_closing_a_notice_as_on_roll_returns_to_the_queue_with_the_reason(client, db, users, school):

@@ -313,7 +313,8 @@ def test_a_notice_closed_as_on_roll_at_a_school_in_the_list_names_it(db, users, 
     assert audit_of(db, "school_notice", notice.id)[-1].after["closed_reason"] == notice.closed_reason
 
 
-def test_a_referral_closed_as_on_roll_at_a_school_elsewhere_keeps_its_name(db, users, school, settings):
+@pytest.mark.parametrize("chosen", ["other", ""])
+def test_a_referral_closed_as_on_roll_at_a_school_elsewhere_keeps_its_name(db, users, school, settings, chosen):
     referral = a_referral(db)
     decide(
         db,
@@ -322,7 +323,7 @@ def test_a_referral_closed_as_on_roll_at_a_school_elsewhere_keeps_its_name(db, u
         settings,
         child="new",
         action="close_on_roll",
-        school="other",
+        school=chosen,
         school_name="Seaview Academy, Southmoor",
     )
     db.expire_all()
@@ -380,10 +381,17 @@ def test_other_reasons_are_kept_as_written(db, users, school, settings):
             {"child": "new", "action": "close_other"},
             [Problem("other_details", "Enter why the referral is closed without a case")],
         ),
-        ({"child": "new", "action": "close_on_roll"}, [Problem("school", "Select the school the child is on roll at")]),
+        (
+            {"child": "new", "action": "close_on_roll"},
+            [Problem("school", "Select the school the child is on roll at, or enter its name")],
+        ),
         (
             {"child": "new", "action": "close_on_roll", "school": "other"},
             [Problem("school_name", "Enter the name of the school the child is on roll at")],
+        ),
+        (
+            {"child": "new", "action": "close_on_roll", "school_name": "x" * 201},
+            [Problem("school_name", "School name must be 200 characters or fewer")],
         ),
         (
             {"child": "new", "action": "close_duplicate"},
