@@ -14,6 +14,7 @@ from flask.cli import AppGroup
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal.cli_imports import import_group
+from portal.cli_reminders import reminders_group
 from portal.cli_schools import schools_group
 from portal.database import database
 from shared.domain.roles import Role
@@ -209,5 +210,15 @@ def serve(host: str, port: int, dev: bool, workers: int | None) -> None:
 
 
 def register(app: Flask) -> None:
-    for group in (db_group, users_group, demo_group, mail_group, reports_group, import_group, schools_group, serve):
+    for group in (
+        db_group,
+        users_group,
+        demo_group,
+        mail_group,
+        reports_group,
+        import_group,
+        schools_group,
+        reminders_group,
+        serve,
+    ):
         app.cli.add_command(group)
