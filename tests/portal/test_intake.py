@@ -229,7 +229,7 @@ def test_the_triage_page_shows_the_referral_and_the_children_it_may_be(app, clie
     sign_in(client, "officer@northbridge.example")
     page = get_page(client, triage_url(referral))
     assert text_of(page.h1) == f"Triage {referral.reference}"
-    assert text_of(page.find(class_="govuk-caption-l")) == "Referral from professional"
+    assert text_of(page.find(class_="govuk-caption-l")) == "Referral: Professional"
     assert [text_of(tag) for tag in page.find(id="item-tags").find_all(class_="govuk-tag")] == [
         "In triage",
         "Urgent",
