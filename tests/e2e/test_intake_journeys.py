@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from shared.models import Case, SchoolNotice
@@ -37,7 +38,7 @@ def test_an_officer_triages_an_urgent_referral_into_a_new_case(person, live_serv
     # Nothing chosen: both questions say what is missing.
     page.get_by_role("button", name="Save the decision").click()
     assert page.title().startswith("Error: ")
-    page.wait_for_function("document.activeElement && document.activeElement.closest('.govuk-error-summary') !== null")
+    expect(page.locator(".govuk-error-summary")).to_be_focused()
     assert page.locator(".govuk-error-summary__list li").all_inner_texts() == [
         "Select the child this referral is about, or ‘A new child’",
         "Select what to do with this referral",
