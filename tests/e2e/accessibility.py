@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
 
 axe = Axe()
 
@@ -31,3 +32,9 @@ def _radio_that_reveals_a_question(violation: dict) -> bool:
         )
         for node in violation["nodes"]
     )
+
+
+def wait_for_error_summary(page) -> None:
+    """Wait until GOV.UK Frontend has moved focus to the error summary, as it does for a page with errors. A
+    locator check, not a string predicate: the pages' Content-Security-Policy forbids the eval that needs."""
+    expect(page.locator(".govuk-error-summary")).to_be_focused()

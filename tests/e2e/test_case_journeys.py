@@ -3,14 +3,16 @@ visit and sees both on the timeline; every page and form passes axe."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from shared.domain.reference import new_reference
 from shared.models import Referral, SchoolNotice
 from shared.services.cases import record_event
-from tests.e2e.accessibility import assert_accessible
+from tests.e2e.accessibility import assert_accessible, wait_for_error_summary
 from tests.e2e.test_journeys import sign_in
 from tests.e2e.test_notice_journeys import fill_date
 from tests.portal.test_cases import BORN, TODAY, a_case, give_linked_pages_a_place, long
@@ -74,18 +76,18 @@ def test_an_officer_records_a_check_and_logs_a_visit_and_sees_both_on_the_timeli
     page = person.page
     sign_in(person, "officer@northbridge.example")
     page.goto(f"/staff/cases/{case.reference}")
-    assert page.locator("h1").inner_text() == "Ellie Whitcombe"
+    expect(page.locator("h1")).to_have_text("Ellie Whitcombe")
     assert timeline_headings(page)[0] == "Assigned to Test Officer"
     assert_accessible(page)
 
     # The police answered: not known to them.
     page.get_by_role("link", name="Record Police").click()
-    assert page.locator("h1").inner_text() == "Police"
+    expect(page.locator("h1")).to_have_text("Police")
     assert_accessible(page)
     fill_date(page, "When was it asked?", TODAY + timedelta(days=1))
     page.get_by_role("button", name="Save the check").click()
     assert page.title().startswith("Error: ")
-    page.wait_for_function("document.activeElement && document.activeElement.closest('.govuk-error-summary') !== null")
+    wait_for_error_summary(page)
     assert page.locator(".govuk-error-summary").inner_text().endswith("Date asked must be today or in the past")
     assert_accessible(page)
     fill_date(page, "When was it asked?", TODAY - timedelta(days=2))
@@ -99,7 +101,7 @@ def test_an_officer_records_a_check_and_logs_a_visit_and_sees_both_on_the_timeli
 
     # A home visit: nobody in, a card left.
     page.get_by_role("link", name="Log a contact").click()
-    assert page.locator("h1").inner_text() == "Log a contact"
+    expect(page.locator("h1")).to_have_text("Log a contact")
     assert_accessible(page)
     page.get_by_label("Home visit").check()
     page.get_by_label("Time").fill("10:15am")
@@ -142,18 +144,19 @@ def test_every_form_of_a_case_passes_axe(person, live_server, app, db, users, sc
     page.goto(f"/staff/cases/{case.reference}")
 
     page.get_by_role("link", name="Edit case details").click()
-    assert page.locator("h1").inner_text() == "Edit case details"
+    expect(page.locator("h1")).to_have_text("Edit case details")
     assert_accessible(page)
     page.get_by_label("High").check()
     page.get_by_label("Mental health").check()
     page.get_by_role("button", name="Save the case details").click()
+    page.wait_for_url(re.compile(rf"/staff/cases/{case.reference}$"))
     assert sorted(timeline_headings(page)[:2]) == [
         "Primary reason changed from school application awaiting outcome to mental health",
         "Risk level changed from medium to high",
     ]
 
     page.get_by_role("link", name="Add a check").click()
-    assert page.locator("h1").inner_text() == "Add a check"
+    expect(page.locator("h1")).to_have_text("Add a check")
     assert_accessible(page)
     page.get_by_label("Other enquiry").check()  # reveals what the check is
     assert page.get_by_label("What is the check?").is_visible()
@@ -162,21 +165,23 @@ def test_every_form_of_a_case_passes_axe(person, live_server, app, db, users, sc
     assert_accessible(page)
     page.get_by_label("What is the check?").fill("The family's GP surgery")
     page.get_by_role("button", name="Add the check").click()
+    page.wait_for_url(re.compile(rf"/staff/cases/{case.reference}$"))
     assert page.locator("#timeline > li h3").first.inner_text().strip() == "Check added: The family's GP surgery"
 
     page.get_by_role("link", name="Not applicable for Custodial institution").click()
-    assert page.locator("h1").inner_text() == "Custodial institution: not needed"
+    expect(page.locator("h1")).to_have_text("Custodial institution: not needed")
     assert_accessible(page)
     page.get_by_label("Why is this check not needed?").fill("Never in custody")
     page.get_by_role("button", name="Mark as not needed").click()
+    page.wait_for_url(re.compile(rf"/staff/cases/{case.reference}$"))
     assert page.locator("#timeline > li h3").first.inner_text().strip() == "Check not needed: Custodial institution"
     assert_accessible(page)
 
     page.get_by_role("link", name="Ellie Whitcombe").click()
-    assert page.locator("h1").inner_text() == "Ellie Whitcombe"
+    expect(page.locator("h1")).to_have_text("Ellie Whitcombe")
     assert_accessible(page)
     page.get_by_role("link", name="Change the child's details").click()
-    assert page.locator("h1").inner_text() == "Change the child's details"
+    expect(page.locator("h1")).to_have_text("Change the child's details")
     assert_accessible(page)
     page.get_by_label("Postcode").fill("NB1")
     page.get_by_role("button", name="Save the child's details").click()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from shared.clock import uk_today
@@ -14,7 +15,7 @@ from shared.services import users as user_service
 from shared.services.calendar import school_calendar
 from shared.services.notices import send_notices
 from tests.conftest import PASSWORD, a_school
-from tests.e2e.accessibility import assert_accessible
+from tests.e2e.accessibility import assert_accessible, wait_for_error_summary
 from tests.e2e.test_journeys import sign_in
 
 LAST_MONTH = uk_today() - timedelta(days=30)
@@ -29,18 +30,18 @@ def fill_date(page, legend: str, day) -> None:
 def test_a_school_sends_a_removal_to_home_education(person, live_server, users):
     page = person.page
     sign_in(person, "school@northbridge.example")
-    assert page.locator("h1").inner_text() == "Your school's notices"
+    expect(page.locator("h1")).to_have_text("Your school's notices")
     assert_accessible(page)
     page.get_by_role("button", name="Send a notice").click()
     assert_accessible(page)
     page.get_by_label("Pupil to be removed from the admission register").check()
     page.get_by_role("button", name="Continue").click()
-    assert page.locator("h1").inner_text() == "Pupil to be removed from the admission register"
+    expect(page.locator("h1")).to_have_text("Pupil to be removed from the admission register")
 
     page.get_by_role("button", name="Continue").click()  # nothing filled in: the errors, then fill in
     assert page.title().startswith("Error: ")
     # GOV.UK Frontend moves focus to the error summary once its script has run.
-    page.wait_for_function("document.activeElement && document.activeElement.closest('.govuk-error-summary') !== null")
+    wait_for_error_summary(page)
     assert_accessible(page)
 
     page.get_by_label("UPN (optional if the pupil has none)").fill("B801200005001")
@@ -56,13 +57,14 @@ def test_a_school_sends_a_removal_to_home_education(person, live_server, users):
     page.get_by_label("f: Parent told the school in writing they will educate the child at home").check()
     page.get_by_label("No school to go to (for example home education, or the pupil has died)").check()
     page.get_by_role("button", name="Continue").click()
-    assert page.locator("h1").inner_text() == "Check the notice before you send it"
+    expect(page.locator("h1")).to_have_text("Check the notice before you send it")
     assert_accessible(page)
     page.get_by_role("button", name="Send notice").click()
+    expect(page.locator("h1")).to_have_text(re.compile(r"^SN-"))
 
     with live_server.app.extensions["cme.database"].session() as session:
         notice = session.scalars(select(SchoolNotice)).one()
-    assert page.locator("h1").inner_text() == notice.reference
+    expect(page.locator("h1")).to_have_text(notice.reference)
     assert (notice.kind, notice.status, notice.deletion_ground) == ("leaver", "for_cme", "f")
     assert_accessible(page)
     assert person.problems == []
@@ -94,13 +96,13 @@ def start_notice(page, kind: str, scan: bool = True) -> list[str]:
     """From the school's notices, choose the kind of notice: its form is shown. Returns the kinds that were offered.
     `scan`: run axe on each page (it needs script, so not with JavaScript off)."""
     page.get_by_role("button", name="Send a notice").click()
-    assert page.locator("h1").inner_text() == "What do you want to tell us about?"
+    expect(page.locator("h1")).to_have_text("What do you want to tell us about?")
     if scan:
         assert_accessible(page)
     offered = [label.inner_text().strip() for label in page.locator(".govuk-radios__label").all()]
     page.get_by_label(kind, exact=True).check()
     page.get_by_role("button", name="Continue").click()
-    assert page.locator("h1").inner_text() == kind
+    expect(page.locator("h1")).to_have_text(kind)
     if scan:
         assert_accessible(page)
     return offered
@@ -158,7 +160,7 @@ def check_and_send(person, live_server, checked: list[tuple[str, str]], scan: bo
     """Continue to the check page, see the answers, send the notice: its page, with the reference, is shown."""
     page = person.page
     page.get_by_role("button", name="Continue").click()
-    assert page.locator("h1").inner_text() == "Check the notice before you send it"
+    expect(page.locator("h1")).to_have_text("Check the notice before you send it")
     assert summary_rows(page) == checked
     if scan:
         assert_accessible(page)
@@ -166,7 +168,7 @@ def check_and_send(person, live_server, checked: list[tuple[str, str]], scan: bo
     with live_server.app.extensions["cme.database"].session() as session:
         notice = session.scalars(select(SchoolNotice)).one()
     assert re.fullmatch(r"SN-[0-9A-Z]{4}-[0-9A-Z]{4}", notice.reference)
-    assert page.locator("h1").inner_text() == notice.reference
+    expect(page.locator("h1")).to_have_text(notice.reference)
     assert (
         page.locator(".govuk-notification-banner")
         .inner_text()
@@ -379,7 +381,7 @@ def test_another_schools_notice_is_not_found(person, live_server, db, users, sch
 
     response = page.goto(f"/schools/notices/{reference}")
     assert response.status == 404
-    assert page.locator("h1").inner_text() == "Page not found"
+    expect(page.locator("h1")).to_have_text("Page not found")
     assert reference not in page.content()
     assert_accessible(page)
 

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from shared.models import Referral, ReferralAddition
 from shared.services.reports import REPORTER_KEYS
+from tests.e2e.accessibility import wait_for_error_summary
 from tests.e2e.conftest import Browsing
 
 axe = Axe()
@@ -88,7 +89,7 @@ def error_links(page: Page) -> list[tuple[str, str]]:
 def assert_focus_is_in_the_error_summary(page: Page) -> None:
     """GOV.UK Frontend moves focus to the error summary once the page's script has run."""
     try:
-        page.wait_for_function("document.activeElement?.closest('.govuk-error-summary')", timeout=5000)
+        wait_for_error_summary(page)
     except PlaywrightTimeoutError:
         focused = page.evaluate("document.activeElement?.outerHTML.slice(0, 200)")
         raise AssertionError(f"focus is not in the error summary but on {focused}") from None

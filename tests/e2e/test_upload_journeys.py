@@ -13,7 +13,7 @@ from sqlalchemy import select
 from shared.models import NoticeUpload, SchoolNotice
 from shared.services import users as user_service
 from tests.conftest import PASSWORD, a_school
-from tests.e2e.accessibility import assert_accessible
+from tests.e2e.accessibility import assert_accessible, wait_for_error_summary
 from tests.e2e.test_journeys import sign_in
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -40,7 +40,7 @@ def test_a_school_uploads_a_csv_with_a_bad_row_checks_it_and_sends_the_rest(pers
 
     page.get_by_role("button", name="Upload and check the file").click()  # no file chosen
     expect(page).to_have_title(re.compile("^Error: "))
-    page.wait_for_function("document.activeElement && document.activeElement.closest('.govuk-error-summary') !== null")
+    wait_for_error_summary(page)
     assert page.locator(".govuk-error-summary").inner_text().endswith("Select a CSV file or a Common Transfer File")
     assert_accessible(page)
 
