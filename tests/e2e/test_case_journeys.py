@@ -9,13 +9,14 @@ from datetime import UTC, datetime, timedelta
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from shared.clock import uk_today
 from shared.domain.reference import new_reference
 from shared.models import Referral, SchoolNotice
 from shared.services.cases import record_event
 from tests.e2e.accessibility import assert_accessible, wait_for_error_summary
 from tests.e2e.test_journeys import sign_in
 from tests.e2e.test_notice_journeys import fill_date
-from tests.portal.test_cases import BORN, TODAY, a_case, give_linked_pages_a_place, long
+from tests.portal.test_cases import a_case, born, long
 
 
 def a_case_as_the_demo_has_them(app, db, users, school):
@@ -42,8 +43,8 @@ def a_case_as_the_demo_has_them(app, db, users, school):
                 submitted_at=now - timedelta(days=3),
                 pupil_first_name="Ellie",
                 pupil_last_name="Whitcombe",
-                pupil_date_of_birth=BORN,
-                event_date=TODAY - timedelta(days=16),
+                pupil_date_of_birth=born(),
+                event_date=uk_today() - timedelta(days=16),
                 child=case.child,
                 case=case,
             ),
@@ -71,7 +72,6 @@ def timeline_headings(page) -> list[str]:
 def test_an_officer_records_a_check_and_logs_a_visit_and_sees_both_on_the_timeline(
     person, live_server, app, db, users, school
 ):
-    give_linked_pages_a_place(live_server.app)
     case = a_case_as_the_demo_has_them(app, db, users, school)
     page = person.page
     sign_in(person, "officer@northbridge.example")
@@ -84,14 +84,14 @@ def test_an_officer_records_a_check_and_logs_a_visit_and_sees_both_on_the_timeli
     page.get_by_role("link", name="Record Police").click()
     expect(page.locator("h1")).to_have_text("Police")
     assert_accessible(page)
-    fill_date(page, "When was it asked?", TODAY + timedelta(days=1))
+    fill_date(page, "When was it asked?", uk_today() + timedelta(days=1))
     page.get_by_role("button", name="Save the check").click()
     assert page.title().startswith("Error: ")
     wait_for_error_summary(page)
     assert page.locator(".govuk-error-summary").inner_text().endswith("Date asked must be today or in the past")
     assert_accessible(page)
-    fill_date(page, "When was it asked?", TODAY - timedelta(days=2))
-    fill_date(page, "When did the answer come? (optional)", TODAY)
+    fill_date(page, "When was it asked?", uk_today() - timedelta(days=2))
+    fill_date(page, "When did the answer come? (optional)", uk_today())
     page.get_by_label("Not known to them").check()
     page.get_by_label("What did they say? (optional)").fill("No record of the family at that address")
     page.get_by_role("button", name="Save the check").click()
@@ -105,7 +105,7 @@ def test_an_officer_records_a_check_and_logs_a_visit_and_sees_both_on_the_timeli
     assert_accessible(page)
     page.get_by_label("Home visit").check()
     page.get_by_label("Time").fill("10:15am")
-    fill_date(page, "Date", TODAY - timedelta(days=1))
+    fill_date(page, "Date", uk_today() - timedelta(days=1))
     page.get_by_label("Who was it with?").fill("Nobody answered; a neighbour")
     page.get_by_label("Outcome (optional)").fill("Card left")
     page.get_by_label("What was said or done?").fill("Neighbour says the family went to stay with relatives")
@@ -121,14 +121,14 @@ def test_an_officer_records_a_check_and_logs_a_visit_and_sees_both_on_the_timeli
     ]
     visit = page.locator("#timeline > li", has_text="Home visit with")
     assert visit.locator("p").all_inner_texts() == [
-        f"{long(TODAY - timedelta(days=1))}, 10:15am, by Test Officer",
+        f"{long(uk_today() - timedelta(days=1))}, 10:15am, by Test Officer",
         "Outcome: Card left",
         "Neighbour says the family went to stay with relatives",
     ]
     check = page.locator("#timeline > li", has_text="Check answered: Police")
     assert check.locator("p").all_inner_texts()[1:] == [
-        f"Asked on {long(TODAY - timedelta(days=2))}",
-        f"Answered on {long(TODAY)}",
+        f"Asked on {long(uk_today() - timedelta(days=2))}",
+        f"Answered on {long(uk_today())}",
         "Result: Not known to them",
         "No record of the family at that address",
     ]
@@ -137,7 +137,6 @@ def test_an_officer_records_a_check_and_logs_a_visit_and_sees_both_on_the_timeli
 
 
 def test_every_form_of_a_case_passes_axe(person, live_server, app, db, users, school):
-    give_linked_pages_a_place(live_server.app)
     case = a_case_as_the_demo_has_them(app, db, users, school)
     page = person.page
     sign_in(person, "officer@northbridge.example")

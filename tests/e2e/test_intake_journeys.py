@@ -12,12 +12,10 @@ from sqlalchemy import select
 from shared.models import Case, SchoolNotice
 from tests.e2e.accessibility import assert_accessible
 from tests.e2e.test_journeys import sign_in
-from tests.portal.test_cases import give_linked_pages_a_place
 from tests.shared.test_intake import NOW, a_notice, a_referral
 
 
 def test_an_officer_triages_an_urgent_referral_into_a_new_case(person, live_server, db, users, school):
-    give_linked_pages_a_place(live_server.app)
     referral = a_referral(db, urgent=True, received_at=NOW - timedelta(hours=2))
     notice = a_notice(db, school, submitted_at=NOW - timedelta(days=1))
     page = person.page

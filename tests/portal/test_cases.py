@@ -15,30 +15,10 @@ from shared.services.calendar import school_calendar
 from shared.services.cases import CaseSettings, open_case, record_event
 from tests.conftest import error_summary, get_page, parse, sign_in, text_of
 
-TODAY = uk_today()
-BORN = date(TODAY.year - 11, 10, 1)
 
-# Pages other parts of casework provide (status moves, closure, assignment, the audit trail), which the case page
-# links to. Until they are in the app, these tests give the links somewhere to point; once they are, nothing is
-# added.
-LINKED_PAGES = {
-    "staff.case_status": "/staff/cases/<reference>/status",
-    "staff.close_case": "/staff/cases/<reference>/close",
-    "staff.reopen_case": "/staff/cases/<reference>/reopen",
-    "staff.assign_case": "/staff/cases/<reference>/assign",
-    "staff.audit_trail": "/staff/audit/<object_type>/<int:object_id>",
-}
-
-
-def give_linked_pages_a_place(app) -> None:
-    for endpoint, rule in LINKED_PAGES.items():
-        if endpoint not in app.view_functions:
-            app.add_url_rule(rule, endpoint, lambda **_: ("Not built yet", 404))
-
-
-@pytest.fixture(autouse=True)
-def _linked_pages(app):
-    give_linked_pages_a_place(app)
+def born() -> date:
+    """The test child's date of birth: in Year 6 or 7 whatever day the test runs."""
+    return date(uk_today().year - 11, 10, 1)
 
 
 def settings_for(app) -> CaseSettings:
@@ -49,7 +29,7 @@ def a_child(db, **details) -> Child:
     child = Child(
         first_name="Ellie",
         last_name="Whitcombe",
-        date_of_birth=BORN,
+        date_of_birth=born(),
         sex="female",
         upn="B801200005001",
         address_line_1="14 Quarry Row",
@@ -72,9 +52,9 @@ def a_case(app, db, users, child: Child | None = None, **details) -> Case:
         db,
         child=child or a_child(db),
         actor=users["lead"],
-        today=TODAY,
+        today=uk_today(),
         settings=settings_for(app),
-        missing_since=TODAY - timedelta(days=20),
+        missing_since=uk_today() - timedelta(days=20),
         primary_reason="school_application_awaiting_outcome",
         **details,
     )
@@ -124,16 +104,16 @@ def test_the_case_page_shows_the_child_and_the_case(app, client, db, users):
         "Status": "Open: enquiries not started",
         "Risk level": "Medium",
         "Officer": "Test Officer",
-        "Opened": long(TODAY),
-        "Missing education since": long(TODAY - timedelta(days=20)),
+        "Opened": long(uk_today()),
+        "Missing education since": long(uk_today() - timedelta(days=20)),
         "Primary reason": "School application awaiting outcome",
     }
-    age = TODAY.year - BORN.year - (1 if (TODAY.month, TODAY.day) < (BORN.month, BORN.day) else 0)
-    start_of_school_year = TODAY.year if TODAY.month >= 9 else TODAY.year - 1
-    year_group = start_of_school_year - BORN.year - (1 if BORN.month >= 9 else 0) - 4
+    age = uk_today().year - born().year - (1 if (uk_today().month, uk_today().day) < (born().month, born().day) else 0)
+    start_of_school_year = uk_today().year if uk_today().month >= 9 else uk_today().year - 1
+    year_group = start_of_school_year - born().year - (1 if born().month >= 9 else 0) - 4
     assert summary(page, "child-summary") == {
         "Name": "Ellie Whitcombe",
-        "Date of birth": f"1 October {BORN.year} (age {age}, Year {year_group})",
+        "Date of birth": f"1 October {born().year} (age {age}, Year {year_group})",
         "UPN": "B801200005001",
         "Address": "14 Quarry Row Northbridge NB1 1AA",
         "Parents or carers": "Jo Whitcombe (Mother), 07700 900123",
@@ -151,7 +131,7 @@ def test_the_case_page_shows_the_child_and_the_case(app, client, db, users):
 def test_an_unassigned_case_says_so_and_one_not_yet_known_facts_too(app, client, db, users):
     child = a_child(db, looked_after=True)
     child.upn, child.carers, child.vulnerable_groups = None, [], []
-    case = open_case(db, child=child, actor=users["lead"], today=TODAY, settings=settings_for(app))
+    case = open_case(db, child=child, actor=users["lead"], today=uk_today(), settings=settings_for(app))
     db.commit()
     sign_in(client, "manager@northbridge.example")
     page = get_page(client, case_url(case))
@@ -178,14 +158,18 @@ def checks_table(page) -> list[list[str]]:
 def test_the_checks_table_shows_each_check_with_what_is_overdue(app, client, db, users):
     case = a_case(app, db, users)
     police = next(check for check in case.enquiries if check.check_type == "police")
-    police.due_on, police.status, police.asked_on = TODAY - timedelta(days=1), "asked", TODAY - timedelta(days=4)
+    police.due_on, police.status, police.asked_on = (
+        uk_today() - timedelta(days=1),
+        "asked",
+        uk_today() - timedelta(days=4),
+    )
     phone = next(check for check in case.enquiries if check.check_type == "phone")
-    phone.due_on = TODAY  # due today: not yet overdue
+    phone.due_on = uk_today()  # due today: not yet overdue
     housing = next(check for check in case.enquiries if check.check_type == "housing")
-    housing.due_on, housing.status = TODAY - timedelta(days=2), "done"
+    housing.due_on, housing.status = uk_today() - timedelta(days=2), "done"
     housing.asked_on, housing.answered_on, housing.result = (
-        TODAY - timedelta(days=5),
-        TODAY - timedelta(days=3),
+        uk_today() - timedelta(days=5),
+        uk_today() - timedelta(days=3),
         "located",
     )
     db.commit()
@@ -196,23 +180,23 @@ def test_the_checks_table_shows_each_check_with_what_is_overdue(app, client, db,
     rows = checks_table(page)
     assert rows[0] == [
         "Housing services",
-        long(TODAY - timedelta(days=2)),
+        long(uk_today() - timedelta(days=2)),
         "Done",
-        long(TODAY - timedelta(days=5)),
-        long(TODAY - timedelta(days=3)),
+        long(uk_today() - timedelta(days=5)),
+        long(uk_today() - timedelta(days=3)),
         "Child located or known to them",
         "Record Housing services Not applicable for Housing services",
     ]
     assert rows[1] == [
         "Police",
-        long(TODAY - timedelta(days=1)),
+        long(uk_today() - timedelta(days=1)),
         "Asked, awaiting answer Overdue",
-        long(TODAY - timedelta(days=4)),
+        long(uk_today() - timedelta(days=4)),
         "",
         "",
         "Record Police Not applicable for Police",
     ]
-    assert rows[2][:3] == ["Phone call to the family", long(TODAY), "To do"]
+    assert rows[2][:3] == ["Phone call to the family", long(uk_today()), "To do"]
     assert sum("Overdue" in row[2] for row in rows) == 1
     links = page.find(id="checks").find_all("a")
     assert links[2]["href"] == case_url(case, f"/checks/{police.id}")
@@ -343,8 +327,8 @@ def test_the_timeline_on_the_page_links_referrals_and_notices(app, client, db, u
             ),
             SchoolNotice(
                 reference="SN-TEST-0001", school=school, kind="leaver", deletion_ground="i",
-                pupil_first_name="Ellie", pupil_last_name="Whitcombe", pupil_date_of_birth=BORN,
-                event_date=TODAY - timedelta(days=2), submitted_at=now - timedelta(days=2), case=case,
+                pupil_first_name="Ellie", pupil_last_name="Whitcombe", pupil_date_of_birth=born(),
+                event_date=uk_today() - timedelta(days=2), submitted_at=now - timedelta(days=2), case=case,
             ),
         ]
     )  # fmt: skip
@@ -384,7 +368,7 @@ def test_an_officer_changes_the_risk_level_and_the_timeline_says_so(app, client,
         {
             "risk_level": "high",
             "primary_reason": "school_application_awaiting_outcome",
-            **date_parts("missing_since", TODAY - timedelta(days=20)),
+            **date_parts("missing_since", uk_today() - timedelta(days=20)),
         },
     )
     assert response.headers["Location"] == case_url(case)
@@ -406,7 +390,7 @@ def test_the_date_missing_education_must_not_be_in_the_future(app, client, db, u
         {
             "risk_level": "low",
             "primary_reason": "mental_health",
-            **date_parts("missing_since", TODAY + timedelta(days=1)),
+            **date_parts("missing_since", uk_today() + timedelta(days=1)),
         },
         status=200,
     )
@@ -463,7 +447,7 @@ def test_the_child_page_shows_their_details_and_everything_about_them(app, clien
             Referral(reference="RF-7KQ4-M9X3", source="public", status="linked", received_at=now, case=case),
             SchoolNotice(
                 reference="SN-TEST-0001", school=school, kind="absence", pupil_first_name="Ellie",
-                pupil_last_name="Whitcombe", pupil_date_of_birth=BORN, event_date=TODAY, child=case.child,
+                pupil_last_name="Whitcombe", pupil_date_of_birth=born(), event_date=uk_today(), child=case.child,
             ),
         ]
     )  # fmt: skip
@@ -482,14 +466,14 @@ def test_the_child_page_shows_their_details_and_everything_about_them(app, clien
     cases = [[text_of(cell) for cell in row.find_all("td")] for row in page.find(id="cases").tbody.find_all("tr")]
     assert sorted(cases) == sorted(
         [
-            [later.reference, long(TODAY), "Open: enquiries not started", "Test Officer"],
-            [case.reference, long(TODAY), "Closed", "Not assigned"],
+            [later.reference, long(uk_today()), "Open: enquiries not started", "Test Officer"],
+            [case.reference, long(uk_today()), "Closed", "Not assigned"],
         ]
     )
-    assert text_of(page.find(id="referrals").tbody) == f"RF-7KQ4-M9X3 {long(TODAY)} Linked to a case"
+    assert text_of(page.find(id="referrals").tbody) == f"RF-7KQ4-M9X3 {long(uk_today())} Linked to a case"
     assert (
         text_of(page.find(id="notices").tbody)
-        == f"SN-TEST-0001 {long(TODAY)} Millfield Primary School Continuous unexplained absence"
+        == f"SN-TEST-0001 {long(uk_today())} Millfield Primary School Continuous unexplained absence"
     )
     assert page.find("a", string="Change the child's details")["href"] == f"/staff/children/{case.child_id}/details"
 
@@ -532,7 +516,9 @@ def test_a_wrong_upn_or_postcode_is_refused_with_what_was_typed_kept(app, client
     url = f"/staff/children/{case.child_id}/details"
     sign_in(client, "officer@northbridge.example")
     data = child_form(client, url)
-    data.update(upn=["A801200005001"], postcode=["NB1"], phone=["12"], date_of_birth=["1", "1", str(TODAY.year + 1)])
+    data.update(
+        upn=["A801200005001"], postcode=["NB1"], phone=["12"], date_of_birth=["1", "1", str(uk_today().year + 1)]
+    )
     page = parse(client.post(url, data=data))
     assert error_summary(page) == [
         ("Date of birth must be in the past", "#date_of_birth-day"),

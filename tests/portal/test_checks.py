@@ -10,12 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from portal.staff.case_forms import parse_time
-from shared.clock import UK
+from shared.clock import UK, uk_today
 from shared.models import AuditEvent, CaseNote, Enquiry
 from tests.conftest import error_summary, get_page, parse, sign_in, text_of
 from tests.portal.test_cases import (
-    TODAY,
-    _linked_pages,  # noqa: F401  (the pages the case page links to)
     a_case,
     case_url,
     checks_table,
@@ -56,8 +54,8 @@ def test_an_officer_records_the_answer_to_a_check(officer, db, case):
         officer,
         url,
         {
-            **date_parts("asked_on", TODAY - timedelta(days=3)),
-            **date_parts("answered_on", TODAY - timedelta(days=1)),
+            **date_parts("asked_on", uk_today() - timedelta(days=3)),
+            **date_parts("answered_on", uk_today() - timedelta(days=1)),
             "result": "not_known",
             "answer": "No record of the family",
         },
@@ -66,12 +64,17 @@ def test_an_officer_records_the_answer_to_a_check(officer, db, case):
     page = get_page(officer, case_url(case))
     assert text_of(page.find(class_="govuk-notification-banner")) == "Success Police: answer recorded"
     row = next(row for row in checks_table(page) if row[0] == "Police")
-    assert row[2:6] == ["Done", long(TODAY - timedelta(days=3)), long(TODAY - timedelta(days=1)), "Not known to them"]
+    assert row[2:6] == [
+        "Done",
+        long(uk_today() - timedelta(days=3)),
+        long(uk_today() - timedelta(days=1)),
+        "Not known to them",
+    ]
     first = page.find(id="timeline").find("li")
     assert text_of(first.h3) == "Check answered: Police"
     assert [text_of(p) for p in first.find_all("p")][1:] == [
-        f"Asked on {long(TODAY - timedelta(days=3))}",
-        f"Answered on {long(TODAY - timedelta(days=1))}",
+        f"Asked on {long(uk_today() - timedelta(days=3))}",
+        f"Answered on {long(uk_today() - timedelta(days=1))}",
         "Result: Not known to them",
         "No record of the family",
     ]
@@ -81,7 +84,7 @@ def test_an_officer_records_the_answer_to_a_check(officer, db, case):
 
 def test_a_check_asked_and_still_waiting(officer, db, case):
     housing = the_check(case, "housing")
-    post_form(officer, case_url(case, f"/checks/{housing.id}"), date_parts("asked_on", TODAY))
+    post_form(officer, case_url(case, f"/checks/{housing.id}"), date_parts("asked_on", uk_today()))
     page = get_page(officer, case_url(case))
     assert text_of(page.find(class_="govuk-notification-banner")) == "Success Housing services: recorded as asked"
     assert timeline(page)[0] == "Check asked: Housing services"
@@ -95,8 +98,8 @@ def test_dates_in_the_future_or_out_of_order_are_refused(officer, db, case):
             officer,
             url,
             {
-                **date_parts("asked_on", TODAY + timedelta(days=1)),
-                **date_parts("answered_on", TODAY + timedelta(days=2)),
+                **date_parts("asked_on", uk_today() + timedelta(days=1)),
+                **date_parts("answered_on", uk_today() + timedelta(days=2)),
                 "result": "located",
             },
             status=200,
@@ -112,8 +115,8 @@ def test_dates_in_the_future_or_out_of_order_are_refused(officer, db, case):
             officer,
             url,
             {
-                **date_parts("asked_on", TODAY),
-                **date_parts("answered_on", TODAY - timedelta(days=1)),
+                **date_parts("asked_on", uk_today()),
+                **date_parts("answered_on", uk_today() - timedelta(days=1)),
                 "result": "located",
             },
             status=200,
@@ -141,8 +144,8 @@ def test_two_officers_recording_the_same_check_the_second_is_refused_and_the_fir
         officer,
         url,
         {
-            **date_parts("asked_on", TODAY),
-            **date_parts("answered_on", TODAY),
+            **date_parts("asked_on", uk_today()),
+            **date_parts("answered_on", uk_today()),
             "result": "located",
             "answer": "Living at 3 Mill Lane",
         },
@@ -151,8 +154,8 @@ def test_two_officers_recording_the_same_check_the_second_is_refused_and_the_fir
         url,
         data={
             **theirs,
-            **date_parts("asked_on", TODAY),
-            **date_parts("answered_on", TODAY),
+            **date_parts("asked_on", uk_today()),
+            **date_parts("answered_on", uk_today()),
             "result": "not_known",
             "answer": "Not known",
         },
@@ -188,7 +191,7 @@ def test_an_officer_adds_a_check_with_another_authority(officer, db, case):
     assert error_summary(page) == [("Enter the name of the local authority", "#previous_authority")]
     post_form(officer, url, {"check_type": "previous_la", "previous_authority": "Leeds City Council"})
     added = db.scalars(select(Enquiry).where(Enquiry.other_authority.is_not(None))).one()
-    assert added.due_on > TODAY
+    assert added.due_on > uk_today()
     page = get_page(officer, case_url(case))
     assert text_of(page.find(class_="govuk-notification-banner")) == (
         f"Success Check added: Previous local authority: Leeds City Council, due {long(added.due_on)}"
@@ -199,7 +202,9 @@ def test_an_officer_adds_a_check_with_another_authority(officer, db, case):
 def test_an_other_check_is_described_and_can_be_given_its_own_due_date(officer, db, case):
     url = case_url(case, "/checks/new")
     page = parse(
-        post_form(officer, url, {"check_type": "other", **date_parts("due_on", TODAY - timedelta(days=1))}, status=200)
+        post_form(
+            officer, url, {"check_type": "other", **date_parts("due_on", uk_today() - timedelta(days=1))}, status=200
+        )
     )
     assert error_summary(page) == [
         ("Enter what the check is", "#description"),
@@ -211,13 +216,13 @@ def test_an_other_check_is_described_and_can_be_given_its_own_due_date(officer, 
         {
             "check_type": "other",
             "description": "The family's GP surgery",
-            **date_parts("due_on", TODAY + timedelta(days=3)),
+            **date_parts("due_on", uk_today() + timedelta(days=3)),
         },
     )
     added = db.scalars(select(Enquiry).where(Enquiry.check_type == "other")).one()
     assert (added.description, added.due_on, added.status) == (
         "The family's GP surgery",
-        TODAY + timedelta(days=3),
+        uk_today() + timedelta(days=3),
         "to_do",
     )
     assert "The family's GP surgery" in [row[0] for row in checks_table(get_page(officer, case_url(case)))]
@@ -269,11 +274,11 @@ def test_an_officer_logs_a_phone_call(officer, db, case):
     page = get_page(officer, url)
     now = datetime.now(UK)
     assert [field.get("value") for field in page.find_all("input", {"name": "occurred_on"})] == [
-        str(now.day),
-        str(now.month),
+        f"{now.day:02d}",  # the date input shows today as the Design System's widget writes it: 03 12 2026
+        f"{now.month:02d}",
         str(now.year),
     ]
-    at = datetime.combine(TODAY - timedelta(days=1), time(14, 5), tzinfo=UK)
+    at = datetime.combine(uk_today() - timedelta(days=1), time(14, 5), tzinfo=UK)
     post_form(
         officer,
         url,
@@ -308,7 +313,7 @@ def test_an_officer_logs_a_phone_call(officer, db, case):
 
 def test_a_contact_in_the_future_or_at_no_real_time_is_refused(officer, db, case):
     url = case_url(case, "/contacts/new")
-    tomorrow = TODAY + timedelta(days=1)
+    tomorrow = uk_today() + timedelta(days=1)
     page = parse(
         post_form(
             officer,

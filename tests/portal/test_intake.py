@@ -12,13 +12,8 @@ from sqlalchemy import func, select
 from shared.clock import long_date
 from shared.models import AuditEvent, Case, Child, Referral, SchoolNotice
 from tests.conftest import error_summary, get_page, parse, sign_in, text_of
-from tests.portal.test_cases import give_linked_pages_a_place, post_form
+from tests.portal.test_cases import post_form
 from tests.shared.test_intake import BORN, NOW, a_case_for, a_notice, a_referral, ellie
-
-
-@pytest.fixture(autouse=True)
-def _linked_pages(app):
-    give_linked_pages_a_place(app)
 
 
 @pytest.fixture
