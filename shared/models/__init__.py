@@ -1,5 +1,12 @@
 """The service's data model (SQLAlchemy 2 typed models). Import models from here."""
 
+from shared.models.attendance import (
+    AttendanceAlert,
+    AttendanceImport,
+    AttendancePupil,
+    AttendanceSchoolWeek,
+    AttendanceWeek,
+)
 from shared.models.audit import AuditEvent
 from shared.models.base import Base, utcnow
 from shared.models.casework import Case, CaseEvent, CaseNote, Enquiry, ReminderSend
@@ -10,6 +17,11 @@ from shared.models.reports import OutboxMessage, ReferralAddition, ReportDraft
 from shared.models.school_work import NoticeUpload, PartTimeTimetable, TimetableReturn
 
 __all__ = [
+    "AttendanceAlert",
+    "AttendanceImport",
+    "AttendancePupil",
+    "AttendanceSchoolWeek",
+    "AttendanceWeek",
     "AuditEvent",
     "Base",
     "Carer",
