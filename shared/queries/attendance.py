@@ -1,0 +1,333 @@
+"""Reads of attendance: measures per pupil, per school and for the authority over any dates, the lists the CME team
+uses, the weekly trend read from the rollups the import keeps, and a placed child's attendance since placement.
+
+Measures over any dates: the weeks wholly inside the dates are summed by the database from each week's counts; the
+week at either edge, when only part of it is inside, is counted here from its marks (`within`). So a term that
+starts on a Wednesday is measured exactly, and a query reads at most two weeks of marks per pupil.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import Select, case, func, select
+from sqlalchemy.orm import Session
+
+from shared.domain.attendance import Counts, count, week_start, within
+from shared.domain.school_days import SchoolCalendar
+from shared.domain.terms import Term, authority_terms
+from shared.models import AttendancePupil, AttendanceSchoolWeek, AttendanceWeek, School
+
+_COLUMNS = (
+    AttendanceWeek.possible,
+    AttendanceWeek.present,
+    AttendanceWeek.authorised,
+    AttendanceWeek.unauthorised,
+    AttendanceWeek.unexplained,
+)
+
+
+@dataclass(frozen=True)
+class Span:
+    """Dates to measure over, split into the whole weeks (Mondays `full_from`..`full_to`) and the part weeks at
+    the edges (their Mondays)."""
+
+    start: date
+    end: date
+    full_from: date
+    full_to: date
+    edges: tuple[date, ...]
+
+
+def span(start: date, end: date) -> Span:
+    first_monday, last_monday = week_start(start), week_start(end)
+    full_from = first_monday if start <= first_monday else first_monday + timedelta(days=7)
+    full_to = last_monday if end >= last_monday + timedelta(days=4) else last_monday - timedelta(days=7)
+    edges = tuple(sorted({monday for monday in (first_monday, last_monday) if not full_from <= monday <= full_to}))
+    return Span(start, end, full_from, full_to, edges)
+
+
+def _is_whole(dates: Span):
+    return AttendanceWeek.week_start.between(dates.full_from, dates.full_to)
+
+
+def _counts_by(session: Session, keys: tuple, dates: Span, where: Iterable) -> dict:
+    """Counts over the dates grouped by `keys` (columns of attendance_weeks; a group is the tuple of their values),
+    for the weeks matching `where`."""
+    where = list(where)
+    width = len(keys)
+    totals: dict = defaultdict(Counts)
+    if dates.full_from <= dates.full_to:
+        rows = session.execute(
+            select(*keys, *(func.sum(column) for column in _COLUMNS)).where(_is_whole(dates), *where).group_by(*keys)
+        )
+        for row in rows:
+            totals[tuple(row[:width])] = Counts(*(int(value or 0) for value in row[width:]))
+    if dates.edges:
+        rows = session.execute(
+            select(*keys, AttendanceWeek.week_start, AttendanceWeek.marks).where(
+                AttendanceWeek.week_start.in_(dates.edges), *where
+            )
+        )
+        for row in rows:
+            group, (monday, marks) = tuple(row[:width]), row[width:]
+            totals[group] = totals[group] + count(within(monday, marks, dates.start, dates.end))
+    return dict(totals)
+
+
+_PUPIL = (AttendanceWeek.pupil_id,)
+
+
+# Measures ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GroupMeasures:
+    """A school's or the authority's measures over some dates: sessions summed over its pupils, and how many
+    pupils were persistently (10%+) or severely (50%+) absent over those dates."""
+
+    counts: Counts
+    pupils: int  # pupils with a possible session in the dates
+    persistent: int
+    severe: int
+
+    @property
+    def persistent_rate(self) -> float | None:
+        return self.persistent / self.pupils if self.pupils else None
+
+    @property
+    def severe_rate(self) -> float | None:
+        return self.severe / self.pupils if self.pupils else None
+
+
+def _group(per_pupil: Iterable[Counts]) -> GroupMeasures:
+    total, pupils, persistent, severe = Counts(), 0, 0, 0
+    for counts in per_pupil:
+        if not counts.possible:
+            continue
+        total += counts
+        pupils += 1
+        persistent += counts.persistent
+        severe += counts.severe
+    return GroupMeasures(total, pupils, persistent, severe)
+
+
+def pupil_measures(session: Session, pupil_id: int, start: date, end: date) -> Counts:
+    """One pupil's counts over the dates, at every school their marks came from."""
+    found = _counts_by(session, _PUPIL, span(start, end), [AttendanceWeek.pupil_id == pupil_id])
+    return found.get((pupil_id,), Counts())
+
+
+def school_measures(session: Session, school_id: int, start: date, end: date) -> GroupMeasures:
+    """A school's measures over the dates, from its pupils' marks at that school."""
+    per_pupil = _counts_by(session, _PUPIL, span(start, end), [AttendanceWeek.school_id == school_id])
+    return _group(per_pupil.values())
+
+
+def authority_measures(session: Session, start: date, end: date) -> GroupMeasures:
+    """The authority's measures over the dates: every pupil's marks at every school (a pupil counted once)."""
+    return _group(_counts_by(session, _PUPIL, span(start, end), []).values())
+
+
+def persistent_absence(session: Session, start: date, end: date, school_id: int | None = None) -> GroupMeasures:
+    """Pupils persistently and severely absent over the dates, for one school or the authority. Where the dates are
+    whole weeks the database does the counting and returns one row."""
+    dates = span(start, end)
+    if dates.edges or dates.full_from > dates.full_to:
+        if school_id is not None:
+            return school_measures(session, school_id, start, end)
+        return authority_measures(session, start, end)
+    where = [_is_whole(dates)] + ([AttendanceWeek.school_id == school_id] if school_id is not None else [])
+    per_pupil = (
+        select(
+            func.sum(AttendanceWeek.possible).label("possible"),
+            func.sum(AttendanceWeek.present).label("present"),
+            func.sum(AttendanceWeek.authorised).label("authorised"),
+            func.sum(AttendanceWeek.unauthorised).label("unauthorised"),
+            func.sum(AttendanceWeek.unexplained).label("unexplained"),
+        )
+        .where(*where)
+        .group_by(AttendanceWeek.pupil_id)
+        .having(func.sum(AttendanceWeek.possible) > 0)
+        .subquery()
+    )
+    absent = per_pupil.c.authorised + per_pupil.c.unauthorised
+    row = session.execute(
+        select(
+            func.count(),
+            func.sum(per_pupil.c.possible),
+            func.sum(per_pupil.c.present),
+            func.sum(per_pupil.c.authorised),
+            func.sum(per_pupil.c.unauthorised),
+            func.sum(per_pupil.c.unexplained),
+            func.sum(case((absent * 10 >= per_pupil.c.possible, 1), else_=0)),
+            func.sum(case((absent * 2 >= per_pupil.c.possible, 1), else_=0)),
+        )
+    ).one()
+    pupils, *sums, persistent, severe = (int(value or 0) for value in row)
+    return GroupMeasures(Counts(*sums), pupils, persistent, severe)
+
+
+# Pupils -----------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PupilRow:
+    pupil: AttendancePupil
+    counts: Counts
+
+
+def school_pupils(session: Session, school_id: int, start: date, end: date) -> list[PupilRow]:
+    """Each pupil with marks at the school in the dates, with their counts there, lowest attendance first."""
+    found = _counts_by(session, _PUPIL, span(start, end), [AttendanceWeek.school_id == school_id])
+    per_pupil = {pupil_id: counts for (pupil_id,), counts in found.items() if counts.possible}
+    if not per_pupil:
+        return []
+    pupils = {
+        pupil.id: pupil
+        for chunk in _chunks(list(per_pupil), 900)
+        for pupil in session.scalars(select(AttendancePupil).where(AttendancePupil.id.in_(chunk)))
+    }
+    rows = [PupilRow(pupils[pupil_id], counts) for pupil_id, counts in per_pupil.items()]
+    rows.sort(key=lambda row: (row.counts.present / row.counts.possible, row.pupil.last_name, row.pupil.first_name))
+    return rows
+
+
+def pupils_below(rows: Iterable[PupilRow], share: float) -> list[PupilRow]:
+    """The pupils attending less than `share` (0.9, 0.5) of their possible sessions, compared exactly."""
+    return [row for row in rows if row.counts.present < share * row.counts.possible]
+
+
+def _chunks(items: list, size: int):
+    for index in range(0, len(items), size):
+        yield items[index : index + size]
+
+
+# Schools and trends -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SchoolRow:
+    school: School
+    measures: GroupMeasures
+
+
+def schools_measured(session: Session, start: date, end: date) -> list[SchoolRow]:
+    """Every school with marks in the dates and its measures, lowest attendance first: the per-pupil counts at each
+    school in one pass over the weeks (no query per school)."""
+    per_pair = _counts_by(session, (AttendanceWeek.school_id, AttendanceWeek.pupil_id), span(start, end), [])
+    by_school: dict[int, list[Counts]] = defaultdict(list)
+    for (school_id, _pupil_id), counts in per_pair.items():
+        by_school[school_id].append(counts)
+    if not by_school:
+        return []
+    schools = {school.id: school for school in session.scalars(select(School).where(School.id.in_(list(by_school))))}
+    rows = [SchoolRow(schools[school_id], _group(counts)) for school_id, counts in by_school.items()]
+    rows = [row for row in rows if row.measures.pupils]
+    rows.sort(key=lambda row: (row.measures.counts.attendance_rate or 0, row.school.name))
+    return rows
+
+
+@dataclass(frozen=True)
+class WeekPoint:
+    """One week of the trend: sessions summed over the schools, and the term-to-date persistent and severe absence
+    at the week's end."""
+
+    week_start: date
+    pupils: int
+    counts: Counts
+    term_pupils: int
+    term_persistent: int
+    term_severe: int
+
+    @property
+    def persistent_rate(self) -> float | None:
+        return self.term_persistent / self.term_pupils if self.term_pupils else None
+
+    @property
+    def severe_rate(self) -> float | None:
+        return self.term_severe / self.term_pupils if self.term_pupils else None
+
+
+def weekly_trend(session: Session, start: date, end: date, school_ids: Iterable[int] | None = None) -> list[WeekPoint]:
+    """The weeks from the rollups kept at import, for the authority or some schools: read, not recomputed."""
+    weeks = AttendanceSchoolWeek
+    query: Select = (
+        select(
+            weeks.week_start,
+            func.sum(weeks.pupils),
+            func.sum(weeks.possible),
+            func.sum(weeks.present),
+            func.sum(weeks.authorised),
+            func.sum(weeks.unauthorised),
+            func.sum(weeks.unexplained),
+            func.sum(weeks.term_pupils),
+            func.sum(weeks.term_persistent),
+            func.sum(weeks.term_severe),
+        )
+        .where(weeks.week_start.between(week_start(start), end))
+        .group_by(weeks.week_start)
+        .order_by(weeks.week_start)
+    )
+    if school_ids is not None:
+        query = query.where(weeks.school_id.in_(list(school_ids)))
+    points = []
+    for monday, pupils, *rest in session.execute(query):
+        sums = [int(value or 0) for value in rest]
+        points.append(WeekPoint(monday, int(pupils or 0), Counts(*sums[:5]), *sums[5:]))
+    return points
+
+
+# Terms ------------------------------------------------------------------------------------------------------------
+
+
+def terms_with_marks(session: Session, calendar: SchoolCalendar) -> list[Term]:
+    """The authority's terms that have any marks, latest first."""
+    first, last = session.execute(
+        select(func.min(AttendanceWeek.week_start), func.max(AttendanceWeek.week_start))
+    ).one()
+    if first is None:
+        return []
+    last_friday = last + timedelta(days=4)
+    return [term for term in reversed(authority_terms(calendar)) if term.start <= last_friday and term.end >= first]
+
+
+# A child the team placed ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SincePlacement:
+    pupil: AttendancePupil
+    since: date
+    until: date
+    counts: Counts
+    weeks: list[tuple[date, Counts]]  # each week's counts from the placement on, earliest first
+
+
+def attendance_since(session: Session, child_id: int, since: date) -> SincePlacement | None:
+    """A child's attendance from a date (their placement) to their latest mark: None when no attendance file has
+    named them since."""
+    pupil = session.scalar(
+        select(AttendancePupil).where(AttendancePupil.child_id == child_id).order_by(AttendancePupil.id).limit(1)
+    )
+    if pupil is None:
+        return None
+    rows = session.execute(
+        select(AttendanceWeek.week_start, AttendanceWeek.marks)
+        .where(AttendanceWeek.pupil_id == pupil.id, AttendanceWeek.week_start >= week_start(since))
+        .order_by(AttendanceWeek.week_start)
+    ).all()
+    if not rows:
+        return None
+    until = rows[-1][0] + timedelta(days=4)
+    by_week: dict[date, Counts] = defaultdict(Counts)
+    for monday, marks in rows:
+        by_week[monday] = by_week[monday] + count(within(monday, marks, since, until))
+    weeks = [(monday, counts) for monday, counts in sorted(by_week.items()) if counts.possible]
+    if not weeks:
+        return None
+    total = sum((counts for _, counts in weeks), Counts())
+    return SincePlacement(pupil, since, min(until, pupil.last_marked_on or until), total, weeks)
