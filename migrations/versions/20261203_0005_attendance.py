@@ -44,6 +44,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("reference", sa.String(length=12), nullable=False),
         sa.Column("uploaded_by_id", sa.Integer(), nullable=True),
+        sa.Column("school_id", sa.Integer(), nullable=True),
         sa.Column("uploaded_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("file_name", sa.String(length=255), nullable=False),
         sa.Column("content", sa.LargeBinary(), nullable=True),
@@ -59,6 +60,7 @@ def upgrade() -> None:
         sa.Column("summary", sa.JSON(), nullable=False),
         sa.Column("error", sa.Text(), nullable=True),
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["school_id"], ["schools.id"], name=op.f("fk_attendance_imports_school_id_schools")),
         sa.ForeignKeyConstraint(
             ["uploaded_by_id"], ["users.id"], name=op.f("fk_attendance_imports_uploaded_by_id_users")
         ),
@@ -66,6 +68,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("reference", name=op.f("uq_attendance_imports_reference")),
     )
     with op.batch_alter_table("attendance_imports", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_attendance_imports_school_id"), ["school_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_attendance_imports_status"), ["status"], unique=False)
         batch_op.create_index(batch_op.f("ix_attendance_imports_uploaded_at"), ["uploaded_at"], unique=False)
 
@@ -183,6 +186,7 @@ def downgrade() -> None:
     with op.batch_alter_table("attendance_imports", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_attendance_imports_uploaded_at"))
         batch_op.drop_index(batch_op.f("ix_attendance_imports_status"))
+        batch_op.drop_index(batch_op.f("ix_attendance_imports_school_id"))
 
     op.drop_table("attendance_imports")
     with op.batch_alter_table("attendance_school_weeks", schema=None) as batch_op:

@@ -86,6 +86,8 @@ class AttendanceImport(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(12), unique=True)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # A school user's upload may hold only their own school's marks; the team's may hold any school's.
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id"), index=True)
     uploaded_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     file_name: Mapped[str] = mapped_column(String(255))
     content: Mapped[bytes | None] = mapped_column(LargeBinary)
