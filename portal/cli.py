@@ -119,6 +119,64 @@ def _seed(demo, if_empty: bool) -> list | None:
         )
 
 
+@demo_group.command("attendance")
+@click.option("--pupils", type=click.IntRange(min=0), default=1000, show_default=True, help="Pupils to generate.")
+@click.option("--days", type=click.IntRange(min=1), default=65, show_default=True, help="School days of marks.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, writable=True, allow_dash=True, path_type=Path),
+    default="-",
+    show_default=True,
+    help="The CSV file to write ('-': standard output).",
+)
+@click.option("--seed", type=int, default=None, help="The same seed gives the same file.  [default: fixed]")
+@click.option(
+    "--start",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="The first school day (YYYY-MM-DD).  [default: the start of the latest term with DAYS school days past]",
+)
+def demo_attendance(pupils: int, days: int, out: Path, seed: int | None, start) -> None:
+    """Write a realistic attendance CSV (the import's format) for PUPILS pupils over DAYS school days, spread
+    over the open schools in the register."""
+    from shared.clock import uk_today
+    from shared.services import attendance_demo as generator
+    from shared.services.calendar import school_calendar
+
+    calendar = school_calendar(current_app.config["TERM_DATES_FILE"])
+    try:
+        first = start.date() if start else generator.latest_term_start(calendar, days, uk_today())
+        dates = generator.school_days_from(calendar, first, days)
+        with database().session() as session:
+            schools = generator.schools_in(session)
+        if out == Path("-"):
+            stream = sys.stdout
+            written = generator.write_attendance(
+                stream, schools=schools, days=dates, pupils=pupils, seed=_seed_or_default(seed, generator)
+            )
+            stream.flush()
+        else:
+            with out.open("w", encoding="utf-8", newline="") as stream:
+                written = generator.write_attendance(
+                    stream, schools=schools, days=dates, pupils=pupils, seed=_seed_or_default(seed, generator)
+                )
+    except generator.GeneratorError as error:
+        raise click.ClickException(str(error)) from None
+    except SQLAlchemyError as error:
+        raise click.ClickException(_database_problem(error)) from None
+    click.echo(
+        f"Wrote {written.rows:,} marks for {written.pupils:,} pupils at {written.schools:,} schools, "
+        f"{written.first_day.isoformat()} to {written.last_day.isoformat()}"
+        + ("" if out == Path("-") else f", to {out}")
+        + ".",
+        err=True,
+    )
+
+
+def _seed_or_default(seed: int | None, generator) -> int:
+    return generator.SEED if seed is None else seed
+
+
 mail_group = AppGroup("mail", help="Email waiting in the outbox.")
 
 
