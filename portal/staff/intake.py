@@ -1,6 +1,7 @@
-"""The CME team's intake: the queue of everything waiting for a decision, and triage of each item (which child it
-is about, then a new case, the child's open case, or closing it with a reason). Every staff role reads them and
-each look is audited; deciding is for officers, the lead and admins (a manager sees the page without the form)."""
+"""The CME team's intake: the queue of everything waiting for a decision (referrals, school notices and attendance
+alerts), and triage of each item (which child it is about, then a new case, the child's open case, or closing it
+with a reason). Every staff role reads them and each look is audited; deciding is for officers, the lead and admins
+(a manager sees the page without the form)."""
 
 from __future__ import annotations
 
@@ -15,11 +16,11 @@ from portal.schools.summary import notice_rows
 from portal.staff.common import case_settings
 from portal.staff.intake_forms import ACTION_LABELS, TriageForm, case_label
 from portal.staff.routes import bp
-from shared.clock import UK, uk_today
+from shared.clock import UK, long_date, uk_today
 from shared.domain.reference import InvalidReference, normalise_reference
 from shared.domain.roles import Area, may
 from shared.domain.vocab import NoticeKind, NoticeStatus, ReferralSource, ReferralStatus, RiskLevel
-from shared.models import Referral, SchoolNotice
+from shared.models import AttendanceAlert, Referral, SchoolNotice
 from shared.queries import intake as queries
 from shared.queries.intake import QueueSource, QueueStatus
 from shared.reference_data import primary_reason_label
@@ -46,14 +47,26 @@ def _page_number(value: str) -> int:
     return int(value) if value.isascii() and value.isdigit() and len(value) < 6 else 1
 
 
+def school_days(sessions: int) -> str:
+    """ "10 school days", "10 school days and a session": a run's length as the team counts it."""
+    days, extra = divmod(sessions, 2)
+    text = "1 school day" if days == 1 else f"{days} school days"
+    return text + (" and a session" if extra else "")
+
+
+def run_text(start, sessions: int) -> str:
+    """ "10 school days of unexplained absence since 3 November 2026"."""
+    return f"{school_days(sessions)} of unexplained absence since {long_date(start)}"
+
+
 # The queue --------------------------------------------------------------------------------------------------------
 
 
 @bp.route("/intake")
 @requires(Area.CASEWORK_READ)
 def intake():
-    """Referrals and school notices waiting for a decision, urgent first, then oldest first, narrowed by source and
-    status. A filter value that is not one of the options (an edited link) is ignored."""
+    """Referrals, school notices and attendance alerts waiting for a decision, urgent first, then oldest first,
+    narrowed by source and status. A filter value that is not one of the options (an edited link) is ignored."""
     sources = [value for value in request.args.getlist("source") if value in set(QueueSource)]
     statuses = [value for value in request.args.getlist("status") if value in set(QueueStatus)]
     found = queries.intake_queue(
@@ -77,6 +90,8 @@ def intake():
         notice_kind=lambda code: _label(NoticeKind, code),
         source_label=lambda code: _label(ReferralSource, code),
         status_label=lambda code: _label(QueueStatus, code),
+        run_text=run_text,
+        triage_endpoints=TRIAGE_ENDPOINTS,
     )
 
 
@@ -97,6 +112,13 @@ def _referral_or_404(reference: str) -> Referral:
     return found
 
 
+def _alert_or_404(reference: str) -> AttendanceAlert:
+    found = queries.alert_for_triage(db_session(), _reference_or_404(reference))
+    if found is None:
+        abort(404)
+    return found
+
+
 def _notice_or_404(reference: str) -> SchoolNotice:
     found = queries.notice_for_triage(db_session(), _reference_or_404(reference))
     if found is None or not found.routed_to_cme:
@@ -104,10 +126,14 @@ def _notice_or_404(reference: str) -> SchoolNotice:
     return found
 
 
+# Each kind of item: its triage page's endpoint (by the queue's ItemKind), its noun and its title.
+TRIAGE_ENDPOINTS = {"referral": "staff.triage_referral", "notice": "staff.triage_notice", "alert": "staff.triage_alert"}
+_KIND_OF = {Referral: "referral", SchoolNotice: "notice", AttendanceAlert: "alert"}
+_NOUNS = {"referral": "referral", "notice": "school notice", "alert": "attendance alert"}
+
+
 def _triage_url(item) -> str:
-    if isinstance(item, Referral):
-        return url_for("staff.triage_referral", reference=item.reference)
-    return url_for("staff.triage_notice", reference=item.reference)
+    return url_for(TRIAGE_ENDPOINTS[_KIND_OF[type(item)]], reference=item.reference)
 
 
 def _schools():
@@ -127,7 +153,40 @@ def _choices(item, form: TriageForm | None):
 
 
 def _noun(item) -> str:
-    return "referral" if isinstance(item, Referral) else "school notice"
+    return _NOUNS[_KIND_OF[type(item)]]
+
+
+def _alert_rows(alert: AttendanceAlert) -> list[tuple[str, str]]:
+    """What the team reads of an alert: the school, the run as it was when raised and how it stands now, and the
+    pupil as the school's file gave them."""
+    rows = [
+        ("School", f"{alert.school.name} (URN {alert.school.urn})"),
+        ("Unexplained absence", run_text(alert.run_start, alert.sessions)),
+    ]
+    pupil = alert.pupil
+    if pupil.current_run_start == alert.run_start and pupil.current_run_sessions:
+        now = f"Still absent without a reason: {school_days(pupil.current_run_sessions)}"
+        rows.append(
+            ("Since the alert", now + (f" by {long_date(pupil.last_marked_on)}" if pupil.last_marked_on else ""))
+        )
+    elif pupil.last_marked_on:
+        rows.append(
+            ("Since the alert", f"The run has ended: the latest marks are from {long_date(pupil.last_marked_on)}")
+        )
+    rows += [
+        ("Pupil’s name", f"{alert.pupil_first_name} {alert.pupil_last_name}"),
+        ("Date of birth", long_date(alert.pupil_date_of_birth)),
+        ("UPN", alert.upn),
+        ("Raised", long_date(alert.raised_at)),
+    ]
+    return rows
+
+
+_NEW_CHILD_HINTS = {
+    "referral": "Made from the referral’s details: name, date of birth, sex, address and carers where given",
+    "notice": "Made from the school notice’s details: name, date of birth, sex, address, UPN and carers where given",
+    "alert": "Made from the attendance alert’s details: name, date of birth, UPN and the school",
+}
 
 
 def _new_case_preview(item, today) -> dict:
@@ -142,18 +201,23 @@ def _new_case_preview(item, today) -> dict:
 
 def _page(item, form: TriageForm | None, candidates, open_cases, status: int = 200):
     today = uk_today()
-    if isinstance(item, Referral):
+    kind = _KIND_OF[type(item)]
+    if kind == "referral":
         details = {
             "sections": summary.sections(item.answers or {}, today, reporter=False),
             "source": _label(ReferralSource, item.source),
             "status": _label(ReferralStatus, item.status),
         }
+    elif kind == "alert":
+        details = {"item_rows": _alert_rows(item)}
     else:
         details = {"item_rows": notice_rows(item, school=True), "kind_label": _label(NoticeKind, item.kind)}
     context = {
         "item": item,
-        "is_referral": isinstance(item, Referral),
+        "kind": kind,
+        "is_referral": kind == "referral",
         "noun": _noun(item),
+        "new_child_hint": _NEW_CHILD_HINTS[kind],
         "waiting": is_waiting(item),
         "candidates": candidates,
         "open_cases": open_cases,
@@ -162,7 +226,7 @@ def _page(item, form: TriageForm | None, candidates, open_cases, status: int = 2
         "preview": _new_case_preview(item, today),
         "action_labels": ACTION_LABELS,
         "case_label": case_label,
-        "status_label": _label(ReferralStatus if isinstance(item, Referral) else NoticeStatus, item.status),
+        "status_label": _label(NoticeStatus if kind == "notice" else ReferralStatus, item.status),
         **details,
     }
     if form is not None:
@@ -176,6 +240,11 @@ def _show(item):
     triage_service.record_look(session, item, current_user, may_triage and is_waiting(item))
     form = TriageForm(formdata=None) if may_triage and is_waiting(item) else None
     candidates, open_cases, _ = _choices(item, form)
+    if form is not None and isinstance(item, AttendanceAlert):
+        # The pupil is on the school's roll, and the import may know the child: both chosen, to be checked.
+        form.school.data = str(item.school.urn)
+        if item.child_id is not None and any(found.child.id == item.child_id for found in candidates):
+            form.child.data = str(item.child_id)
     return _page(item, form, candidates, open_cases)
 
 
@@ -204,7 +273,8 @@ def _decide(item):
     except TriageProblems as refused:
         form.show(refused.problems)
         return _page(item, form, candidates, open_cases)
-    title = f"{'Referral' if isinstance(item, Referral) else 'School notice'} {item.reference}"
+    noun = _noun(item)
+    title = f"{noun[:1].upper()}{noun[1:]} {item.reference}"
     if done.new_case:
         flash(
             f"Case {done.case.reference} opened for {done.child.full_name} from {title[:1].lower()}{title[1:]}",
@@ -247,3 +317,16 @@ def triage_notice(reference: str):
 @csrf.exempt
 def decide_notice(reference: str):
     return _decide(_notice_or_404(reference))
+
+
+@bp.route("/intake/alerts/<reference>", endpoint="triage_alert")
+@requires(Area.CASEWORK_READ)
+def triage_alert(reference: str):
+    return _show(_alert_or_404(reference))
+
+
+@bp.route("/intake/alerts/<reference>", methods=["POST"], endpoint="decide_alert")
+@requires(Area.CASEWORK_WRITE)
+@csrf.exempt
+def decide_alert(reference: str):
+    return _decide(_alert_or_404(reference))

@@ -1,8 +1,8 @@
 """Reads for the CME team's intake: everything waiting for a decision in one list, and what triage needs.
 
-The queue is a union of one SELECT per kind of item (referrals, school notices routed to the team; attendance
-alerts will be a third), each giving the same columns, so the database sorts, counts and pages the whole queue:
-urgent first, then oldest first. Adding a kind of item is adding one entry to `_KINDS`.
+The queue is a union of one SELECT per kind of item (referrals, school notices routed to the team, attendance
+alerts for a run of unexplained absence), each giving the same columns, so the database sorts, counts and pages
+the whole queue: urgent first, then oldest first. Adding a kind of item is adding one entry to `_KINDS`.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Select, String, false, func, literal, select, union_all
+from sqlalchemy import Date, Integer, Select, String, false, func, literal, select, union_all
 from sqlalchemy.orm import Session, selectinload
 
 from shared.domain.casework import OPEN_STATUSES
 from shared.domain.vocab import NoticeStatus, ReferralSource, ReferralStatus
-from shared.models import Case, Referral, School, SchoolNotice
+from shared.models import AttendanceAlert, AttendancePupil, Case, Referral, School, SchoolNotice
 
 PER_PAGE = 50
 
@@ -25,6 +25,7 @@ PER_PAGE = 50
 class ItemKind(StrEnum):
     REFERRAL = "referral"
     NOTICE = "notice"
+    ALERT = "alert"
 
 
 class QueueSource(StrEnum):
@@ -35,6 +36,7 @@ class QueueSource(StrEnum):
     SCHOOL = ReferralSource.SCHOOL.value
     OTHER_LA = ReferralSource.OTHER_LA.value
     SCHOOL_NOTICE = "school_notice"
+    ATTENDANCE_ALERT = "attendance_alert"
 
     @property
     def label(self) -> str:
@@ -47,6 +49,7 @@ _SOURCE_LABELS = {
     QueueSource.SCHOOL: "School (a referral)",
     QueueSource.OTHER_LA: "Another local authority",
     QueueSource.SCHOOL_NOTICE: "School notice",
+    QueueSource.ATTENDANCE_ALERT: "Attendance alert",
 }
 
 
@@ -71,6 +74,7 @@ _STATUS_LABELS = {
 # The statuses of an item still waiting for a decision, by kind.
 REFERRAL_WAITING = (ReferralStatus.NEW, ReferralStatus.IN_TRIAGE)
 NOTICE_WAITING = (NoticeStatus.FOR_CME,)
+ALERT_WAITING = (ReferralStatus.NEW, ReferralStatus.IN_TRIAGE)  # an alert's statuses are a referral's
 
 
 @dataclass(frozen=True)
@@ -81,13 +85,15 @@ class QueueRow:
     reference: str
     source: str  # QueueSource
     detail: str | None  # a referral's nothing; a notice's kind (NoticeKind code)
-    from_name: str | None  # the school that sent a notice
+    from_name: str | None  # the school that sent a notice, or whose marks raised an alert
     first_name: str | None
     last_name: str | None
     date_of_birth: date | None
     received_at: datetime
     urgent: bool
     status: str  # QueueStatus
+    run_start: date | None = None  # an alert's run of unexplained absence: its first day
+    run_sessions: int | None = None  # ... and its length in sessions when the alert was raised
 
 
 @dataclass(frozen=True)
@@ -118,6 +124,8 @@ def _referrals(sources: Collection[str], statuses: Collection[str]) -> Select | 
         Referral.received_at.label("received_at"),
         Referral.urgent.label("urgent"),
         Referral.status.label("status"),
+        literal(None, Date).label("run_start"),
+        literal(None, Integer).label("run_sessions"),
     ).where(*where)
 
 
@@ -140,14 +148,43 @@ def _notices(sources: Collection[str], statuses: Collection[str]) -> Select | No
             SchoolNotice.submitted_at.label("received_at"),
             false().label("urgent"),
             SchoolNotice.status.label("status"),
+            literal(None, Date).label("run_start"),
+            literal(None, Integer).label("run_sessions"),
         )
         .join(School, School.id == SchoolNotice.school_id)
         .where(SchoolNotice.status.in_(wanted_statuses))
     )
 
 
+def _alerts(sources: Collection[str], statuses: Collection[str]) -> Select | None:
+    if sources and QueueSource.ATTENDANCE_ALERT not in sources:
+        return None
+    wanted_statuses = [status for status in ALERT_WAITING if not statuses or status.value in statuses]
+    if not wanted_statuses:
+        return None
+    return (
+        select(
+            literal(ItemKind.ALERT.value, String).label("kind"),
+            AttendanceAlert.reference.label("reference"),
+            literal(QueueSource.ATTENDANCE_ALERT.value, String).label("source"),
+            literal(None, String).label("detail"),
+            School.name.label("from_name"),
+            AttendanceAlert.pupil_first_name.label("first_name"),
+            AttendanceAlert.pupil_last_name.label("last_name"),
+            AttendanceAlert.pupil_date_of_birth.label("date_of_birth"),
+            AttendanceAlert.raised_at.label("received_at"),
+            false().label("urgent"),
+            AttendanceAlert.status.label("status"),
+            AttendanceAlert.run_start.label("run_start"),
+            AttendanceAlert.sessions.label("run_sessions"),
+        )
+        .join(School, School.id == AttendanceAlert.school_id)
+        .where(AttendanceAlert.status.in_(wanted_statuses))
+    )
+
+
 # One SELECT per kind of item in the queue, each with the columns of QueueRow in its order.
-_KINDS: tuple[Callable[[Collection[str], Collection[str]], Select | None], ...] = (_referrals, _notices)
+_KINDS: tuple[Callable[[Collection[str], Collection[str]], Select | None], ...] = (_referrals, _notices, _alerts)
 
 
 def _queue(sources: Collection[str], statuses: Collection[str]):
@@ -212,6 +249,20 @@ def notice_for_triage(session: Session, reference: str) -> SchoolNotice | None:
     )
 
 
+def alert_for_triage(session: Session, reference: str) -> AttendanceAlert | None:
+    return session.scalar(
+        select(AttendanceAlert)
+        .where(AttendanceAlert.reference == reference)
+        .options(
+            selectinload(AttendanceAlert.school),
+            selectinload(AttendanceAlert.pupil).selectinload(AttendancePupil.school),
+            selectinload(AttendanceAlert.case),
+            selectinload(AttendanceAlert.child),
+            selectinload(AttendanceAlert.triaged_by),
+        )
+    )
+
+
 def open_cases_by_child(session: Session, child_ids: Iterable[int]) -> dict[int, list[Case]]:
     """Every open case of each of these children, the oldest opened first."""
     child_ids = sorted(set(child_ids))
@@ -228,9 +279,12 @@ def open_cases_by_child(session: Session, child_ids: Iterable[int]) -> dict[int,
     return found
 
 
-def item_with_reference(session: Session, reference: str) -> Referral | SchoolNotice | None:
-    """The referral or notice with this reference (its prefix says which), or None."""
-    model = Referral if reference.startswith("RF-") else SchoolNotice if reference.startswith("SN-") else None
+_MODEL_BY_PREFIX = {"RF": Referral, "SN": SchoolNotice, "AA": AttendanceAlert}
+
+
+def item_with_reference(session: Session, reference: str) -> Referral | SchoolNotice | AttendanceAlert | None:
+    """The referral, notice or attendance alert with this reference (its prefix says which), or None."""
+    model = _MODEL_BY_PREFIX.get(reference[:2])
     if model is None:
         return None
     return session.scalar(select(model).where(model.reference == reference))

@@ -1,4 +1,4 @@
-"""Triage: the CME team's decision on a referral or a school notice.
+"""Triage: the CME team's decision on a referral, a school notice or an attendance alert.
 
 The officer says which child the item is about (a child on record the matching proposed, a new child made from
 the item's details, or, when closing it, no child at all) and what to do with it: open a case, add it to the
@@ -22,14 +22,14 @@ from shared.domain.postcode import InvalidPostcode, normalise_postcode
 from shared.domain.reference import InvalidReference, normalise_reference
 from shared.domain.upn import InvalidUPN, validate_upn
 from shared.domain.vocab import NoticeKind, NoticeStatus, ReferralStatus, RiskLevel, Sex
-from shared.models import Carer, Case, Child, Referral, School, SchoolNotice, User, utcnow
+from shared.models import AttendanceAlert, Carer, Case, Child, Referral, School, SchoolNotice, User, utcnow
 from shared.queries import intake as queries
 from shared.services import audit
 from shared.services.case_details import CHILD_FIELDS
 from shared.services.cases import CaseSettings, open_case, record_event
 from shared.services.matching import Candidate, Probe, find_candidates
 
-Item = Referral | SchoolNotice
+Item = Referral | SchoolNotice | AttendanceAlert
 
 NEW_CHILD = "new"
 NO_CHILD = "none"
@@ -112,8 +112,20 @@ _NOTICE = _Kind(
 )
 
 
+_ALERT = _Kind(
+    AttendanceAlert,
+    "attendance_alert",
+    "attendance alert",
+    "Attendance alert",
+    queries.ALERT_WAITING,
+    ReferralStatus.LINKED,
+    ReferralStatus.CLOSED,
+)
+_KINDS = {Referral: _REFERRAL, SchoolNotice: _NOTICE, AttendanceAlert: _ALERT}
+
+
 def _kind(item: Item) -> _Kind:
-    return _REFERRAL if isinstance(item, Referral) else _NOTICE
+    return _KINDS[type(item)]
 
 
 def is_waiting(item: Item) -> bool:
@@ -168,23 +180,41 @@ class Triaged:
 # Reading ----------------------------------------------------------------------------------------------------------
 
 
+LINKED_BY_IMPORT = "Linked to this pupil by the attendance import"
+
+
 def probe_for(item: Item) -> Probe:
-    return Probe.for_referral(item) if isinstance(item, Referral) else Probe.for_notice(item)
+    if isinstance(item, Referral):
+        return Probe.for_referral(item)
+    return Probe.for_alert(item) if isinstance(item, AttendanceAlert) else Probe.for_notice(item)
 
 
 def proposed_children(session: Session, item: Item) -> list[Candidate]:
-    """The children on record who may be the item's child, best first."""
-    return find_candidates(session, probe_for(item))
+    """The children on record who may be the item's child, best first. The child an attendance import linked
+    the alert's pupil to (by UPN, or by name and date of birth) comes first, whatever matching makes of it."""
+    found = find_candidates(session, probe_for(item))
+    linked = item.child_id if isinstance(item, AttendanceAlert) else None
+    if linked is None:
+        return found
+    same = next((candidate for candidate in found if candidate.child.id == linked), None)
+    others = [candidate for candidate in found if candidate is not same]
+    if same is None:
+        child = session.get(Child, linked)
+        if child is None:
+            return found
+        case = queries.open_cases_by_child(session, [linked])[linked]
+        return [Candidate(child, 1.0, (LINKED_BY_IMPORT,), case[0] if case else None), *others]
+    return [Candidate(same.child, same.score, (LINKED_BY_IMPORT, *same.reasons), same.open_case), *others]
 
 
 def record_look(session: Session, item: Item, actor: User, may_triage: bool) -> None:
-    """Every look at an item goes in the audit trail. An officer's first look at a new referral also moves it to
-    "in triage", so the queue shows the team someone has picked it up; a manager's look changes nothing."""
+    """Every look at an item goes in the audit trail. An officer's first look at a new referral or alert also moves
+    it to "in triage", so the queue shows the team someone has picked it up; a manager's look changes nothing."""
     kind = _kind(item)
-    if may_triage and item.status == ReferralStatus.NEW and isinstance(item, Referral):
+    if may_triage and item.status == ReferralStatus.NEW and isinstance(item, Referral | AttendanceAlert):
         moved = session.execute(
-            update(Referral)
-            .where(Referral.id == item.id, Referral.status == ReferralStatus.NEW)
+            update(kind.model)
+            .where(kind.model.id == item.id, kind.model.status == ReferralStatus.NEW)
             .values(status=ReferralStatus.IN_TRIAGE),
             execution_options={"synchronize_session": False},
         )
@@ -192,8 +222,8 @@ def record_look(session: Session, item: Item, actor: User, may_triage: bool) -> 
             audit.record(
                 session,
                 actor,
-                "referral.triage_started",
-                "referral",
+                f"{kind.object_type}.triage_started",
+                kind.object_type,
                 item.id,
                 before={"status": ReferralStatus.NEW.value},
                 after={"status": ReferralStatus.IN_TRIAGE.value},
@@ -399,10 +429,29 @@ def _child_from_notice(notice: SchoolNotice) -> Child:
     return child
 
 
+def _child_from_alert(alert: AttendanceAlert) -> Child:
+    """The pupil as the school's file named them, on roll at the school whose marks raised the alert."""
+    return Child(
+        first_name=_fit(alert.pupil_first_name, 100),
+        last_name=_fit(alert.pupil_last_name, 100),
+        date_of_birth=alert.pupil_date_of_birth,
+        upn=_upn(alert.upn),
+        current_school_id=alert.school_id,
+    )
+
+
+def _new_child(item: Item) -> Child:
+    if isinstance(item, Referral):
+        return _child_from_referral(item)
+    return _child_from_alert(item) if isinstance(item, AttendanceAlert) else _child_from_notice(item)
+
+
 # What a new case takes from the item --------------------------------------------------------------------------------
 
 
 def _primary_reason(item: Item) -> str | None:
+    if isinstance(item, AttendanceAlert):
+        return None  # an absence says nothing of why: the officer finds out
     if isinstance(item, Referral):
         given = (item.answers or {}).get("reasons") or []
         mapped = {REFERRAL_REASON_TO_PRIMARY[code] for code in given if code in REFERRAL_REASON_TO_PRIMARY}
@@ -413,7 +462,9 @@ def _primary_reason(item: Item) -> str | None:
 
 
 def _missing_since(item: Item, today: date) -> date | None:
-    if isinstance(item, Referral):
+    if isinstance(item, AttendanceAlert):
+        day = item.run_start  # the first day of the run of unexplained absence
+    elif isinstance(item, Referral):
         try:
             day = date.fromisoformat((item.answers or {}).get("last_at_school") or "")
         except ValueError:
@@ -438,7 +489,8 @@ class CaseDefaults:
 
 def new_case_defaults(item: Item, today: date) -> CaseDefaults:
     """What a case opened from the item starts with: high risk for an urgent referral, the day the child was last
-    at school or left the roll, and the primary reason when the item says it plainly."""
+    at school, left the roll or began an alert's run of absence, and the primary reason when the item says it
+    plainly."""
     return CaseDefaults(_risk(item), _missing_since(item, today), _primary_reason(item))
 
 
@@ -482,7 +534,7 @@ def triage(
 
     child = checked.child
     if checked.new_child:
-        child = _child_from_referral(item) if isinstance(item, Referral) else _child_from_notice(item)
+        child = _new_child(item)
         session.add(child)
         session.flush()
         audit.record(session, actor, "child.created", "child", child.id, after=audit.snapshot(child, CHILD_FIELDS))

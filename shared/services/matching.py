@@ -1,4 +1,4 @@
-"""Finding the children a referral, a school notice or a search may be about.
+"""Finding the children a referral, a school notice, an attendance alert or a search may be about.
 
 `find_candidates` proposes existing children for an intake item, best first, with the reasons each matched;
 `search_children` does the same for the words an officer types in the search box. Both look only where an index
@@ -65,6 +65,16 @@ class Probe:
             last_name=notice.pupil_last_name,
             date_of_birth=notice.pupil_date_of_birth,
             postcode=notice.pupil_postcode,
+        )
+
+    @classmethod
+    def for_alert(cls, alert) -> Probe:
+        """An attendance alert's pupil, as the school's file named them (files carry no address)."""
+        return cls(
+            upn=normalise_upn(alert.upn) if alert.upn else None,
+            first_name=alert.pupil_first_name,
+            last_name=alert.pupil_last_name,
+            date_of_birth=alert.pupil_date_of_birth,
         )
 
     def person(self) -> Person:

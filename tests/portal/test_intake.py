@@ -133,6 +133,7 @@ def test_the_queue_filters_by_source_and_status_and_keeps_the_choices(client, db
         "School (a referral)",
         "Another local authority",
         "School notice",
+        "Attendance alert",
         "New",
         "In triage",
         "Sent to the CME team",

@@ -12,6 +12,7 @@ from shared.domain.reference import new_reference
 from shared.models import Enquiry, Referral, SchoolNotice
 from tests.conftest import sign_in
 from tests.portal.test_cases import a_case
+from tests.shared.test_intake import an_alert
 
 READ, WRITE, ASSIGN, AUDIT = "read", "write", "assign", "audit"
 WHO = {
@@ -27,6 +28,8 @@ TABLE = {
     "staff.decide_referral": WRITE,
     "staff.triage_notice": READ,
     "staff.decide_notice": WRITE,
+    "staff.triage_alert": READ,
+    "staff.decide_alert": WRITE,
     "staff.referrals": READ,
     "staff.referral": READ,
     "staff.school_notices": READ,
@@ -81,12 +84,14 @@ def urls(app, db, users, school):
     )
     db.add_all([referral, notice])
     db.commit()
+    alert = an_alert(db, school)
     values = {
         "reference": case.reference,
         "check_id": check.id,
         "child_id": case.child_id,
         "object_type": "case",
         "object_id": case.id,
+        "urn": school.urn,
     }
     found = []
     for rule in staff_rules(app):
@@ -95,6 +100,8 @@ def urls(app, db, users, school):
             args["reference"] = referral.reference
         if rule.endpoint in ("staff.triage_notice", "staff.decide_notice", "staff.school_notice"):
             args["reference"] = notice.reference
+        if rule.endpoint in ("staff.triage_alert", "staff.decide_alert"):
+            args["reference"] = alert.reference
         url = rule.build(args)[1]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             found.append((rule.endpoint, method, url))

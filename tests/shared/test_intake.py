@@ -1,5 +1,6 @@
-"""Triage of referrals and school notices, and the intake queue: each decision with the exact statuses, case events
-and audit it leaves; a decision made twice; answers that cannot be accepted; the queue's order, filters and pages."""
+"""Triage of referrals, school notices and attendance alerts, and the intake queue: each decision with the exact
+statuses, case events and audit it leaves; a decision made twice; answers that cannot be accepted; the queue's
+order, filters and pages."""
 
 from __future__ import annotations
 
@@ -12,7 +13,17 @@ from shared.clock import uk_today
 from shared.domain.enquiries import DEFAULT_DUE_SCHOOL_DAYS, STANDARD_CHECKS
 from shared.domain.notices import Problem
 from shared.domain.reference import new_reference
-from shared.models import AuditEvent, Case, CaseEvent, Child, Referral, School, SchoolNotice
+from shared.models import (
+    AttendanceAlert,
+    AttendancePupil,
+    AuditEvent,
+    Case,
+    CaseEvent,
+    Child,
+    Referral,
+    School,
+    SchoolNotice,
+)
 from shared.queries import intake as queries
 from shared.services import intake
 from shared.services.calendar import school_calendar
@@ -97,6 +108,53 @@ def a_notice(db, school, *, kind="absence", status="for_cme", submitted_at=None,
     db.add(notice)
     db.commit()
     return notice
+
+
+RUN_START = TODAY - timedelta(days=21)
+
+
+def an_alert(
+    db, school, *, status="new", raised_at=None, run_start=RUN_START, sessions=20, child=None, **pupil
+) -> AttendanceAlert:
+    """An attendance alert for a run of unexplained absence at the school, about Ellie Whitcombe unless told
+    otherwise, with the pupil record the import keeps (made once per UPN, its run still going)."""
+    values = {
+        "upn": "B801200005001",
+        "first_name": "Ellie",
+        "last_name": "Whitcombe",
+        "date_of_birth": BORN,
+        **pupil,
+    }
+    found = db.scalar(select(AttendancePupil).where(AttendancePupil.upn == values["upn"]))
+    if found is None:
+        found = AttendancePupil(
+            school=school,
+            child=child,
+            last_marked_on=TODAY - timedelta(days=1),
+            current_run_start=run_start,
+            current_run_sessions=sessions + 4,
+            longest_run_start=run_start,
+            longest_run_sessions=sessions + 4,
+            **values,
+        )
+        db.add(found)
+    alert = AttendanceAlert(
+        reference=new_reference("AA"),
+        pupil=found,
+        school=school,
+        run_start=run_start,
+        sessions=sessions,
+        raised_at=raised_at or NOW,
+        status=status,
+        upn=values["upn"],
+        pupil_first_name=values["first_name"],
+        pupil_last_name=values["last_name"],
+        pupil_date_of_birth=values["date_of_birth"],
+        child=child,
+    )
+    db.add(alert)
+    db.commit()
+    return alert
 
 
 def ellie(db, **details) -> Child:
@@ -600,3 +658,130 @@ def test_the_queue_comes_a_page_at_a_time(db, users, school):
         oldest_first[6:],
     ]
     assert (pages[3].page, pages[3].pages, pages[3].total) == (3, 3, 7)  # past the end: the last page
+
+
+# Attendance alerts ------------------------------------------------------------------------------------------------
+
+
+def test_an_alert_about_a_new_child_opens_a_case_missing_since_the_run_began(db, users, school, settings):
+    alert = an_alert(db, school)
+    done = decide(db, alert, users, settings, child="new", action="open_case")
+
+    db.expire_all()
+    alert = db.get(AttendanceAlert, alert.id)
+    assert (alert.status, alert.triaged_by_id, alert.child_id, alert.case_id, alert.closed_reason) == (
+        "linked",
+        users["officer"].id,
+        done.child.id,
+        done.case.id,
+        None,
+    )
+    child = alert.child
+    assert (child.full_name, child.upn, child.date_of_birth, child.sex, child.current_school_id) == (
+        "Ellie Whitcombe",
+        "B801200005001",
+        BORN,
+        "unknown",
+        school.id,
+    )
+    assert (child.postcode, child.carers) == (None, [])
+    case = alert.case
+    assert (case.status, case.risk_level, case.missing_since, case.primary_reason) == (
+        "open",
+        "medium",
+        RUN_START,
+        None,
+    )
+    assert events_of(db, case) == ["Case opened", f"Attendance alert {alert.reference} added"]
+    assert [event.action for event in audit_of(db, "attendance_alert", alert.id)] == ["attendance_alert.triaged"]
+    assert [event.action for event in audit_of(db, "case", case.id)] == ["case.opened", "case.attendance_alert_added"]
+    assert intake.new_case_defaults(alert, TODAY) == intake.CaseDefaults("medium", RUN_START, None)
+
+
+def test_the_child_the_import_linked_is_proposed_first_even_when_matching_would_not_find_them(db, users, school):
+    # Linked when the pupil's details matched the record; the record has been corrected since.
+    known = Child(first_name="Elspeth", last_name="Hale", date_of_birth=date(2013, 2, 2))
+    namesake = Child(first_name="Ellie", last_name="Whitcombe", date_of_birth=BORN)
+    db.add_all([known, namesake])
+    db.commit()
+    alert = an_alert(db, school, child=known)
+    found = intake.proposed_children(db, alert)
+    assert [(c.child.id, c.score, c.reasons[0]) for c in found] == [
+        (known.id, 1.0, "Linked to this pupil by the attendance import"),
+        (namesake.id, found[1].score, "Same first name"),
+    ]
+
+
+def test_the_child_the_import_linked_keeps_its_reasons_when_matching_finds_them_too(db, users, school, settings):
+    child = ellie(db)
+    case = a_case_for(db, child, users, settings)
+    alert = an_alert(db, school, child=child)
+    found = intake.proposed_children(db, alert)
+    assert found[0].child.id == child.id and found[0].open_case.id == case.id
+    assert found[0].reasons[:2] == ("Linked to this pupil by the attendance import", "Same UPN")
+    assert [c.child.id for c in found].count(child.id) == 1
+
+    decide(db, alert, users, settings, child=str(child.id), action="add_to_case")
+    db.expire_all()
+    alert = db.get(AttendanceAlert, alert.id)
+    assert (alert.status, alert.case_id) == ("linked", case.id)
+    assert events_of(db, case) == ["Case opened", f"Attendance alert {alert.reference} added"]
+
+
+def test_an_alert_closed_as_on_roll_or_as_a_duplicate_of_another_alert(db, users, school, settings):
+    first = an_alert(db, school, run_start=RUN_START - timedelta(days=30))
+    second = an_alert(db, school)
+    decide(db, second, users, settings, child="new", action="close_on_roll", school=str(school.urn))
+    decide(db, first, users, settings, child="none", action="close_duplicate", duplicate_of=second.reference)
+    db.expire_all()
+    assert (db.get(AttendanceAlert, second.id).status, db.get(AttendanceAlert, second.id).closed_reason) == (
+        "closed",
+        "On roll at a named school: Millfield Primary School (URN 990101)",
+    )
+    assert db.get(AttendanceAlert, first.id).closed_reason == f"Duplicate of {second.reference}"
+    with pytest.raises(AlreadyTriaged) as refused:
+        decide(db, second, users, settings, child="new", action="open_case")
+    assert str(refused.value).startswith("Someone else triaged this attendance alert while you were looking at it.")
+
+
+def test_an_officer_s_first_look_moves_a_new_alert_into_triage(db, users, school):
+    alert = an_alert(db, school)
+    intake.record_look(db, alert, users["manager"], may_triage=False)
+    assert alert.status == "new"
+    intake.record_look(db, alert, users["officer"], may_triage=True)
+    assert alert.status == "in_triage"
+    assert [(e.action, e.actor_id) for e in audit_of(db, "attendance_alert", alert.id)] == [
+        ("attendance_alert.viewed", users["manager"].id),
+        ("attendance_alert.triage_started", users["officer"].id),
+        ("attendance_alert.viewed", users["officer"].id),
+    ]
+
+
+def test_alerts_wait_in_the_queue_with_their_school_and_run(db, users, school):
+    referral = a_referral(db, received_at=NOW - timedelta(days=5))
+    alert = an_alert(db, school, raised_at=NOW - timedelta(days=2), sessions=21)
+    picked_up = an_alert(
+        db, school, status="in_triage", raised_at=NOW - timedelta(days=7), run_start=RUN_START - timedelta(days=40)
+    )
+    an_alert(db, school, status="linked", raised_at=NOW - timedelta(days=9), run_start=RUN_START - timedelta(days=60))
+    an_alert(db, school, status="closed", raised_at=NOW - timedelta(days=9), run_start=RUN_START - timedelta(days=90))
+
+    found = queries.intake_queue(db)
+    assert [row.reference for row in found.rows] == [picked_up.reference, referral.reference, alert.reference]
+    row = found.rows[2]
+    assert (row.kind, row.source, row.from_name, row.first_name, row.last_name, row.date_of_birth) == (
+        "alert",
+        "attendance_alert",
+        "Millfield Primary School",
+        "Ellie",
+        "Whitcombe",
+        BORN,
+    )
+    assert (row.run_start, row.run_sessions, row.urgent, row.status) == (RUN_START, 21, False, "new")
+    assert (found.rows[1].run_start, found.rows[1].run_sessions) == (None, None)
+    assert queries.waiting_count(db) == 3
+    in_queue = lambda **filters: [r.reference for r in queries.intake_queue(db, **filters).rows]  # noqa: E731
+    assert in_queue(sources=["attendance_alert"]) == [picked_up.reference, alert.reference]
+    assert in_queue(sources=["attendance_alert"], statuses=["new"]) == [alert.reference]
+    assert in_queue(sources=["school_notice"]) == []
+    assert queries.item_with_reference(db, alert.reference).id == alert.id
