@@ -219,6 +219,8 @@ def runs(weeks: Iterable[tuple[date, str]]) -> Runs:
     current = 0
     longest: Run | None = None
     for monday, marks in weeks:
+        if not current and "N" not in marks and "O" not in marks:
+            continue  # no run going, and none starts this week (most weeks: checked without a loop, for speed)
         for index, symbol in enumerate(marks):
             if symbol == NO_MARK or CATEGORY_OF_SYMBOL[symbol] is Category.NOT_COUNTED:
                 continue
@@ -252,3 +254,19 @@ def within(monday: date, marks: str, start: date, end: date) -> str:
     if first >= last:
         return NO_MARK * SESSIONS_PER_WEEK
     return NO_MARK * first + marks[first:last] + NO_MARK * (SESSIONS_PER_WEEK - last)
+
+
+def outside(monday: date, marks: str, start: date, end: date) -> str:
+    """The week's marks with the sessions inside start..end (inclusive) blanked: what a file covering those dates
+    leaves of the marks already held."""
+    first = max(0, (start - monday).days * 2)
+    last = min(SESSIONS_PER_WEEK, ((end - monday).days + 1) * 2)
+    if first >= last:
+        return marks
+    return marks[:first] + NO_MARK * (last - first) + marks[last:]
+
+
+def last_marked(monday: date, marks: str) -> date | None:
+    """The date of the week's last session with a mark, None for a week with none."""
+    kept = len(marks.rstrip(NO_MARK))
+    return slot_date(monday, kept - 1)[0] if kept else None
