@@ -11,9 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal.database import database
-from shared.clock import uk_today
+from shared.clock import long_date, uk_today
 from shared.importers.gias import GiasError, read_establishments
 from shared.models import School, User, utcnow
+from shared.services import attendance as attendance_service
 from shared.services import mail
 from shared.services import uploads as upload_service
 from shared.services.calendar import school_calendar
@@ -160,3 +161,83 @@ def _import_notices(session, file_name: str, data: bytes, urn: int, email: str, 
 
 def _notices(count: int) -> str:
     return "notice" if count == 1 else "notices"
+
+
+NOTHING_IMPORTED = "Nothing was imported."
+PROBLEMS_SHOWN = 50
+
+
+@import_group.command("attendance")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, readable=True, path_type=Path))
+@click.option(
+    "--skip-bad-lines", is_flag=True, help="Import the file without the lines that have problems (they are listed)."
+)
+def import_attendance_command(file: Path, skip_bad_lines: bool) -> None:
+    """Import pupils' attendance marks from a CSV file (FILE), one row per pupil per session, as
+    docs/attendance-file.md describes.
+
+    The whole file is checked first and every problem listed by its line. If any line has a problem, nothing is
+    imported unless --skip-bad-lines is given. The marks a school already has on the dates the file covers for it
+    are replaced by the file's, never added to; the file is imported in one transaction."""
+    calendar = school_calendar(current_app.config["TERM_DATES_FILE"])
+    try:
+        with file.open("rb") as stream, database().session() as session:
+            lines = sum(chunk.count(b"\n") for chunk in iter(lambda: stream.read(1 << 20), b"")) + 1
+            stream.seek(0)
+            with click.progressbar(length=lines, label="Checking the file") as bar:
+                checked = attendance_service.check_file(session, stream, calendar=calendar, progress=_follow(bar))
+            _show_problems(checked)
+            if checked.problem_count and not skip_bad_lines:
+                bad = checked.bad_lines
+                raise click.ClickException(
+                    f"{bad:,} {'line has' if bad == 1 else 'lines have'} problems: fix them and import the file "
+                    f"again, or use --skip-bad-lines to import the other lines. {NOTHING_IMPORTED}"
+                )
+            with click.progressbar(length=checked.lines, label="Importing the marks") as bar:
+                summary = attendance_service.import_marks(
+                    session,
+                    checked,
+                    actor=None,
+                    actor_label="command line",
+                    skip_bad_lines=skip_bad_lines,
+                    today=uk_today(),
+                    calendar=calendar,
+                    progress=_follow(bar),
+                )
+    except attendance_service.FileRejected as error:
+        message = str(error)
+        if NOTHING_IMPORTED.lower() not in message.lower():
+            message = f"{message}. {NOTHING_IMPORTED}"
+        raise click.ClickException(message) from None
+    except attendance_service.NothingToImport as error:
+        raise click.ClickException(f"{error}. {NOTHING_IMPORTED}") from None
+    except OSError as error:
+        raise click.ClickException(f"The file could not be read ({error.strerror}). {NOTHING_IMPORTED}") from None
+    except SQLAlchemyError as error:
+        raise _database_problem(error, NOTHING_IMPORTED) from None
+    schools, pupils = summary.schools, summary.pupils
+    click.echo(
+        f"Imported {summary.marks:,} {'mark' if summary.marks == 1 else 'marks'} for {pupils:,} "
+        f"{'pupil' if pupils == 1 else 'pupils'} at {schools:,} {'school' if schools == 1 else 'schools'}, "
+        f"from {long_date(summary.first_date)} to {long_date(summary.last_date)}."
+    )
+    click.echo(f"Marks replaced: {summary.marks_replaced:,}")
+    click.echo(f"Lines skipped: {summary.lines_skipped:,}")
+    click.echo(f"Alerts raised: {summary.alerts:,}")
+
+
+def _follow(bar):
+    """A progress callback moving the bar to `done` (the bar's length is the file's lines)."""
+
+    def progress(done: int) -> None:
+        bar.update(max(0, min(done, bar.length) - bar.pos))
+
+    return progress
+
+
+def _show_problems(checked) -> None:
+    for problem in checked.problems[:PROBLEMS_SHOWN]:
+        click.echo(str(problem))
+    more = checked.problem_count - min(len(checked.problems), PROBLEMS_SHOWN)
+    if more:
+        click.echo(f"... and {more:,} more {'problem' if more == 1 else 'problems'}")
