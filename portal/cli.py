@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import click
@@ -13,7 +14,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy.exc import SQLAlchemyError
 
-from portal.cli_imports import import_group
+from portal.cli_imports import import_attendance_command, import_group
 from portal.cli_reminders import reminders_group
 from portal.cli_schools import schools_group
 from portal.database import database
@@ -104,19 +105,26 @@ def demo_seed(if_empty: bool) -> None:
 
 
 def _seed(demo, if_empty: bool) -> list | None:
-    """The accounts made, or None when the database has data and --if-empty was given."""
+    """The accounts made, or None when the database has data and --if-empty was given. The demo schools get the
+    term's attendance so far too, imported as a school's file is (so the pages have marks and the queue alerts)."""
+    from shared.clock import uk_today
+    from shared.services.attendance import FileRejected, ImportRefused
+    from shared.services.attendance_demo import seed_demo_attendance
     from shared.services.calendar import school_calendar
 
+    calendar = school_calendar(current_app.config["TERM_DATES_FILE"])
     with database().session() as session:
         if demo.has_data(session):
             if if_empty:
                 return None
             raise click.ClickException("The database already has data: demo data goes into an empty database")
-        return demo.seed(
-            session,
-            la_code=current_app.config["AUTHORITY_LA_CODE"],
-            calendar=school_calendar(current_app.config["TERM_DATES_FILE"]),
-        )
+        credentials = demo.seed(session, la_code=current_app.config["AUTHORITY_LA_CODE"], calendar=calendar)
+        try:
+            with tempfile.TemporaryDirectory() as folder:
+                seed_demo_attendance(session, calendar, uk_today(), Path(folder))
+        except (FileRejected, ImportRefused) as refused:  # the rest of the demo is there: say so, and go on
+            click.echo(f"The demo's attendance could not be imported: {refused}", err=True)
+        return credentials
 
 
 @demo_group.command("attendance")
@@ -136,45 +144,58 @@ def _seed(demo, if_empty: bool) -> list | None:
     default=None,
     help="The first school day (YYYY-MM-DD).  [default: the start of the latest term with DAYS school days past]",
 )
-def demo_attendance(pupils: int, days: int, out: Path, seed: int | None, start) -> None:
+@click.option(
+    "--import",
+    "then_import",
+    is_flag=True,
+    help="Then import the file, as `cme import attendance` does (into the register's schools).",
+)
+@click.pass_context
+def demo_attendance(
+    context: click.Context, pupils: int, days: int, out: Path, seed: int | None, start, then_import: bool
+) -> None:
     """Write a realistic attendance CSV (the import's format) for PUPILS pupils over DAYS school days, spread
-    over the open schools in the register."""
+    over the open schools in the register; with --import, import it too."""
+    if not then_import:
+        _write_demo_attendance(pupils, days, out, seed, start)
+    elif out != Path("-"):
+        _write_demo_attendance(pupils, days, out, seed, start)
+        context.invoke(import_attendance_command, file=out, skip_bad_lines=False)
+    else:  # a file only while it is imported
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "attendance.csv"
+            _write_demo_attendance(pupils, days, path, seed, start, say_where=False)
+            context.invoke(import_attendance_command, file=path, skip_bad_lines=False)
+
+
+def _write_demo_attendance(pupils: int, days: int, out: Path, seed: int | None, start, say_where: bool = True):
     from shared.clock import uk_today
     from shared.services import attendance_demo as generator
     from shared.services.calendar import school_calendar
 
     calendar = school_calendar(current_app.config["TERM_DATES_FILE"])
+    seed = generator.SEED if seed is None else seed
     try:
         first = start.date() if start else generator.latest_term_start(calendar, days, uk_today())
         dates = generator.school_days_from(calendar, first, days)
         with database().session() as session:
             schools = generator.schools_in(session)
         if out == Path("-"):
-            stream = sys.stdout
-            written = generator.write_attendance(
-                stream, schools=schools, days=dates, pupils=pupils, seed=_seed_or_default(seed, generator)
-            )
-            stream.flush()
+            written = generator.write_attendance(sys.stdout, schools=schools, days=dates, pupils=pupils, seed=seed)
+            sys.stdout.flush()
         else:
             with out.open("w", encoding="utf-8", newline="") as stream:
-                written = generator.write_attendance(
-                    stream, schools=schools, days=dates, pupils=pupils, seed=_seed_or_default(seed, generator)
-                )
+                written = generator.write_attendance(stream, schools=schools, days=dates, pupils=pupils, seed=seed)
     except generator.GeneratorError as error:
         raise click.ClickException(str(error)) from None
     except SQLAlchemyError as error:
         raise click.ClickException(_database_problem(error)) from None
+    where = f", to {out}" if say_where and out != Path("-") else ""
     click.echo(
         f"Wrote {written.rows:,} marks for {written.pupils:,} pupils at {written.schools:,} schools, "
-        f"{written.first_day.isoformat()} to {written.last_day.isoformat()}"
-        + ("" if out == Path("-") else f", to {out}")
-        + ".",
+        f"{written.first_day.isoformat()} to {written.last_day.isoformat()}{where}.",
         err=True,
     )
-
-
-def _seed_or_default(seed: int | None, generator) -> int:
-    return generator.SEED if seed is None else seed
 
 
 mail_group = AppGroup("mail", help="Email waiting in the outbox.")

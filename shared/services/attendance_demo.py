@@ -21,6 +21,10 @@ check letter. Each pupil follows one of a few patterns:
 
 Each school closes on a day or two (#) for all its pupils. Everything follows from the seed: the same arguments
 give the same bytes. The file is written as it is made, a pupil at a time, so its size does not matter.
+
+`seed_demo_attendance` gives the demo schools the term so far, imported through the importer: a few hundred
+pupils, the children the demo's cases placed in schools, and a few pupils still missing (some of them children
+the team knows), so the attendance pages have marks and the intake queue has alerts.
 """
 
 from __future__ import annotations
@@ -31,17 +35,20 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import accumulate
+from pathlib import Path
 from typing import TextIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared.domain.attendance import SESSIONS
+from shared.domain.casework import CaseStatus
 from shared.domain.school_age import school_year_start
 from shared.domain.school_days import SchoolCalendar
 from shared.domain.terms import authority_terms
 from shared.domain.upn import check_letter
-from shared.models import School
+from shared.models import Case, Child, Referral, School
+from shared.services import attendance
 
 HEADER = "URN,UPN,Surname,Forename,DOB,Date,Session,Code\n"
 SEED = 20261203
@@ -59,7 +66,8 @@ STOPPED_ONGOING = 0.6  # of the runs of unexplained absence: still going on the 
 LONG_RUN_DAYS = 10
 
 ORDINARY, PERSISTENT_ABSENCE, SEVERE_ABSENCE, STOPPED_COMING = "ordinary", "persistent", "severe", "stopped"
-PROFILES = (ORDINARY, PERSISTENT_ABSENCE, SEVERE_ABSENCE, STOPPED_COMING)
+STILL_MISSING = "missing"  # asked for only: stopped coming, and still not back on the last day
+PROFILES = (ORDINARY, PERSISTENT_ABSENCE, SEVERE_ABSENCE, STOPPED_COMING, STILL_MISSING)
 
 # Kinds of absence by pattern: (code, weight, shortest and longest in days; 0 for a single session).
 _EPISODES = {
@@ -84,7 +92,7 @@ _EPISODES = {
         ("G", 5, 3, 5),
     ),
 }
-_EPISODES[STOPPED_COMING] = _EPISODES[ORDINARY]
+_EPISODES[STOPPED_COMING] = _EPISODES[STILL_MISSING] = _EPISODES[ORDINARY]
 
 FIRST_NAMES = (
     # (name, weight): commoner names more often, as in any register
@@ -403,14 +411,14 @@ class _Generator:
             for _ in range(times(HOLIDAY)):
                 self.mark(row, taken, "G", 2 * rng.randrange(days - 2), 2 * rng.randint(3, min(10, days)))
 
-    def stopped(self, row: list[str], taken: bytearray) -> bool:
+    def stopped(self, row: list[str], taken: bytearray, still_missing: bool = False) -> bool:
         """A run of 10 or more school days of unexplained absence; whether it lasts to the last day."""
         rng = self.rng
         open_days = [day for day in range(len(self.days)) if row[2 * day][-2] != "#"]  # closures do not count
         if len(open_days) < LONG_RUN_DAYS:
             return False
         length = rng.randint(LONG_RUN_DAYS, min(len(open_days), 30))
-        ongoing = rng.random() < STOPPED_ONGOING or length == len(open_days)
+        ongoing = rng.random() < STOPPED_ONGOING or length == len(open_days) or still_missing
         first = len(open_days) - length if ongoing else rng.randrange(0, len(open_days) - length)
         told = rng.randint(3, 6)  # days coded N before the school records O
         n_lines, o_lines = self.lines("N"), self.lines("O")
@@ -463,17 +471,17 @@ class _Generator:
             for given in [*(None for _ in range(counts[index])), *wanted.get(index, ())]:
                 upn, last, first, born = self.pupil(school, given)
                 profile = given.profile if given is not None else self.profile()
-                if profile == STOPPED_COMING and len(self.days) < LONG_RUN_DAYS:
+                if profile in (STOPPED_COMING, STILL_MISSING) and len(self.days) < LONG_RUN_DAYS:
                     profile = SEVERE_ABSENCE
                 row, taken = list(base), bytearray(closed)
                 prefix = f"{urn},{upn},{last},{first},{born},"
                 other = None
-                if profile == STOPPED_COMING:
-                    written.ongoing_runs += self.stopped(row, taken)
+                if profile in (STOPPED_COMING, STILL_MISSING):
+                    written.ongoing_runs += self.stopped(row, taken, profile == STILL_MISSING)
                 elif index + 1 < len(self.schools) and self.rng.random() < DUAL:
                     other = self.dual(row, taken)
                 self.extras(row, taken, profile)
-                self.absences(row, taken, ORDINARY if profile == STOPPED_COMING else profile, possible)
+                self.absences(row, taken, ORDINARY if profile in (STOPPED_COMING, STILL_MISSING) else profile, possible)
                 out.write(prefix + prefix.join(row))
                 written.rows += self.sessions
                 written.pupils += 1
@@ -509,3 +517,82 @@ def write_attendance(
     if unknown:
         raise GeneratorError(f"Unknown pattern {unknown[0]}: use one of {', '.join(PROFILES)}")
     return _Generator(schools, days, seed).write(out, pupils, extra)
+
+
+# The demo data ----------------------------------------------------------------------------------------------------
+
+DEMO_PUPILS = 400
+DEMO_STOPPED = 3  # unknown pupils who have stopped coming: alerts with no child on record yet
+
+
+def term_so_far(calendar: SchoolCalendar, today: date) -> list[date]:
+    """The school days of the term `today` is in, up to yesterday; before its first day has passed, the whole of
+    the term before. Nothing when the term dates do not reach back that far."""
+    for term in reversed(authority_terms(calendar)):
+        if term.start >= today:
+            continue
+        days, day = [], term.start
+        while day < today and day <= term.end:
+            if calendar.is_school_day(day):
+                days.append(day)
+            day += timedelta(days=1)
+        if days:
+            return days
+    return []
+
+
+def demo_pupils(session: Session) -> list[PupilSpec]:
+    """The demo children the attendance files should name: each child placed in a school by a case the team is
+    monitoring (so the case shows their attendance since), and a few children with no case or referral who have
+    stopped coming (so their alerts name a child on record); and a few pupils nobody knows yet who have stopped
+    coming too."""
+    wanted: list[PupilSpec] = []
+    placed = session.execute(
+        select(Child, School.urn)
+        .join(Case, Case.child_id == Child.id)
+        .join(School, School.id == Case.placed_school_id)
+        .where(Case.status == CaseStatus.MONITORING)
+        .order_by(Case.id)
+    )
+    for n, (child, urn) in enumerate(placed):
+        profile = PERSISTENT_ABSENCE if n % 3 == 2 else ORDINARY
+        wanted.append(PupilSpec(urn, profile, child.upn, child.first_name, child.last_name, child.date_of_birth))
+    maintained = select(School.urn).where(School.type_group != "Independent schools").order_by(School.urn)
+    schools = list(session.scalars(maintained))
+    unknown_to_the_team = session.scalars(
+        select(Child)
+        .where(
+            Child.upn.is_not(None),
+            ~select(Case.id).where(Case.child_id == Child.id).exists(),
+            ~select(Referral.id).where(Referral.child_id == Child.id).exists(),
+        )
+        .order_by(Child.id.desc())
+        .limit(DEMO_STOPPED)
+    )
+    for n, child in enumerate(unknown_to_the_team):
+        urn = schools[n * 5 % len(schools)]
+        wanted.append(PupilSpec(urn, STILL_MISSING, child.upn, child.first_name, child.last_name, child.date_of_birth))
+    wanted += [PupilSpec(schools[(n * 7 + 3) % len(schools)], STILL_MISSING) for n in range(DEMO_STOPPED)]
+    return wanted
+
+
+def seed_demo_attendance(
+    session: Session, calendar: SchoolCalendar, today: date, folder: Path, pupils: int = DEMO_PUPILS
+) -> attendance.ImportSummary | None:
+    """A modest attendance history for the demo schools, the term so far, imported as a school's file would be
+    (the importer raises the alerts). Returns the import's summary, or None when the term dates do not cover
+    today. `folder` is where the file is written while it is imported."""
+    days = term_so_far(calendar, today)
+    if not days:
+        return None
+    path = Path(folder) / "demo-attendance.csv"
+    with path.open("w", encoding="utf-8", newline="") as out:
+        write_attendance(out, schools=schools_in(session), days=days, pupils=pupils, extra=demo_pupils(session))
+    try:
+        with path.open("rb") as stream:
+            checked = attendance.check_file(session, stream, calendar=calendar, today=today)
+        return attendance.import_marks(
+            session, checked, actor=None, actor_label="demo seed", skip_bad_lines=False, today=today, calendar=calendar
+        )
+    finally:
+        path.unlink(missing_ok=True)
