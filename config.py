@@ -118,6 +118,9 @@ def load(**overrides) -> dict:
         "REPORT_PAGE_RATE_LIMIT": os.environ.get("CME_REPORT_PAGE_RATE_LIMIT", "60 per minute;600 per hour"),
         "REPORT_LOOKUP_RATE_LIMIT": os.environ.get("CME_REPORT_LOOKUP_RATE_LIMIT", "10 per minute;30 per hour"),
         "MAX_CONTENT_LENGTH": int(os.environ.get("CME_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024))),
+        # A file of attendance marks may be larger: a secondary school's term is about 10 MB, an authority's several
+        # hundred (import those with `cme import attendance`).
+        "ATTENDANCE_UPLOAD_BYTES": int(os.environ.get("CME_ATTENDANCE_UPLOAD_BYTES", str(100 * 1024 * 1024))),
         "SESSION_COOKIE_NAME": "cme_session",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -23,12 +23,30 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_HOPS"], x_proto=app.config["PROXY_HOPS"])
     init_templates(app)
     init_database(app)
+    init_upload_limits(app)  # before the extensions: the form-token check reads the request's body
     init_extensions(app)
     init_security(app)
     init_blueprints(app)
     init_errors(app)
     init_cli(app)
     return app
+
+
+# Pages that take files larger than MAX_CONTENT_LENGTH allows elsewhere, and the setting that limits them.
+LARGE_UPLOADS = {
+    "staff.attendance_upload": "ATTENDANCE_UPLOAD_BYTES",
+    "schools.attendance_upload": "ATTENDANCE_UPLOAD_BYTES",
+}
+
+
+def init_upload_limits(app: Flask) -> None:
+    from flask import request
+
+    @app.before_request
+    def larger_uploads():
+        setting = LARGE_UPLOADS.get(request.endpoint or "")
+        if setting and request.method == "POST":
+            request.max_content_length = app.config[setting]
 
 
 def init_templates(app: Flask) -> None:
@@ -47,11 +65,13 @@ def init_templates(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
     WTFormsHelpers(app)
 
-    from portal.templating import error_items, long_date, role_label, template_context
+    from portal.templating import error_items, long_date, percent, role_label, school_days, template_context
 
     app.context_processor(template_context)
     app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.filters["role_label"] = role_label
+    app.jinja_env.filters["percent"] = percent
+    app.jinja_env.filters["school_days"] = school_days
     app.jinja_env.globals["error_items"] = error_items
 
 
@@ -80,9 +100,10 @@ def init_blueprints(app: Flask) -> None:
     from portal.auth.routes import bp as auth_bp
     from portal.main.routes import bp as main_bp
     from portal.referral.routes import bp as referral_bp
-    from portal.schools import search, timetables, uploads  # noqa: F401  (routes on the schools blueprint)
+    from portal.schools import attendance as school_attendance  # noqa: F401  (routes on the schools blueprint)
+    from portal.schools import search, timetables, uploads  # noqa: F401
     from portal.schools.routes import bp as schools_bp
-    from portal.staff import audit, cases, closure, intake, team  # noqa: F401  (routes on the staff blueprint)
+    from portal.staff import attendance, audit, cases, closure, intake, team  # noqa: F401  (routes on the staff blueprint)
     from portal.staff import search as staff_search  # noqa: F401
     from portal.staff.routes import bp as staff_bp
 

@@ -49,6 +49,7 @@ from shared.domain.vocab import (
     VulnerableGroup,
 )
 from shared.models import Case, Child, Enquiry
+from shared.queries import attendance as attendance_queries
 from shared.queries import cases as case_queries
 from shared.reference_data import primary_reason_label
 from shared.services import case_details as records
@@ -152,16 +153,33 @@ def _closed(case: Case):
 def case(reference: str):
     found = case_or_404(reference)
     session, today = db_session(), uk_today()
+    since = placement_since(found)
     page = render_template(
         "staff/case.html",
         case=found,
         child=found.child,
         timeline=case_queries.case_timeline(session, found),
         checks=case_queries.case_checks(found, today),
+        placement_since=since,
+        placement_attendance=attendance_queries.attendance_since(session, found.child_id, since) if since else None,
         **_page_helpers(),
     )
     records.record_view(session, current_user, "case", found.id)
     return page
+
+
+def placement_since(case) -> date | None:
+    """The day a placed child went on roll (as the officer recorded it), or the day they were located."""
+    if case.placed_school_id is None:
+        return None
+    details = case.outcome_details or {}
+    recorded = details.get("on_roll_from") or details.get("date")
+    if recorded:
+        try:
+            return date.fromisoformat(recorded)
+        except ValueError:
+            pass
+    return case.located_on or case.opened_at.date()
 
 
 @bp.route("/children/<int:child_id>")

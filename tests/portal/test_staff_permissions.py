@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from shared.domain.reference import new_reference
-from shared.models import Enquiry, Referral, SchoolNotice
+from shared.models import AttendanceImport, Enquiry, Referral, SchoolNotice
 from tests.conftest import sign_in
 from tests.portal.test_cases import a_case
 from tests.shared.test_intake import an_alert
@@ -54,6 +54,10 @@ TABLE = {
     "staff.reopen_case": WRITE,
     "staff.assign_case": ASSIGN,
     "staff.audit_trail": AUDIT,
+    "staff.attendance": READ,
+    "staff.attendance_school": READ,
+    "staff.attendance_upload": WRITE,
+    "staff.attendance_import": WRITE,
 }
 ROLES = (None, "school", "officer", "lead", "manager", "admin")
 
@@ -85,6 +89,9 @@ def urls(app, db, users, school):
     db.add_all([referral, notice])
     db.commit()
     alert = an_alert(db, school)
+    upload = AttendanceImport(reference=new_reference("AF"), file_name="marks.csv", size=0, status="imported")
+    db.add(upload)
+    db.commit()
     values = {
         "reference": case.reference,
         "check_id": check.id,
@@ -102,6 +109,8 @@ def urls(app, db, users, school):
             args["reference"] = notice.reference
         if rule.endpoint in ("staff.triage_alert", "staff.decide_alert"):
             args["reference"] = alert.reference
+        if rule.endpoint == "staff.attendance_import":
+            args["reference"] = upload.reference
         url = rule.build(args)[1]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             found.append((rule.endpoint, method, url))
