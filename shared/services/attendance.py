@@ -556,7 +556,6 @@ def _replace_marks(
             weeks.school_id == school_id, weeks.week_start > first_week, weeks.week_start < last_week
         )
         replaced += int(session.scalar(inside) or 0)
-        session.execute(delete(weeks).where(*in_span))
 
     counted: dict[str, tuple[int, ...]] = {}
     day = writer.day
@@ -575,9 +574,63 @@ def _replace_marks(
         for (school_id, pupil_id, monday), marks in kept.items():
             yield _week_row(pupil_id, monday, school_id, marks, counted, days, day)
 
-    written = writer.insert(weeks.__table__, _WEEK_COLUMNS, rows())
+    if not touched:  # nothing held on the file's dates: every week is new
+        written = writer.insert(weeks.__table__, _WEEK_COLUMNS, rows())
+        progress(1)
+        return written, replaced, touched
+    # The file's weeks go into a table of their own first; then, in three statements, the weeks it no longer has
+    # are deleted, those it changes are updated and those it adds are inserted. A file sent again changes nothing,
+    # and writing only what changed is far quicker than deleting and inserting every week.
+    connection = session.connection()
+    postgresql = connection.dialect.name == "postgresql"
+    connection.exec_driver_sql("DROP TABLE IF EXISTS attendance_incoming")
+    connection.exec_driver_sql(_INCOMING_POSTGRESQL if postgresql else _INCOMING_SQLITE)
+    written = writer.insert(_INCOMING, _WEEK_COLUMNS, rows())
+    connection.exec_driver_sql(_INCOMING_KEY)
+    for school_id, (first, last) in checked.spans.items():
+        span = {"school_id": school_id, "first_week": week_start(first), "last_week": week_start(last)}
+        session.execute(_DELETE_GONE, span)
+    session.execute(text(_UPDATE_CHANGED))
+    session.execute(text(_INSERT_NEW))
+    connection.exec_driver_sql("DROP TABLE attendance_incoming")
     progress(1)
     return written, replaced, touched
+
+
+_INCOMING = AttendanceWeek.__table__.to_metadata(MetaData(), name="attendance_incoming")
+_INCOMING_POSTGRESQL = "CREATE TEMPORARY TABLE attendance_incoming (LIKE attendance_weeks) ON COMMIT DROP"
+_INCOMING_SQLITE = "CREATE TEMPORARY TABLE attendance_incoming AS SELECT * FROM attendance_weeks WHERE 0"
+_INCOMING_KEY = "CREATE UNIQUE INDEX attendance_incoming_key ON attendance_incoming (pupil_id, week_start, school_id)"
+_DELETE_GONE = text(
+    """
+    DELETE FROM attendance_weeks
+    WHERE school_id = :school_id AND week_start BETWEEN :first_week AND :last_week
+      AND NOT EXISTS (
+        SELECT 1 FROM attendance_incoming AS incoming
+        WHERE incoming.pupil_id = attendance_weeks.pupil_id AND incoming.week_start = attendance_weeks.week_start
+          AND incoming.school_id = attendance_weeks.school_id
+      )
+    """
+).bindparams(bindparam("first_week", type_=Date()), bindparam("last_week", type_=Date()))
+_UPDATE_CHANGED = """
+    UPDATE attendance_weeks
+    SET marks = incoming.marks, possible = incoming.possible, present = incoming.present,
+        authorised = incoming.authorised, unauthorised = incoming.unauthorised, unexplained = incoming.unexplained
+    FROM attendance_incoming AS incoming
+    WHERE incoming.pupil_id = attendance_weeks.pupil_id AND incoming.week_start = attendance_weeks.week_start
+      AND incoming.school_id = attendance_weeks.school_id AND incoming.marks <> attendance_weeks.marks
+"""
+_INSERT_NEW = """
+    INSERT INTO attendance_weeks
+        (pupil_id, week_start, school_id, marks, possible, present, authorised, unauthorised, unexplained)
+    SELECT pupil_id, week_start, school_id, marks, possible, present, authorised, unauthorised, unexplained
+    FROM attendance_incoming AS incoming
+    WHERE NOT EXISTS (
+        SELECT 1 FROM attendance_weeks AS held
+        WHERE held.pupil_id = incoming.pupil_id AND held.week_start = incoming.week_start
+          AND held.school_id = incoming.school_id
+    )
+"""
 
 
 def _week_row(pupil_id, monday, school_id, marks, counted, days, day) -> tuple:
@@ -599,69 +652,91 @@ def _week_row(pupil_id, monday, school_id, marks, counted, days, day) -> tuple:
 
 # Rollups ------------------------------------------------------------------------------------------------------------
 
-# A school's weeks in a term: each week's sessions summed over its pupils, and how many pupils, over the term up to
-# that week, had a possible session and missed 10% (50%) or more of their possible sessions. A pupil's term so far
-# is read from their running sums, valid from their week to their next week with marks.
+# Schools' weeks in a term: each week's sessions summed over the school's pupils, and how many pupils, over the
+# term up to that week, had a possible session and missed 10% (50%) or more of their possible sessions. Each
+# pupil-week carries the pupil's running sums for the term; the pupil's state (counted, persistent, severe) holds
+# from that week until their next week with marks, so it is added at the one and taken away at the other, and a
+# running sum of those changes over the weeks gives each week's totals without joining weeks to pupils.
 _ROLLUP = text(
     """
     WITH marked AS (
-        SELECT week_start, possible, present, authorised, unauthorised, unexplained,
+        SELECT school_id, week_start, possible, present, authorised, unauthorised, unexplained,
                SUM(possible) OVER pupil_term AS term_possible,
                SUM(authorised + unauthorised) OVER pupil_term AS term_absent,
                LEAD(week_start) OVER pupil_term AS next_week
         FROM attendance_weeks
-        WHERE school_id = :school_id AND week_start BETWEEN :first_week AND :last_week
-        WINDOW pupil_term AS (PARTITION BY pupil_id ORDER BY week_start)
+        WHERE school_id IN :school_ids AND week_start BETWEEN :first_week AND :last_week
+        WINDOW pupil_term AS (PARTITION BY school_id, pupil_id ORDER BY week_start)
+    ),
+    states AS (
+        SELECT school_id, week_start, next_week,
+               CASE WHEN term_possible > 0 THEN 1 ELSE 0 END AS counted,
+               CASE WHEN term_possible > 0 AND term_absent * 10 >= term_possible THEN 1 ELSE 0 END AS persistent,
+               CASE WHEN term_possible > 0 AND term_absent * 2 >= term_possible THEN 1 ELSE 0 END AS severe
+        FROM marked
+    ),
+    changes AS (
+        SELECT school_id, week_start, counted, persistent, severe FROM states
+        UNION ALL
+        SELECT school_id, next_week, -counted, -persistent, -severe FROM states WHERE next_week IS NOT NULL
+    ),
+    per_week AS (
+        SELECT school_id, week_start, SUM(counted) AS counted, SUM(persistent) AS persistent, SUM(severe) AS severe
+        FROM changes
+        GROUP BY school_id, week_start
+    ),
+    so_far AS (
+        SELECT school_id, week_start,
+               SUM(counted) OVER school_term AS pupils,
+               SUM(persistent) OVER school_term AS persistent,
+               SUM(severe) OVER school_term AS severe
+        FROM per_week
+        WINDOW school_term AS (PARTITION BY school_id ORDER BY week_start)
     ),
     weekly AS (
-        SELECT week_start,
+        SELECT school_id, week_start,
                SUM(CASE WHEN possible > 0 THEN 1 ELSE 0 END) AS pupils,
                SUM(possible) AS possible, SUM(present) AS present, SUM(authorised) AS authorised,
                SUM(unauthorised) AS unauthorised, SUM(unexplained) AS unexplained
         FROM marked
-        GROUP BY week_start
-    ),
-    so_far AS (
-        SELECT weekly.week_start,
-               COUNT(*) AS pupils,
-               SUM(CASE WHEN marked.term_absent * 10 >= marked.term_possible THEN 1 ELSE 0 END) AS persistent,
-               SUM(CASE WHEN marked.term_absent * 2 >= marked.term_possible THEN 1 ELSE 0 END) AS severe
-        FROM weekly
-        JOIN marked ON marked.week_start <= weekly.week_start
-            AND (marked.next_week IS NULL OR marked.next_week > weekly.week_start)
-        WHERE marked.term_possible > 0
-        GROUP BY weekly.week_start
+        GROUP BY school_id, week_start
     )
     INSERT INTO attendance_school_weeks (
         school_id, week_start, pupils, possible, present, authorised, unauthorised, unexplained,
         term_pupils, term_persistent, term_severe
     )
-    SELECT :school_id, weekly.week_start, weekly.pupils, weekly.possible, weekly.present, weekly.authorised,
-           weekly.unauthorised, weekly.unexplained,
-           COALESCE(so_far.pupils, 0), COALESCE(so_far.persistent, 0), COALESCE(so_far.severe, 0)
-    FROM weekly LEFT JOIN so_far ON so_far.week_start = weekly.week_start
+    SELECT weekly.school_id, weekly.week_start, weekly.pupils, weekly.possible, weekly.present, weekly.authorised,
+           weekly.unauthorised, weekly.unexplained, so_far.pupils, so_far.persistent, so_far.severe
+    FROM weekly
+    JOIN so_far ON so_far.school_id = weekly.school_id AND so_far.week_start = weekly.week_start
     """
-).bindparams(bindparam("first_week", type_=Date()), bindparam("last_week", type_=Date()))
+).bindparams(
+    bindparam("school_ids", expanding=True),
+    bindparam("first_week", type_=Date()),
+    bindparam("last_week", type_=Date()),
+)
 
 
 def _recompute_rollups(
     session: Session, spans: dict[int, tuple[date, date]], calendar: SchoolCalendar, progress
 ) -> None:
-    """Recompute each school's weeks for every term its dates in the file touch."""
-    terms = authority_terms(calendar)
-    for done, (school_id, (first, last)) in enumerate(spans.items(), start=1):
-        for term in terms:
-            if term.start > last or term.end < first:
-                continue
-            first_week, last_week = week_start(term.start), week_start(term.end)
+    """Recompute the weeks of each school in the file for every term its dates in the file touch."""
+    by_term: dict = defaultdict(list)
+    for term in authority_terms(calendar):
+        for school_id, (first, last) in spans.items():
+            if term.start <= last and term.end >= first:
+                by_term[term].append(school_id)
+    for done, (term, school_ids) in enumerate(by_term.items(), start=1):
+        first_week, last_week = week_start(term.start), week_start(term.end)
+        for chunk in _chunks(sorted(school_ids), LOOKUP_BATCH):
             session.execute(
                 delete(AttendanceSchoolWeek).where(
-                    AttendanceSchoolWeek.school_id == school_id,
+                    AttendanceSchoolWeek.school_id.in_(chunk),
                     AttendanceSchoolWeek.week_start.between(first_week, last_week),
                 )
             )
-            session.execute(_ROLLUP, {"school_id": school_id, "first_week": first_week, "last_week": last_week})
-        progress(done / len(spans))
+            session.execute(_ROLLUP, {"school_ids": chunk, "first_week": first_week, "last_week": last_week})
+        progress(done / len(by_term))
 
 
 # Runs and alerts ----------------------------------------------------------------------------------------------------
