@@ -34,6 +34,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     MetaData,
+    String,
     Table,
     any_,
     bindparam,
@@ -43,6 +44,7 @@ from sqlalchemy import (
     literal,
     select,
     text,
+    type_coerce,
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -759,12 +761,15 @@ def _recompute_runs(session: Session, writer: _Writer, pupil_ids: list[int], now
     candidates: list[_Candidate] = []
     changes: list[tuple] = []
     day = writer.day
+    mondays = _Mondays()
+    connection = session.connection()  # rows as the driver gives them: hundreds of thousands of them
     for done, chunk in enumerate(_chunks(pupil_ids, LOOKUP_BATCH), start=1):
-        rows = session.execute(
-            select(weeks.pupil_id, weeks.week_start, weeks.school_id, weeks.marks)
+        rows = connection.execute(
+            select(weeks.pupil_id, type_coerce(weeks.week_start, String), weeks.school_id, weeks.marks)
             .where(_among(weeks.pupil_id, chunk))
             .order_by(weeks.pupil_id, weeks.week_start, weeks.school_id)
-        )
+        ).all()
+        rows = ((pupil_id, mondays[monday], school_id, marks) for pupil_id, monday, school_id, marks in rows)
         unmarked = set(chunk)  # a pupil whose marks the file took away has no runs left
         for pupil_id, pupil_rows in itertools.groupby(rows, key=itemgetter(0)):
             unmarked.discard(pupil_id)
@@ -786,6 +791,14 @@ def _recompute_runs(session: Session, writer: _Writer, pupil_ids: list[int], now
         progress(min(1, done * LOOKUP_BATCH / max(len(pupil_ids), 1)))
     writer.set_runs(changes, now)
     return candidates
+
+
+class _Mondays(dict):
+    """Dates as the database gives them (ISO text on SQLite, dates on PostgreSQL), each converted once."""
+
+    def __missing__(self, value):
+        found = self[value] = value if isinstance(value, date) else date.fromisoformat(value)
+        return found
 
 
 def _pupil_runs(pupil_id: int, rows: list) -> tuple[Runs, date, _Candidate | None]:
