@@ -689,3 +689,32 @@ def test_progress_rises_to_the_files_lines_while_importing(db, calendar, school)
     )
 
     assert seen == sorted(seen) and seen[-1] == checked.lines == 15
+
+
+def test_each_term_a_file_touches_is_rolled_up_on_its_own(db, calendar, school):
+    data = csv_file(
+        lines(AMIRA, date(2026, 12, 14), "I I I I I I I I I I"),  # the last week of the autumn term
+        lines(AMIRA, date(2027, 1, 11), PRESENT_WEEK),  # the spring term's second week
+    )
+
+    import_file(db, calendar, data)
+
+    assert school_weeks(db) == [
+        (school.id, date(2026, 12, 14), 1, 10, 0, 10, 0, 0, 1, 1, 1),
+        (school.id, date(2027, 1, 11), 1, 10, 10, 0, 0, 0, 1, 0, 0),
+    ]
+
+
+def test_a_checked_file_is_described_for_the_page_that_asks_whether_to_import_it(db, calendar, school):
+    data = csv_file(lines(AMIRA, MONDAY, "/ \\ / \\"), "990101,C999210126002,Price,Oliver,2014-11-14,2026-09-09,AM,ZZ")
+
+    assert service.describe(check(db, calendar, data)) == {
+        "schools": 1,
+        "pupils": 1,
+        "marks": 4,
+        "first_date": "2026-09-07",
+        "last_date": "2026-09-08",
+        "lines": 6,
+        "problem_count": 1,
+        "bad_lines": 1,
+    }
