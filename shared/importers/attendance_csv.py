@@ -275,7 +275,7 @@ class _Reader:
     """One reading of one file: the checks remembered per distinct value, and what has been read so far."""
 
     def __init__(self, schools: SchoolLookup, calendar: SchoolCalendar, today: date, allowed: set[int] | None):
-        self.schools, self.calendar, self.today, self.allowed = schools, calendar, today, allowed
+        self.schools, self.today, self.allowed = schools, today, allowed
         self.terms = [(term.start, term.end) for term in calendar.terms]
         self.checked = CheckedFile()
         self.mondays: dict[date, date] = {}

@@ -31,7 +31,6 @@ from operator import itemgetter
 from typing import Any, BinaryIO
 
 from sqlalchemy import (
-    Boolean,
     Date,
     MetaData,
     String,
@@ -48,9 +47,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.expression import ColumnElement
 
 from shared.clock import uk_today
 from shared.domain.attendance import (
@@ -299,29 +296,12 @@ class _Steps:
         return lambda share: self.reached(start + (end - start) * share)
 
 
-def _among(column, values: list):
-    """`column IN (values)`: on PostgreSQL as `= ANY(array)`, one parameter however many values (a long IN list is
-    slow to send there); elsewhere an IN list."""
-    return _AmongValues(column, values)
-
-
-class _AmongValues(ColumnElement):
-    inherit_cache = False
-
-    def __init__(self, column, values: list):
-        self.column, self.values = column, values
-        self.type = Boolean()
-
-
-@compiles(_AmongValues)
-def _among_default(element, compiler, **kw):
-    return compiler.process(element.column.in_(element.values), **kw)
-
-
-@compiles(_AmongValues, "postgresql")
-def _among_postgresql(element, compiler, **kw):
-    array = literal(element.values, ARRAY(element.column.type))
-    return compiler.process(element.column == any_(array), **kw)
+def _among(session: Session, column, values: list):
+    """`column IN (values)`; on PostgreSQL `column = ANY(array)`, one parameter however many values (a long IN
+    list is slow to send and parse there)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(literal(values, ARRAY(column.type)))
+    return column.in_(values)
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:
@@ -438,7 +418,7 @@ def _write_pupils(session: Session, writer: _Writer, checked: CheckedFile, now) 
                 pupils.date_of_birth,
                 pupils.school_id,
                 pupils.child_id,
-            ).where(_among(pupils.upn, chunk))
+            ).where(_among(session, pupils.upn, chunk))
         )
         held.update((row.upn, row) for row in rows)
     links = _children_for(session, checked.pupils, [upn for upn in upns if upn not in held or not held[upn].child_id])
@@ -467,7 +447,7 @@ def _write_pupils(session: Session, writer: _Writer, checked: CheckedFile, now) 
     )
     ids = {upn: row.id for upn, row in held.items()}
     for chunk in _chunks(new, LOOKUP_BATCH):
-        ids.update(session.execute(select(pupils.upn, pupils.id).where(_among(pupils.upn, chunk))).all())
+        ids.update(session.execute(select(pupils.upn, pupils.id).where(_among(session, pupils.upn, chunk))).all())
 
     changes = []
     for upn, row in held.items():
@@ -488,7 +468,7 @@ def _children_for(session: Session, details: dict[str, tuple[str, str, date]], u
     exactly the same first name, last name (in any case) and date of birth."""
     with_upn: dict[str, set[int]] = defaultdict(set)
     for chunk in _chunks(upns, LOOKUP_BATCH):
-        for child_id, upn in session.execute(select(Child.id, Child.upn).where(_among(Child.upn, chunk))):
+        for child_id, upn in session.execute(select(Child.id, Child.upn).where(_among(session, Child.upn, chunk))):
             with_upn[upn].add(child_id)
     links = {upn: next(iter(ids)) for upn, ids in with_upn.items() if len(ids) == 1}
 
@@ -497,7 +477,7 @@ def _children_for(session: Session, details: dict[str, tuple[str, str, date]], u
     for chunk in _chunks(sorted({details[upn][2] for upn in rest}), LOOKUP_BATCH):
         rows = session.execute(
             select(Child.id, Child.first_name, Child.last_name, Child.date_of_birth).where(
-                _among(Child.date_of_birth, chunk), Child.first_name.is_not(None), Child.last_name.is_not(None)
+                _among(session, Child.date_of_birth, chunk), Child.first_name.is_not(None), Child.last_name.is_not(None)
             )
         )
         for child_id, first_name, last_name, born in rows:
@@ -766,7 +746,7 @@ def _recompute_runs(session: Session, writer: _Writer, pupil_ids: list[int], now
     for done, chunk in enumerate(_chunks(pupil_ids, LOOKUP_BATCH), start=1):
         rows = connection.execute(
             select(weeks.pupil_id, type_coerce(weeks.week_start, String), weeks.school_id, weeks.marks)
-            .where(_among(weeks.pupil_id, chunk))
+            .where(_among(session, weeks.pupil_id, chunk))
             .order_by(weeks.pupil_id, weeks.week_start, weeks.school_id)
         ).all()
         rows = ((pupil_id, mondays[monday], school_id, marks) for pupil_id, monday, school_id, marks in rows)
@@ -839,7 +819,7 @@ def _raise_alerts(session: Session, candidates: list[_Candidate], import_record:
         raised.update(
             session.execute(
                 select(AttendanceAlert.pupil_id, AttendanceAlert.run_start).where(
-                    _among(AttendanceAlert.pupil_id, chunk)
+                    _among(session, AttendanceAlert.pupil_id, chunk)
                 )
             )
         )
@@ -852,7 +832,7 @@ def _raise_alerts(session: Session, candidates: list[_Candidate], import_record:
         rows = session.execute(
             select(
                 pupils.id, pupils.upn, pupils.first_name, pupils.last_name, pupils.date_of_birth, pupils.child_id
-            ).where(_among(pupils.id, chunk))
+            ).where(_among(session, pupils.id, chunk))
         )
         details.update((row.id, row) for row in rows)
     session.execute(
