@@ -13,10 +13,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, case, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
-from shared.domain.attendance import Counts, count, week_start, within
+from shared.domain.attendance import (
+    CODES,
+    SESSIONS_PER_WEEK,
+    UNEXPLAINED,
+    Category,
+    Counts,
+    count,
+    week_start,
+    within,
+)
 from shared.domain.school_days import SchoolCalendar
 from shared.domain.terms import Term, authority_terms
 from shared.models import AttendancePupil, AttendanceSchoolWeek, AttendanceWeek, School
@@ -103,18 +112,6 @@ class GroupMeasures:
         return self.severe / self.pupils if self.pupils else None
 
 
-def _group(per_pupil: Iterable[Counts]) -> GroupMeasures:
-    total, pupils, persistent, severe = Counts(), 0, 0, 0
-    for counts in per_pupil:
-        if not counts.possible:
-            continue
-        total += counts
-        pupils += 1
-        persistent += counts.persistent
-        severe += counts.severe
-    return GroupMeasures(total, pupils, persistent, severe)
-
-
 def pupil_measures(session: Session, pupil_id: int, start: date, end: date) -> Counts:
     """One pupil's counts over the dates, at every school their marks came from."""
     found = _counts_by(session, _PUPIL, span(start, end), [AttendanceWeek.pupil_id == pupil_id])
@@ -123,52 +120,91 @@ def pupil_measures(session: Session, pupil_id: int, start: date, end: date) -> C
 
 def school_measures(session: Session, school_id: int, start: date, end: date) -> GroupMeasures:
     """A school's measures over the dates, from its pupils' marks at that school."""
-    per_pupil = _counts_by(session, _PUPIL, span(start, end), [AttendanceWeek.school_id == school_id])
-    return _group(per_pupil.values())
+    return persistent_absence(session, start, end, school_id)
 
 
 def authority_measures(session: Session, start: date, end: date) -> GroupMeasures:
     """The authority's measures over the dates: every pupil's marks at every school (a pupil counted once)."""
-    return _group(_counts_by(session, _PUPIL, span(start, end), []).values())
+    return persistent_absence(session, start, end)
 
 
 def persistent_absence(session: Session, start: date, end: date, school_id: int | None = None) -> GroupMeasures:
-    """Pupils persistently and severely absent over the dates, for one school or the authority. Where the dates are
-    whole weeks the database does the counting and returns one row."""
-    dates = span(start, end)
-    if dates.edges or dates.full_from > dates.full_to:
-        if school_id is not None:
-            return school_measures(session, school_id, start, end)
-        return authority_measures(session, start, end)
-    where = [_is_whole(dates)] + ([AttendanceWeek.school_id == school_id] if school_id is not None else [])
-    per_pupil = (
-        select(
-            func.sum(AttendanceWeek.possible).label("possible"),
-            func.sum(AttendanceWeek.present).label("present"),
-            func.sum(AttendanceWeek.authorised).label("authorised"),
-            func.sum(AttendanceWeek.unauthorised).label("unauthorised"),
-            func.sum(AttendanceWeek.unexplained).label("unexplained"),
-        )
-        .where(*where)
-        .group_by(AttendanceWeek.pupil_id)
-        .having(func.sum(AttendanceWeek.possible) > 0)
-        .subquery()
-    )
-    absent = per_pupil.c.authorised + per_pupil.c.unauthorised
-    row = session.execute(
-        select(
-            func.count(),
-            func.sum(per_pupil.c.possible),
-            func.sum(per_pupil.c.present),
-            func.sum(per_pupil.c.authorised),
-            func.sum(per_pupil.c.unauthorised),
-            func.sum(per_pupil.c.unexplained),
-            func.sum(case((absent * 10 >= per_pupil.c.possible, 1), else_=0)),
-            func.sum(case((absent * 2 >= per_pupil.c.possible, 1), else_=0)),
-        )
-    ).one()
+    """Pupils persistently and severely absent over the dates, with the sessions behind them, for one school or
+    the authority: counted wholly by the database (a part week's sessions counted from its marks in SQL too), so
+    one row comes back whatever the authority's size."""
+    where = [] if school_id is None else [AttendanceWeek.school_id == school_id]
+    per_pupil = _per_pupil(span(start, end), (AttendanceWeek.pupil_id,), where)
+    if per_pupil is None:
+        return GroupMeasures(Counts(), 0, 0, 0)
+    row = session.execute(select(*_group_columns(per_pupil))).one()
     pupils, *sums, persistent, severe = (int(value or 0) for value in row)
     return GroupMeasures(Counts(*sums), pupils, persistent, severe)
+
+
+_COUNT_NAMES = ("possible", "present", "authorised", "unauthorised", "unexplained")
+_SYMBOLS = {
+    category: [code.symbol for code in CODES.values() if code.category in categories]
+    for category, categories in (
+        ("present", (Category.PRESENT, Category.APPROVED)),
+        ("authorised", (Category.AUTHORISED,)),
+        ("unauthorised", (Category.UNAUTHORISED,)),
+    )
+}
+_SYMBOLS["unexplained"] = sorted(UNEXPLAINED)
+
+
+def _occurrences(text, symbols: list[str]):
+    """How many of the symbols the SQL string holds: its length less its length without each."""
+    return sum((func.length(text) - func.length(func.replace(text, symbol, "")) for symbol in symbols), literal(0))
+
+
+def _part_week(monday: date, dates: Span, keys: tuple, where: list) -> Select:
+    """A part week's counts per key, counted in SQL from the sessions of its marks inside the dates."""
+    first = max(0, (dates.start - monday).days * 2)
+    last = min(SESSIONS_PER_WEEK, ((dates.end - monday).days + 1) * 2)
+    inside = func.substr(AttendanceWeek.marks, first + 1, max(0, last - first))
+    counted = {name: _occurrences(inside, symbols) for name, symbols in _SYMBOLS.items()}
+    possible = counted["present"] + counted["authorised"] + counted["unauthorised"]
+    return select(
+        *keys,
+        possible.label("possible"),
+        *(counted[name].label(name) for name in _COUNT_NAMES[1:]),
+    ).where(AttendanceWeek.week_start == monday, *where)
+
+
+def _per_pupil(dates: Span, keys: tuple, where: list):
+    """A subquery of each key's counts over the dates (whole weeks summed, part weeks counted from marks), only
+    keys with a possible session; None when the dates hold no weekday."""
+    parts = []
+    if dates.full_from <= dates.full_to:
+        parts.append(
+            select(*keys, *(getattr(AttendanceWeek, name).label(name) for name in _COUNT_NAMES)).where(
+                _is_whole(dates), *where
+            )
+        )
+    parts.extend(_part_week(monday, dates, keys, where) for monday in dates.edges)
+    if not parts:
+        return None
+    weeks = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery("weeks")
+    key_columns = [weeks.c[column.key] for column in keys]
+    return (
+        select(*key_columns, *(func.sum(weeks.c[name]).label(name) for name in _COUNT_NAMES))
+        .group_by(*key_columns)
+        .having(func.sum(weeks.c.possible) > 0)
+        .subquery("per_pupil")
+    )
+
+
+def _group_columns(per_pupil) -> list:
+    """Pupils, the five sums, and how many pupils were persistently and severely absent (whole numbers compared,
+    as the measures are defined: absent * 10 >= possible)."""
+    absent = per_pupil.c.authorised + per_pupil.c.unauthorised
+    return [
+        func.count(),
+        *(func.sum(per_pupil.c[name]) for name in _COUNT_NAMES),
+        func.sum(case((absent * 10 >= per_pupil.c.possible, 1), else_=0)),
+        func.sum(case((absent * 2 >= per_pupil.c.possible, 1), else_=0)),
+    ]
 
 
 # Pupils -----------------------------------------------------------------------------------------------------------
@@ -216,19 +252,22 @@ class SchoolRow:
 
 
 def schools_measured(session: Session, start: date, end: date) -> list[SchoolRow]:
-    """Every school with marks in the dates and its measures, lowest attendance first: the per-pupil counts at each
-    school in one pass over the weeks (no query per school)."""
-    per_pair = _counts_by(session, (AttendanceWeek.school_id, AttendanceWeek.pupil_id), span(start, end), [])
-    by_school: dict[int, list[Counts]] = defaultdict(list)
-    for (school_id, _pupil_id), counts in per_pair.items():
-        by_school[school_id].append(counts)
-    if not by_school:
+    """Every school with marks in the dates and its measures, lowest attendance first: each pupil's counts at each
+    school, then each school's, in one query (no query per school)."""
+    per_pupil = _per_pupil(span(start, end), (AttendanceWeek.school_id, AttendanceWeek.pupil_id), [])
+    if per_pupil is None:
         return []
-    schools = {school.id: school for school in session.scalars(select(School).where(School.id.in_(list(by_school))))}
-    rows = [SchoolRow(schools[school_id], _group(counts)) for school_id, counts in by_school.items()]
-    rows = [row for row in rows if row.measures.pupils]
-    rows.sort(key=lambda row: (row.measures.counts.attendance_rate or 0, row.school.name))
-    return rows
+    rows = session.execute(select(per_pupil.c.school_id, *_group_columns(per_pupil)).group_by(per_pupil.c.school_id))
+    measures = {}
+    for school_id, pupils, *rest in rows:
+        *sums, persistent, severe = (int(value or 0) for value in rest)
+        measures[school_id] = GroupMeasures(Counts(*sums), int(pupils), persistent, severe)
+    if not measures:
+        return []
+    schools = session.scalars(select(School).where(School.id.in_(list(measures))))
+    found = [SchoolRow(school, measures[school.id]) for school in schools]
+    found.sort(key=lambda row: (row.measures.counts.attendance_rate or 0, row.school.name))
+    return found
 
 
 @dataclass(frozen=True)
@@ -279,6 +318,72 @@ def weekly_trend(session: Session, start: date, end: date, school_ids: Iterable[
         sums = [int(value or 0) for value in rest]
         points.append(WeekPoint(monday, int(pupils or 0), Counts(*sums[:5]), *sums[5:]))
     return points
+
+
+def term_measures_by_school(
+    session: Session, term: Term, as_of: date, school_ids: Iterable[int] | None = None
+) -> dict[int, GroupMeasures]:
+    """Each school's measures for a term up to a day, read from the weekly rollups the import keeps (a row per
+    school and week, however many pupils): its sessions summed over the term's weeks, and its persistently and
+    severely absent pupils over the term so far at its latest week. Two queries for every school at once."""
+    weeks = AttendanceSchoolWeek
+    in_term = [weeks.week_start.between(week_start(term.start), min(as_of, term.end))]
+    if school_ids is not None:
+        in_term.append(weeks.school_id.in_(list(school_ids)))
+    sums = {
+        school_id: Counts(*(int(value or 0) for value in values))
+        for school_id, *values in session.execute(
+            select(
+                weeks.school_id,
+                func.sum(weeks.possible),
+                func.sum(weeks.present),
+                func.sum(weeks.authorised),
+                func.sum(weeks.unauthorised),
+                func.sum(weeks.unexplained),
+            )
+            .where(*in_term)
+            .group_by(weeks.school_id)
+        )
+    }
+    latest = (
+        select(weeks.school_id, func.max(weeks.week_start).label("week_start"))
+        .where(*in_term)
+        .group_by(weeks.school_id)
+        .subquery("latest")
+    )
+    found = {}
+    for school_id, pupils, persistent, severe in session.execute(
+        select(weeks.school_id, weeks.term_pupils, weeks.term_persistent, weeks.term_severe).join(
+            latest, (latest.c.school_id == weeks.school_id) & (latest.c.week_start == weeks.week_start)
+        )
+    ):
+        if pupils:
+            found[school_id] = GroupMeasures(sums[school_id], pupils, persistent, severe)
+    return found
+
+
+def term_measures(session: Session, term: Term, as_of: date, school_ids: Iterable[int] | None = None) -> GroupMeasures:
+    """The authority's (or some schools') measures for a term up to a day, from the rollups: for the dashboard and
+    the attendance page. A pupil with marks at two schools in the term (a dual registration, a move) counts at
+    each; `persistent_absence` counts every pupil once, for any dates, and reads every pupil's weeks to do it."""
+    total, pupils, persistent, severe = Counts(), 0, 0, 0
+    for measures in term_measures_by_school(session, term, as_of, school_ids).values():
+        total += measures.counts
+        pupils += measures.pupils
+        persistent += measures.persistent
+        severe += measures.severe
+    return GroupMeasures(total, pupils, persistent, severe)
+
+
+def schools_for_term(session: Session, term: Term, as_of: date) -> list[SchoolRow]:
+    """Every school with marks in the term and its measures from the rollups, lowest attendance first."""
+    measures = term_measures_by_school(session, term, as_of)
+    if not measures:
+        return []
+    schools = session.scalars(select(School).where(School.id.in_(list(measures))))
+    found = [SchoolRow(school, measures[school.id]) for school in schools]
+    found.sort(key=lambda row: (row.measures.counts.attendance_rate or 0, row.school.name))
+    return found
 
 
 # Terms ------------------------------------------------------------------------------------------------------------

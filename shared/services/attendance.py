@@ -465,7 +465,8 @@ def _write_pupils(session: Session, writer: _Writer, checked: CheckedFile, now) 
 
 def _children_for(session: Session, details: dict[str, tuple[str, str, date]], upns: list[str]) -> dict[str, int]:
     """The child each pupil is, for the UPNs given: the one child with the same UPN, or else the one child with
-    exactly the same first name, last name (in any case) and date of birth."""
+    exactly the same first name, last name (in any case) and date of birth and no UPN recorded (a child whose
+    recorded UPN is another is another child, whatever their name)."""
     with_upn: dict[str, set[int]] = defaultdict(set)
     for chunk in _chunks(upns, LOOKUP_BATCH):
         for child_id, upn in session.execute(select(Child.id, Child.upn).where(_among(session, Child.upn, chunk))):
@@ -477,7 +478,10 @@ def _children_for(session: Session, details: dict[str, tuple[str, str, date]], u
     for chunk in _chunks(sorted({details[upn][2] for upn in rest}), LOOKUP_BATCH):
         rows = session.execute(
             select(Child.id, Child.first_name, Child.last_name, Child.date_of_birth).where(
-                _among(session, Child.date_of_birth, chunk), Child.first_name.is_not(None), Child.last_name.is_not(None)
+                _among(session, Child.date_of_birth, chunk),
+                Child.first_name.is_not(None),
+                Child.last_name.is_not(None),
+                Child.upn.is_(None),
             )
         )
         for child_id, first_name, last_name, born in rows:

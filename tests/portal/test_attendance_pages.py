@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from shared.models import Child
+from shared.models import AttendanceSchoolWeek, Child
 from tests.conftest import get_page, sign_in, text_of
 from tests.portal.test_cases import a_case
 from tests.shared.test_attendance_queries import MON, pupils  # noqa: F401  (the fixture of stored weeks)
@@ -26,7 +26,38 @@ def table(page, id: str) -> list[list[str]]:
     return [[text_of(cell) for cell in row.find_all(["td", "th"])] for row in page.find(id=id).tbody.find_all("tr")]
 
 
-def test_the_authoritys_attendance_for_a_term(client, users, pupils):  # noqa: F811
+@pytest.fixture
+def rollups(db, school, pupils):  # noqa: F811
+    """The weekly rollups the import keeps for the stored weeks of `pupils` (the overview reads these)."""
+    riverside = pupils["riverside"]
+    second = MON + timedelta(days=7)
+    # school, week, pupils, possible, present, authorised, unauthorised, unexplained, term so far: pupils,
+    # persistent (Ben 4 of 10 missed in week 1; Ben 4 of 20 and Cal 10 of 20 by week 2), severe (Cal by week 2)
+    for row in (
+        (school.id, MON, 3, 30, 26, 4, 0, 0, 3, 1, 0),
+        (school.id, second, 3, 30, 20, 0, 10, 10, 3, 2, 1),
+        (riverside.id, MON, 1, 10, 10, 0, 0, 0, 1, 0, 0),
+    ):
+        db.add(AttendanceSchoolWeek(**dict(zip(ROLLUP_COLUMNS, row, strict=True))))
+    db.commit()
+
+
+ROLLUP_COLUMNS = (
+    "school_id",
+    "week_start",
+    "pupils",
+    "possible",
+    "present",
+    "authorised",
+    "unauthorised",
+    "unexplained",
+    "term_pupils",
+    "term_persistent",
+    "term_severe",
+)
+
+
+def test_the_authoritys_attendance_for_a_term(client, users, rollups):
     sign_in(client, "manager@northbridge.example")
     page = get_page(client, "/staff/attendance" + TERM)
     assert text_of(page.h1) == "Attendance"

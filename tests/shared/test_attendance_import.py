@@ -588,12 +588,26 @@ def test_pupils_are_linked_to_the_child_with_their_upn_or_else_their_exact_name_
     by_upn = Child(upn="N999210126001", first_name="Amira", last_name="Khan")
     by_name = Child(first_name="OLIVER", last_name="price", date_of_birth=date(2014, 11, 14))
     twins = [Child(first_name="Lily", last_name="Evans", date_of_birth=date(2016, 6, 2)) for _ in range(2)]
-    db.add_all([by_upn, by_name, *twins])
+    # The same name and date of birth, but another UPN on record: another child, not linked.
+    namesake = Child(upn="U999210126099", first_name="Sam", last_name="Hughes", date_of_birth=date(2015, 1, 9))
+    db.add_all([by_upn, by_name, *twins, namesake])
     db.commit()
+    sam = ("F999210126004", "Hughes", "Sam", "2015-01-09")
 
-    import_file(db, calendar, csv_file(lines(AMIRA, MONDAY, "/"), lines(OLIVER, MONDAY, "/"), lines(LILY, MONDAY, "/")))
+    import_file(
+        db,
+        calendar,
+        csv_file(
+            lines(AMIRA, MONDAY, "/"), lines(OLIVER, MONDAY, "/"), lines(LILY, MONDAY, "/"), lines(sam, MONDAY, "/")
+        ),
+    )
 
-    assert [pupil(db, upn).child_id for upn in (AMIRA[0], OLIVER[0], LILY[0])] == [by_upn.id, by_name.id, None]
+    assert [pupil(db, upn).child_id for upn in (AMIRA[0], OLIVER[0], LILY[0], sam[0])] == [
+        by_upn.id,
+        by_name.id,
+        None,
+        None,
+    ]
 
 
 def test_with_a_bad_line_and_no_skipping_nothing_is_written(db, calendar, school):

@@ -193,3 +193,40 @@ def test_attendance_since_placement(db, school, pupils):
     ]
     assert since.until == MON + timedelta(days=11)
     assert queries.attendance_since(db, child.id, MON + timedelta(days=21)) is None
+
+
+def test_a_terms_measures_are_read_from_the_rollups_at_each_schools_latest_week(db, app, school, pupils):
+    calendar = school_calendar(app.config["TERM_DATES_FILE"])
+    autumn = next(term for term in queries.terms_with_marks(db, calendar) if term.key == "2026-autumn")
+    riverside = pupils["riverside"]
+    second = MON + timedelta(days=7)
+    # Millfield has two weeks, Riverside only the first: each school's term so far is read at its own latest week.
+    for school_id, monday, possible, present, term_pupils, term_persistent, term_severe in (
+        (school.id, MON, 30, 26, 3, 1, 0),
+        (school.id, second, 30, 20, 3, 2, 1),
+        (riverside.id, MON, 10, 10, 1, 0, 0),
+    ):
+        db.add(
+            AttendanceSchoolWeek(
+                school_id=school_id,
+                week_start=monday,
+                pupils=term_pupils,
+                possible=possible,
+                present=present,
+                authorised=4 if possible - present == 4 else 0,
+                unauthorised=possible - present - (4 if possible - present == 4 else 0),
+                unexplained=0,
+                term_pupils=term_pupils,
+                term_persistent=term_persistent,
+                term_severe=term_severe,
+            )
+        )
+    db.commit()
+    measures = queries.term_measures(db, autumn, date(2026, 12, 18))
+    assert (measures.counts.possible, measures.counts.present, measures.counts.authorised) == (70, 56, 4)
+    assert (measures.pupils, measures.persistent, measures.severe) == (4, 2, 1)
+    # As of the first week's Friday, Millfield's first week is its latest.
+    early = queries.term_measures(db, autumn, MON + timedelta(days=4))
+    assert (early.counts.possible, early.pupils, early.persistent, early.severe) == (40, 4, 1, 0)
+    only = queries.term_measures(db, autumn, date(2026, 12, 18), [riverside.id])
+    assert (only.counts.possible, only.pupils, only.persistent) == (10, 1, 0)
