@@ -22,7 +22,7 @@ from shared.clock import uk_today
 from shared.domain.reference import InvalidReference, new_reference, normalise_reference
 from shared.domain.roles import Area, may
 from shared.domain.terms import Term, authority_terms, term_of
-from shared.models import AttendanceAlert, AttendanceImport, School
+from shared.models import AttendanceAlert, AttendanceImport, School, utcnow
 from shared.queries import attendance as queries
 from shared.services.calendar import school_calendar
 
@@ -173,6 +173,7 @@ def upload_view(*, school: School | None, import_endpoint: str, back_url: str):
         size=len(content),
         status=jobs.CHECKING,
         stage="Waiting to start",
+        progress_at=utcnow(),
     )
     session.add(record)
     session.commit()
@@ -218,7 +219,10 @@ def import_view(record: AttendanceImport, *, import_endpoint: str, upload_url: s
                 update(AttendanceImport)
                 .where(AttendanceImport.id == record.id, AttendanceImport.status == jobs.CHECKED)
                 .values(
-                    status=jobs.IMPORTING, stage="Waiting to start", skip_bad_lines=action == "skip", progress_at=None
+                    status=jobs.IMPORTING,
+                    stage="Waiting to start",
+                    skip_bad_lines=action == "skip",
+                    progress_at=utcnow(),
                 ),
                 execution_options={"synchronize_session": False},
             )

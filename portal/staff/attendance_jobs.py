@@ -58,6 +58,7 @@ def wait(import_id: int, timeout: float | None = None) -> None:
 
 
 def stalled(record: AttendanceImport) -> bool:
+    """Whether the file's work has shown no progress for `STALLED_AFTER` (the process doing it has ended)."""
     last = record.progress_at or record.uploaded_at
     return record.status in RUNNING and utcnow() - last > STALLED_AFTER
 

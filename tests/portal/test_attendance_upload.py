@@ -6,12 +6,13 @@ theirs alone."""
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from portal.staff import attendance_jobs as jobs
-from shared.models import AttendanceAlert, AttendanceImport, AttendanceWeek
+from shared.models import AttendanceAlert, AttendanceImport, AttendanceWeek, utcnow
 from shared.services import users as user_service
 from tests.conftest import PASSWORD, csrf_token, error_summary, get_page, parse, sign_in, text_of
 from tests.shared.test_attendance_import import AMIRA, MONDAY, OLIVER, csv_file, lines
@@ -184,3 +185,28 @@ def test_an_upload_from_a_page_open_too_long_asks_for_the_file_again(officer, db
         "This page was open too long, so the file was not uploaded. Select the file again and upload it."
     ]
     assert db.scalar(select(func.count()).select_from(AttendanceImport)) == 0
+
+
+def test_a_file_whose_work_stopped_says_nothing_was_imported(officer, db):
+    location, _ = checked_page(
+        officer, db, upload(officer, "/staff/attendance/upload", csv_file(lines(OLIVER, MONDAY, PRESENT_WEEK)))
+    )
+    record = db.scalar(select(AttendanceImport))
+    # The process importing it ended a quarter of an hour ago, part-way.
+    record.status, record.progress_at = "importing", utcnow() - timedelta(minutes=15)
+    db.commit()
+    page = get_page(officer, location)
+    assert text_of(page.h1) == "The file was not imported"
+    assert page.find("meta", {"http-equiv": "refresh"}) is None
+    # One still working refreshes itself and says how far it has got.
+    record.progress_at, record.lines_done, record.lines_total, record.stage = (
+        utcnow(),
+        50_000,
+        120_001,
+        "Checking the file",
+    )
+    db.commit()
+    page = get_page(officer, location)
+    assert text_of(page.h1) == "Importing the file"
+    assert text_of(page.find(id="progress")) == "Checking the file: 50,000 of 120,001 lines."
+    assert page.find("meta", {"http-equiv": "refresh"})["content"] == "3"
