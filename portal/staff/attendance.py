@@ -164,6 +164,7 @@ def upload_view(*, school: School | None, import_endpoint: str, back_url: str):
         form.file.errors = ["The selected file is empty"]
         return page()
     session = db_session()
+    jobs.purge(session, utcnow())
     record = AttendanceImport(
         reference=new_reference("AF"),
         uploaded_by_id=current_user.id,
@@ -211,7 +212,13 @@ def import_view(record: AttendanceImport, *, import_endpoint: str, upload_url: s
         elif action not in ("import", "skip", "discard"):
             form.action.errors = ["Select whether to import the file without the lines that have problems"]
         elif action == "discard":
-            record.status, record.content, record.stage = jobs.DISCARDED, None, None
+            # Only a file still waiting: one another tab has just sent to be imported is shown as it is.
+            session.execute(
+                update(AttendanceImport)
+                .where(AttendanceImport.id == record.id, AttendanceImport.status == jobs.CHECKED)
+                .values(status=jobs.DISCARDED, content=None, stage=None, finished_at=utcnow()),
+                execution_options={"synchronize_session": False},
+            )
             session.commit()
             return redirect(here)
         else:

@@ -40,6 +40,7 @@ STATUS_LABELS = {
 }
 PROBLEMS_KEPT = 1000
 STALLED_AFTER = timedelta(minutes=10)
+KEPT_FOR = timedelta(days=1)  # a file not imported by then is not kept
 
 _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="attendance-import")
 _futures: dict[int, Future] = {}
@@ -59,6 +60,9 @@ def wait(import_id: int, timeout: float | None = None) -> None:
 
 def stalled(record: AttendanceImport) -> bool:
     """Whether the file's work has shown no progress for `STALLED_AFTER` (the process doing it has ended)."""
+    future = _futures.get(record.id)
+    if future is not None and not future.done():  # queued or working in this process (on SQLite, silently)
+        return False
     last = record.progress_at or record.uploaded_at
     return record.status in RUNNING and utcnow() - last > STALLED_AFTER
 
@@ -113,6 +117,7 @@ def _run(app: Flask, import_id: int, job: str) -> None:
                     .values(
                         status=FAILED,
                         stage=None,
+                        content=None,
                         finished_at=utcnow(),
                         error="Something went wrong on our side. Nothing from the file has been imported.",
                     )
@@ -130,6 +135,7 @@ def _work(app: Flask, session, record: AttendanceImport, job: str, progress: _Pr
         )
     except service.FileRejected as rejected:
         record.status, record.error, record.stage, record.finished_at = REJECTED, str(rejected), None, utcnow()
+        record.content = None  # nothing from it can be used: the pupils' details in it are not kept
         session.commit()
         return
     record.problems = _problem_dicts(checked.problems)
@@ -144,6 +150,7 @@ def _work(app: Flask, session, record: AttendanceImport, job: str, progress: _Pr
     if not checked.weeks:
         record.status, record.stage, record.finished_at = REJECTED, None, utcnow()
         record.error = "No line of the file can be imported: every line has a problem."
+        record.content = None
         session.commit()
         return
     session.commit()
@@ -160,3 +167,33 @@ def _work(app: Flask, session, record: AttendanceImport, job: str, progress: _Pr
         calendar=calendar,
         progress=progress,
     )
+
+
+def purge(session, now) -> int:
+    """Files nobody imported within `KEPT_FOR` are not kept: a checked file left waiting is discarded, one whose
+    work stopped is marked not imported, and either's bytes (pupils' details) are emptied. Returns how many."""
+    cutoff = now - KEPT_FOR
+    waiting = session.execute(
+        update(AttendanceImport)
+        .where(AttendanceImport.status == CHECKED, AttendanceImport.uploaded_at < cutoff)
+        .values(status=DISCARDED, content=None, stage=None, finished_at=now),
+        execution_options={"synchronize_session": False},
+    ).rowcount
+    stopped = session.execute(
+        update(AttendanceImport)
+        .where(
+            AttendanceImport.status.in_(RUNNING),
+            AttendanceImport.uploaded_at < cutoff,
+            AttendanceImport.progress_at < now - STALLED_AFTER,
+        )
+        .values(
+            status=FAILED,
+            content=None,
+            stage=None,
+            finished_at=now,
+            error="The work on this file stopped before it finished. Nothing from it has been imported.",
+        ),
+        execution_options={"synchronize_session": False},
+    ).rowcount
+    session.commit()
+    return waiting + stopped

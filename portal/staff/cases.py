@@ -161,7 +161,11 @@ def case(reference: str):
         timeline=case_queries.case_timeline(session, found),
         checks=case_queries.case_checks(found, today),
         placement_since=since,
-        placement_attendance=attendance_queries.attendance_since(session, found.child_id, since) if since else None,
+        placement_attendance=(
+            attendance_queries.attendance_since(session, found.child_id, since, found.placed_school_id)
+            if since
+            else None
+        ),
         **_page_helpers(),
     )
     records.record_view(session, current_user, "case", found.id)

@@ -89,6 +89,7 @@ SEVERE_SHARE = 0.50
 
 _BY_SYMBOL = {code.symbol: code for code in CODES.values()}
 CATEGORY_OF_SYMBOL: dict[str, Category] = {symbol: code.category for symbol, code in _BY_SYMBOL.items()}
+_ATTENDING = (Category.PRESENT, Category.APPROVED)
 
 
 def code_for(text: str) -> Code | None:
@@ -237,10 +238,13 @@ def runs(weeks: Iterable[tuple[date, str]]) -> Runs:
 
 def combine(first: str, second: str) -> str:
     """One week's marks from a pupil's two schools: a possible session at either counts (a dual-registered pupil is
-    coded D at the school they are not attending)."""
+    coded D at the school they are not attending); where both are possible, attending at either wins (a child at
+    school somewhere is not missing from it), else the first school's."""
 
     def pick(a: str, b: str) -> str:
         if a == NO_MARK or (CATEGORY_OF_SYMBOL[a] is Category.NOT_COUNTED and b != NO_MARK):
+            return b
+        if b != NO_MARK and CATEGORY_OF_SYMBOL[b] in _ATTENDING and CATEGORY_OF_SYMBOL[a] not in _ATTENDING:
             return b
         return a
 
@@ -256,14 +260,12 @@ def within(monday: date, marks: str, start: date, end: date) -> str:
     return NO_MARK * first + marks[first:last] + NO_MARK * (SESSIONS_PER_WEEK - last)
 
 
-def outside(monday: date, marks: str, start: date, end: date) -> str:
-    """The week's marks with the sessions inside start..end (inclusive) blanked: what a file covering those dates
-    leaves of the marks already held."""
-    first = max(0, (start - monday).days * 2)
-    last = min(SESSIONS_PER_WEEK, ((end - monday).days + 1) * 2)
-    if first >= last:
+def outside(marks: str, first: int, last: int) -> str:
+    """The week's marks with its sessions `first`..`last` (inclusive, 0 Monday morning ... 9 Friday afternoon)
+    blanked: what a file covering those sessions leaves of the marks already held."""
+    if first > last:
         return marks
-    return marks[:first] + NO_MARK * (last - first) + marks[last:]
+    return marks[:first] + NO_MARK * (last - first + 1) + marks[last + 1 :]
 
 
 def last_marked(monday: date, marks: str) -> date | None:

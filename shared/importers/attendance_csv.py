@@ -93,6 +93,9 @@ class CheckedFile:
     marks: bytearray = field(default_factory=bytearray)
     pupils: dict[str, tuple[str, str, date]] = field(default_factory=dict)
     spans: dict[int, tuple[date, date]] = field(default_factory=dict)
+    # Each school's first session in its first week and last session in its last week (0 Monday morning ... 9
+    # Friday afternoon): a file that starts or ends at midday replaces only the half day it has.
+    edge_sessions: dict[int, tuple[int, int]] = field(default_factory=dict)
     lines: int = 0
     rows: int = 0
     mark_count: int = 0
@@ -410,18 +413,22 @@ class _Reader:
                 known[0] = monday
             elif monday > known[1]:
                 known[1] = monday
-        spans = {school: [first + timedelta(days=4), last] for school, (first, last) in mondays.items()}
+        edges = {school: [SESSIONS_PER_WEEK - 1, 0] for school in mondays}
         for (school, _upn, monday), offset in weeks.items():
             first_week, last_week = mondays[school]
             if monday != first_week and monday != last_week:
                 continue
             week = marks[offset : offset + SESSIONS_PER_WEEK]
-            span = spans[school]
+            edge = edges[school]
             if monday == first_week:
-                span[0] = min(span[0], monday + timedelta(days=(SESSIONS_PER_WEEK - len(week.lstrip(b"."))) // 2))
+                edge[0] = min(edge[0], SESSIONS_PER_WEEK - len(week.lstrip(b".")))
             if monday == last_week:
-                span[1] = max(span[1], monday + timedelta(days=(len(week.rstrip(b".")) - 1) // 2))
-        self.checked.spans = {school: (first, last) for school, (first, last) in spans.items()}
+                edge[1] = max(edge[1], len(week.rstrip(b".")) - 1)
+        self.checked.edge_sessions = {school: (first, last) for school, (first, last) in edges.items()}
+        self.checked.spans = {
+            school: (first + timedelta(days=edges[school][0] // 2), last + timedelta(days=edges[school][1] // 2))
+            for school, (first, last) in mondays.items()
+        }
 
     # Problems -----------------------------------------------------------------------------------------------------
 
@@ -556,6 +563,8 @@ class _Reader:
             return None, ("Date", f"Date {day.isoformat()} is a {day:%A}, not a weekday")
         if not any(start <= day <= end for start, end in self.terms):
             return None, ("Date", f"Date {day.isoformat()} is outside the authority's term dates")
+        if day > self.today:
+            return None, ("Date", f"Date {day.isoformat()} is in the future")
         monday = self.mondays.setdefault(week_start(day), week_start(day))  # one object a week: compared by identity
         return (monday, day.weekday() * 2), None
 

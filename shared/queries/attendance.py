@@ -412,9 +412,11 @@ class SincePlacement:
     weeks: list[tuple[date, Counts]]  # each week's counts from the placement on, earliest first
 
 
-def attendance_since(session: Session, child_id: int, since: date) -> SincePlacement | None:
-    """A child's attendance from a date (their placement) to their latest mark: None when no attendance file has
-    named them since."""
+def attendance_since(
+    session: Session, child_id: int, since: date, school_id: int | None = None
+) -> SincePlacement | None:
+    """A child's attendance from a date (their placement) to their latest mark, at one school (the one they were
+    placed at) or every school: None when no attendance file has named them there since."""
     pupil = session.scalar(
         select(AttendancePupil).where(AttendancePupil.child_id == child_id).order_by(AttendancePupil.id).limit(1)
     )
@@ -422,7 +424,11 @@ def attendance_since(session: Session, child_id: int, since: date) -> SincePlace
         return None
     rows = session.execute(
         select(AttendanceWeek.week_start, AttendanceWeek.marks)
-        .where(AttendanceWeek.pupil_id == pupil.id, AttendanceWeek.week_start >= week_start(since))
+        .where(
+            AttendanceWeek.pupil_id == pupil.id,
+            AttendanceWeek.week_start >= week_start(since),
+            *([AttendanceWeek.school_id == school_id] if school_id is not None else []),
+        )
         .order_by(AttendanceWeek.week_start)
     ).all()
     if not rows:

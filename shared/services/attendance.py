@@ -524,6 +524,7 @@ def _replace_marks(
     touched: set[int] = set()
     for school_id, (first, last) in checked.spans.items():
         first_week, last_week = week_start(first), week_start(last)
+        first_session, last_session = checked.edge_sessions[school_id]
         in_span = (weeks.school_id == school_id, weeks.week_start.between(first_week, last_week))
         touched.update(session.scalars(select(weeks.pupil_id).where(*in_span).distinct()))
         # A first or last week may be only partly inside the dates: the marks outside them are kept.
@@ -533,7 +534,11 @@ def _replace_marks(
             )
         )
         for pupil_id, monday, marks in edges:
-            keep = outside(monday, marks, first, last)
+            keep = outside(
+                marks,
+                first_session if monday == first_week else 0,
+                last_session if monday == last_week else SESSIONS_PER_WEEK - 1,
+            )
             replaced += keep.count(NO_MARK) - marks.count(NO_MARK)
             if keep != _BLANK:
                 kept[(school_id, pupil_id, monday)] = keep

@@ -153,5 +153,5 @@ def test_a_placed_child_with_no_marks_since_says_so(client, db, users, placed_ca
     sign_in(client, "officer@northbridge.example")
     page = get_page(client, f"/staff/cases/{placed_case.reference}")
     assert text_of(page.find(id="no-placement-attendance")) == (
-        "No attendance marks for Cal at any school have been imported since 30 November 2026."
+        "No attendance marks for Cal at Millfield Primary School have been imported since 30 November 2026."
     )

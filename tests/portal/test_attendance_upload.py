@@ -136,6 +136,9 @@ def test_a_file_that_cannot_be_read_is_refused_with_its_reason(officer, db):
     _, page = checked_page(officer, db, upload(officer, "/staff/attendance/upload", data.encode()))
     assert text_of(page.h1) == "The file cannot be imported"
     assert "semicolons" in text_of(page.find(id="rejected"))
+    record = db.scalar(select(AttendanceImport))
+    db.refresh(record)
+    assert (record.status, record.content) == ("rejected", None)  # the pupils' details in it are not kept
 
 
 @pytest.mark.parametrize(
@@ -210,3 +213,19 @@ def test_a_file_whose_work_stopped_says_nothing_was_imported(officer, db):
     assert text_of(page.h1) == "Importing the file"
     assert text_of(page.find(id="progress")) == "Checking the file: 50,000 of 120,001 lines."
     assert page.find("meta", {"http-equiv": "refresh"})["content"] == "3"
+
+
+def test_files_nobody_imported_within_a_day_are_not_kept(officer, db):
+    data = csv_file(lines(OLIVER, MONDAY, PRESENT_WEEK))
+    old, _ = checked_page(officer, db, upload(officer, "/staff/attendance/upload", data))
+    record = db.scalar(select(AttendanceImport))
+    record.uploaded_at = utcnow() - timedelta(days=1, minutes=1)
+    db.commit()
+    # The next upload clears it out.
+    checked_page(officer, db, upload(officer, "/staff/attendance/upload", data))
+    db.refresh(record)
+    assert (record.status, record.content) == ("discarded", None)
+    assert text_of(get_page(officer, old).h1) == "The file was not imported"
+    assert (
+        db.scalar(select(func.count()).select_from(AttendanceImport).where(AttendanceImport.content.is_not(None))) == 1
+    )

@@ -126,19 +126,24 @@ def test_two_schools_marks_for_a_week_combine_with_the_school_the_pupil_was_expe
     at_second = "DDNNO\\/\\.."
 
     assert combine(at_first, at_second) == "/\\NNO\\/\\NN"
-    assert combine("/\\", "NN") == "/\\"  # both possible: the first school's
+    assert combine("/\\", "NN") == "/\\"  # both possible: attending wins, whichever school it was at
+    assert combine("NN", "/\\") == "/\\"
+    assert combine("NI", "OG") == "NI"  # both absences: the first school's
     assert combine("..", "DD") == "DD"
 
 
 def test_measures_over_any_dates_blank_the_sessions_outside_them_and_a_file_replaces_those_inside():
     marks = "/\\IMNO/\\GU"
-    wednesday, thursday = date(2026, 9, 9), date(2026, 9, 10)
+    wednesday = date(2026, 9, 9)
 
     assert within(MONDAY, marks, wednesday, date(2026, 9, 20)) == "....NO/\\GU"
     assert within(MONDAY, marks, date(2026, 9, 1), MONDAY) == "/\\........"
     assert within(MONDAY, marks, date(2026, 9, 14), date(2026, 9, 20)) == ".........."
-    assert outside(MONDAY, marks, wednesday, thursday) == "/\\IM....GU"
-    assert outside(MONDAY, marks, date(2026, 9, 1), date(2026, 9, 6)) == marks
+    # A file with Wednesday and Thursday (sessions 4 to 7) replaces those; one from Tuesday afternoon (3) to
+    # Wednesday morning (4) replaces only those half days.
+    assert outside(marks, 4, 7) == "/\\IM....GU"
+    assert outside(marks, 3, 4) == "/\\I..O/\\GU"
+    assert outside(marks, 5, 4) == marks
     assert merge("/\\IM....GU", "....NN/\\..") == "/\\IMNN/\\GU"
 
 

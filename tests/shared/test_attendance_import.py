@@ -324,12 +324,12 @@ def riverside(db, school):
     return db.scalar(select(School).where(School.urn == 990102))
 
 
-def check(db, calendar, data: bytes):
-    return service.check_file(db, data, calendar=calendar, today=TODAY)
+def check(db, calendar, data: bytes, today: date = TODAY):
+    return service.check_file(db, data, calendar=calendar, today=today)
 
 
-def import_file(db, calendar, data: bytes, *, skip_bad_lines=False, **options):
-    checked = check(db, calendar, data)
+def import_file(db, calendar, data: bytes, *, skip_bad_lines=False, today: date = TODAY, **options):
+    checked = check(db, calendar, data, today)
     return service.import_marks(
         db,
         checked,
@@ -488,6 +488,26 @@ def test_a_file_for_fewer_dates_replaces_only_those_and_a_pupil_it_leaves_out_lo
         (school.id, MONDAY, 2, 20, 20, 0, 0, 0, 2, 0, 0),
         (school.id, NEXT_MONDAY, 2, 14, 8, 0, 6, 6, 2, 1, 0),
     ]
+
+
+def test_a_file_that_starts_or_ends_at_midday_replaces_only_the_half_days_it_has(db, calendar, school):
+    import_file(db, calendar, csv_file(lines(AMIRA, MONDAY, PRESENT_WEEK), lines(OLIVER, MONDAY, PRESENT_WEEK)))
+
+    # Exported at midday: Tuesday afternoon to Thursday morning, for Amira alone.
+    afternoon = "990101,N999210126001,Khan,Amira,2015-03-27,2026-09-08,PM,N"
+    summary = import_file(db, calendar, csv_file(afternoon, lines(AMIRA, date(2026, 9, 9), "N N N")))
+
+    assert summary.marks_replaced == 8  # four sessions each, Tuesday afternoon to Thursday morning
+    assert [(upn, marks) for upn, _monday, _school, marks, *_ in weeks(db)] == [
+        ("C999210126002", "/\\/....\\/\\"),
+        ("N999210126001", "/\\/NNNN\\/\\"),
+    ]
+
+
+def test_a_mark_dated_after_today_is_a_problem(db, calendar, school):
+    checked = check(db, calendar, csv_file(lines(AMIRA, date(2026, 12, 7), "/")))
+
+    assert [str(problem) for problem in checked.problems] == ["Line 2: Date 2026-12-07 is in the future"]
 
 
 def test_a_schools_weeks_count_each_pupils_term_so_far_at_the_exact_edges(db, calendar, school):
@@ -711,7 +731,7 @@ def test_each_term_a_file_touches_is_rolled_up_on_its_own(db, calendar, school):
         lines(AMIRA, date(2027, 1, 11), PRESENT_WEEK),  # the spring term's second week
     )
 
-    import_file(db, calendar, data)
+    import_file(db, calendar, data, today=date(2027, 1, 15))
 
     assert school_weeks(db) == [
         (school.id, date(2026, 12, 14), 1, 10, 0, 10, 0, 0, 1, 1, 1),

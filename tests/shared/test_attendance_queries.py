@@ -193,6 +193,9 @@ def test_attendance_since_placement(db, school, pupils):
     ]
     assert since.until == MON + timedelta(days=11)
     assert queries.attendance_since(db, child.id, MON + timedelta(days=21)) is None
+    # At another school than the one whose marks there are: none.
+    assert queries.attendance_since(db, child.id, MON, pupils["riverside"].id) is None
+    assert queries.attendance_since(db, child.id, MON, school.id).counts.possible == 20
 
 
 def test_a_terms_measures_are_read_from_the_rollups_at_each_schools_latest_week(db, app, school, pupils):
