@@ -9,9 +9,10 @@ How a page or a command uses it:
     # LinesHaveProblems: lines have problems and skip_bad_lines is false (nothing written)
     # ImportSummary: what was written
 
-Importing replaces, never doubles: for each school in the file, every mark the school already has on the dates the
-file covers for it (its first to its last date) is replaced by the file's, for every pupil (a pupil the new file
-does not name loses those dates at that school); marks on other dates are kept. The school's weekly rollups are
+Importing replaces, never doubles: for each school in the file, every mark the school already has in the sessions
+the file covers for it (its first to its last session, so a file exported at midday replaces only that half day)
+is replaced by the file's, for every pupil (a pupil the new file does not name loses those sessions at that
+school); marks in other sessions are kept. The school's weekly rollups are
 recomputed for every week of each term the file touches, each touched pupil's runs of unexplained absence from all
 their marks, and a pupil whose current run has reached `ALERT_SESSIONS` gets one alert for that run.
 
