@@ -71,8 +71,8 @@ class _Progress:
     """Writes how far the job has got to the file's row, in its own short transaction. SQLite lets one writer at
     a time, so while the import's own transaction is open there, only the stage is shown."""
 
-    def __init__(self, app: Flask, import_id: int):
-        self.app, self.import_id = app, import_id
+    def __init__(self, import_id: int):
+        self.import_id = import_id
         self.sqlite = database().engine.dialect.name == "sqlite"
         self.writing = False
 
@@ -101,7 +101,7 @@ def _problem_dicts(problems) -> list[dict]:
 
 def _run(app: Flask, import_id: int, job: str) -> None:
     with app.app_context():
-        progress = _Progress(app, import_id)
+        progress = _Progress(import_id)
         with database().sessionmaker() as session:
             record = session.get(AttendanceImport, import_id)
             if record is None or record.content is None:

@@ -2,8 +2,8 @@
 uses, the weekly trend read from the rollups the import keeps, and a placed child's attendance since placement.
 
 Measures over any dates: the weeks wholly inside the dates are summed by the database from each week's counts; the
-week at either edge, when only part of it is inside, is counted here from its marks (`within`). So a term that
-starts on a Wednesday is measured exactly, and a query reads at most two weeks of marks per pupil.
+week at either edge, when only part of it is inside, is counted from the sessions of its marks inside the dates,
+in SQL too. So a term that starts on a Wednesday is measured exactly, in one query whatever the number of pupils.
 """
 
 from __future__ import annotations
@@ -30,14 +30,6 @@ from shared.domain.school_days import SchoolCalendar
 from shared.domain.terms import Term, authority_terms
 from shared.models import AttendancePupil, AttendanceSchoolWeek, AttendanceWeek, School
 
-_COLUMNS = (
-    AttendanceWeek.possible,
-    AttendanceWeek.present,
-    AttendanceWeek.authorised,
-    AttendanceWeek.unauthorised,
-    AttendanceWeek.unexplained,
-)
-
 
 @dataclass(frozen=True)
 class Span:
@@ -63,31 +55,13 @@ def _is_whole(dates: Span):
     return AttendanceWeek.week_start.between(dates.full_from, dates.full_to)
 
 
-def _counts_by(session: Session, keys: tuple, dates: Span, where: Iterable) -> dict:
-    """Counts over the dates grouped by `keys` (columns of attendance_weeks; a group is the tuple of their values),
-    for the weeks matching `where`."""
-    where = list(where)
-    width = len(keys)
-    totals: dict = defaultdict(Counts)
-    if dates.full_from <= dates.full_to:
-        rows = session.execute(
-            select(*keys, *(func.sum(column) for column in _COLUMNS)).where(_is_whole(dates), *where).group_by(*keys)
-        )
-        for row in rows:
-            totals[tuple(row[:width])] = Counts(*(int(value or 0) for value in row[width:]))
-    if dates.edges:
-        rows = session.execute(
-            select(*keys, AttendanceWeek.week_start, AttendanceWeek.marks).where(
-                AttendanceWeek.week_start.in_(dates.edges), *where
-            )
-        )
-        for row in rows:
-            group, (monday, marks) = tuple(row[:width]), row[width:]
-            totals[group] = totals[group] + count(within(monday, marks, dates.start, dates.end))
-    return dict(totals)
+def _pupil_counts(dates: Span, where: list):
+    """Each pupil's counts over the dates as a subquery (pupil_id and the five counts), or None."""
+    return _per_pupil(dates, (AttendanceWeek.pupil_id,), where)
 
 
-_PUPIL = (AttendanceWeek.pupil_id,)
+def _counts(row) -> Counts:
+    return Counts(*(int(row[name] or 0) for name in _COUNT_NAMES))
 
 
 # Measures ---------------------------------------------------------------------------------------------------------
@@ -114,8 +88,9 @@ class GroupMeasures:
 
 def pupil_measures(session: Session, pupil_id: int, start: date, end: date) -> Counts:
     """One pupil's counts over the dates, at every school their marks came from."""
-    found = _counts_by(session, _PUPIL, span(start, end), [AttendanceWeek.pupil_id == pupil_id])
-    return found.get((pupil_id,), Counts())
+    per_pupil = _pupil_counts(span(start, end), [AttendanceWeek.pupil_id == pupil_id])
+    row = session.execute(select(per_pupil)).mappings().first() if per_pupil is not None else None
+    return _counts(row) if row else Counts()
 
 
 def school_measures(session: Session, school_id: int, start: date, end: date) -> GroupMeasures:
@@ -218,16 +193,13 @@ class PupilRow:
 
 def school_pupils(session: Session, school_id: int, start: date, end: date) -> list[PupilRow]:
     """Each pupil with marks at the school in the dates, with their counts there, lowest attendance first."""
-    found = _counts_by(session, _PUPIL, span(start, end), [AttendanceWeek.school_id == school_id])
-    per_pupil = {pupil_id: counts for (pupil_id,), counts in found.items() if counts.possible}
-    if not per_pupil:
+    per_pupil = _pupil_counts(span(start, end), [AttendanceWeek.school_id == school_id])
+    if per_pupil is None:
         return []
-    pupils = {
-        pupil.id: pupil
-        for chunk in _chunks(list(per_pupil), 900)
-        for pupil in session.scalars(select(AttendancePupil).where(AttendancePupil.id.in_(chunk)))
-    }
-    rows = [PupilRow(pupils[pupil_id], counts) for pupil_id, counts in per_pupil.items()]
+    found = session.execute(
+        select(AttendancePupil, per_pupil).join(per_pupil, per_pupil.c.pupil_id == AttendancePupil.id)
+    )
+    rows = [PupilRow(row.AttendancePupil, _counts(row._mapping)) for row in found]
     rows.sort(key=lambda row: (row.counts.present / row.counts.possible, row.pupil.last_name, row.pupil.first_name))
     return rows
 
@@ -235,11 +207,6 @@ def school_pupils(session: Session, school_id: int, start: date, end: date) -> l
 def pupils_below(rows: Iterable[PupilRow], share: float) -> list[PupilRow]:
     """The pupils attending less than `share` (0.9, 0.5) of their possible sessions, compared exactly."""
     return [row for row in rows if row.counts.present < share * row.counts.possible]
-
-
-def _chunks(items: list, size: int):
-    for index in range(0, len(items), size):
-        yield items[index : index + size]
 
 
 # Schools and trends -----------------------------------------------------------------------------------------------
