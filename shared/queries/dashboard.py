@@ -23,8 +23,9 @@ from datetime import date, datetime, time, timedelta
 from statistics import median
 
 from sqlalchemy import (
-    ColumnElement,
+    CTE,
     Date,
+    DateTime,
     Integer,
     Select,
     String,
@@ -67,59 +68,81 @@ class Filters:
 # A case's school --------------------------------------------------------------------------------------------------
 
 
-def _first_per_case(model, arrived, name: str) -> Subquery:
-    """Each case's earliest item of one kind (notice or alert) and its school: one row per case."""
-    ranked = (
-        select(
+def case_school(cases: CTE) -> Select:
+    """Each row of `cases` (a CTE of Case's columns, `id` and `child_id` among them) with the case's school as
+    `school_id`: the school of the first notice on the case, else of the first attendance alert it was opened from
+    or linked to, else the child's current school; NULL when none.
+
+    The cases' notices and alerts (found through their case_id index) and the cases themselves are listed and
+    ranked case by case: notices first, then alerts, each earliest first, then the case itself with its child's
+    school; each case's own row takes the school ranked first. Nothing ranked is joined back (SQLite would read
+    the ranked rows once per case), and no item is looked up one case at a time."""
+    among = select(cases.c.id)
+    blanks = [literal(None, column.type).label(column.name) for column in cases.c]
+
+    def items(model, arrived, rank: int) -> Select:
+        return select(
             model.case_id.label("case_id"),
+            literal(rank, Integer).label("rank"),
+            arrived.label("arrived"),
+            model.id.label("item_id"),
             model.school_id.label("school_id"),
-            func.row_number().over(partition_by=model.case_id, order_by=(arrived, model.id)).label("n"),
+            *blanks,
+        ).where(model.case_id.in_(among))
+
+    listed = union_all(
+        items(SchoolNotice, SchoolNotice.submitted_at, 1),
+        items(AttendanceAlert, AttendanceAlert.raised_at, 2),
+        select(
+            cases.c.id, literal(3, Integer), literal(None, DateTime), literal(None, Integer), Child.current_school_id
         )
-        .where(model.case_id.is_not(None))
-        .subquery()
+        .add_columns(*cases.c)
+        .join(Child, Child.id == cases.c.child_id),
+    ).subquery("listed")
+    first = func.first_value(listed.c.school_id).over(
+        partition_by=listed.c.case_id, order_by=(listed.c.rank, listed.c.arrived, listed.c.item_id)
     )
-    return select(ranked.c.case_id, ranked.c.school_id).where(ranked.c.n == 1).subquery(name)
+    ranked = select(listed, first.label("first_school_id")).subquery("ranked")
+    return select(*(ranked.c[column.name] for column in cases.c), ranked.c.first_school_id.label("school_id")).where(
+        ranked.c.rank == 3
+    )
 
 
-_FIRST_NOTICE = _first_per_case(SchoolNotice, SchoolNotice.submitted_at, "first_notice")
-_FIRST_ALERT = _first_per_case(AttendanceAlert, AttendanceAlert.raised_at, "first_alert")
+_CASE_COLUMNS = (
+    Case.id,
+    Case.child_id,
+    Case.reference,
+    Case.status,
+    Case.risk_level,
+    Case.assigned_to_id,
+    Case.opened_at,
+    Case.located_on,
+    Case.closed_at,
+)
 
 
-def case_school() -> ColumnElement[int]:
-    """A case's school as SQL: the school of the first notice on the case, else of the attendance alert the case
-    was opened or linked from, else the child's current school; NULL when none. Valid in a statement joined by
-    `_within(..., school=True)`."""
-    return func.coalesce(_FIRST_NOTICE.c.school_id, _FIRST_ALERT.c.school_id, Child.current_school_id)
-
-
-def _within(statement: Select, filters: Filters, *, school: bool = False, child: bool = False) -> Select:
-    """The statement (with Case in its FROM) narrowed to the filters' schools, phase and officer. `school` joins
-    the case's school as School (outer: a case may have none); `child` joins Child."""
-    school = school or filters.bounds_schools
-    if school or child:
-        statement = statement.join(Child, Child.id == Case.child_id)
-    if school:
-        statement = (
-            statement.outerjoin(_FIRST_NOTICE, _FIRST_NOTICE.c.case_id == Case.id)
-            .outerjoin(_FIRST_ALERT, _FIRST_ALERT.c.case_id == Case.id)
-            .outerjoin(School, School.id == case_school())
-        )
-    if filters.school_ids is not None:
-        statement = statement.where(case_school().in_(sorted(filters.school_ids)))
-    if filters.phase is not None:
-        statement = statement.where(School.phase == filters.phase)
+def _cases(filters: Filters, *where, school: bool = False) -> CTE:
+    """The cases meeting `where` that the filters' schools, phase and officer leave, as a CTE (found once however
+    often a statement reads it) of Case's columns, with each case's school as `school_id` when `school` is asked
+    for or the filters bound schools. Every read narrows cases here."""
+    cases = select(*_CASE_COLUMNS).where(*where)
     if filters.officer_id is not None:
-        statement = statement.where(Case.assigned_to_id == filters.officer_id)
-    return statement
+        cases = cases.where(Case.assigned_to_id == filters.officer_id)
+    if not (school or filters.bounds_schools):
+        return cases.cte("in_scope")
+    with_school = case_school(cases.cte("candidates"))
+    return with_school.where(*_at_schools(with_school.selected_columns.school_id, filters)).cte("in_scope")
 
 
-def _from_schools(statement: Select, school_id, filters: Filters) -> Select:
-    """A statement over notices or alerts narrowed to the filters' schools and phase by the sending school."""
+def _at_schools(school_id, filters: Filters) -> list:
+    """Conditions putting `school_id` at one of the filters' schools and in their phase (none when they bound no
+    school). The phase is an IN of its schools, not a join, so neither database goes school by school."""
+    where = []
     if filters.school_ids is not None:
-        statement = statement.where(school_id.in_(sorted(filters.school_ids)))
+        where.append(school_id.in_(sorted(filters.school_ids)))
     if filters.phase is not None:
-        statement = statement.join(School, School.id == school_id).where(School.phase == filters.phase)
-    return statement
+        where.append(school_id.in_(select(School.id).where(School.phase == filters.phase)))
+    return where
 
 
 # Shared pieces ----------------------------------------------------------------------------------------------------
@@ -170,43 +193,42 @@ def _waiting_items(filters: Filters) -> Subquery:
     """The intake queue's items (its waiting statuses), as kind, reference, received_at. The schools and phase
     narrow it to notices and alerts from those schools (a referral has no school until triage gives it a case);
     the officer does not narrow it: nothing in it is anyone's yet."""
-    parts = [
-        _from_schools(
-            select(
-                literal(ItemKind.NOTICE.value, String).label("kind"),
-                SchoolNotice.reference.label("reference"),
-                SchoolNotice.submitted_at.label("received_at"),
-            ).where(SchoolNotice.status.in_(NOTICE_WAITING)),
-            SchoolNotice.school_id,
-            filters,
-        ),
-        _from_schools(
-            select(literal(ItemKind.ALERT.value, String), AttendanceAlert.reference, AttendanceAlert.raised_at).where(
-                AttendanceAlert.status.in_(ALERT_WAITING)
-            ),
+    waiting = union_all(
+        select(
+            literal(ItemKind.NOTICE.value, String).label("kind"),
+            SchoolNotice.reference.label("reference"),
+            SchoolNotice.submitted_at.label("received_at"),
+            SchoolNotice.school_id.label("school_id"),
+        ).where(SchoolNotice.status.in_(NOTICE_WAITING)),
+        select(
+            literal(ItemKind.ALERT.value, String),
+            AttendanceAlert.reference,
+            AttendanceAlert.raised_at,
             AttendanceAlert.school_id,
-            filters,
-        ),
-    ]
-    if not filters.bounds_schools:
-        parts.append(
-            select(literal(ItemKind.REFERRAL.value, String), Referral.reference, Referral.received_at).where(
-                Referral.status.in_(REFERRAL_WAITING)
-            )
-        )
-    return union_all(*parts).subquery("waiting")
+        ).where(AttendanceAlert.status.in_(ALERT_WAITING)),
+        select(
+            literal(ItemKind.REFERRAL.value, String),
+            Referral.reference,
+            Referral.received_at,
+            literal(None, Integer),
+        ).where(Referral.status.in_(REFERRAL_WAITING)),
+    )
+    # Found by status first (the queue is short), then narrowed to the schools: a CTE kept whole, so neither
+    # database reads every notice of the schools chosen instead.
+    waiting = waiting.cte("waiting").prefix_with("MATERIALIZED")
+    return select(waiting).where(*_at_schools(waiting.c.school_id, filters)).subquery("queue")
 
 
-def _tally(name: str, source, *where, number=None, text=None, day=None) -> Select:
-    """One grouped count for `_tallies`: the rows of `source` meeting `where`, counted by up to one number, one
-    text and one date."""
+def _tally(name: str, source, *where, number=None, text=None, day=None, adding=None) -> Select:
+    """One grouped count for `_tallies`: the rows of `source` meeting `where` (or the sum of `adding` over them),
+    by up to one number, one text and one date."""
     keys = [key for key in (number, text, day) if key is not None]
     statement = select(
         literal(name, String),
         literal(None, Integer) if number is None else number,
         literal(None, String) if text is None else text,
         literal(None, Date) if day is None else day,
-        func.count(),
+        func.count() if adding is None else cast(func.coalesce(func.sum(adding), 0), Integer),
     )
     statement = statement.select_from(source).where(*where)
     return statement.group_by(*keys) if keys else statement
@@ -225,19 +247,11 @@ def _total(counts: dict[str, dict[tuple, int]], name: str) -> int:
     return sum(counts.get(name, {}).values())
 
 
-def _scope(filters: Filters, *needed):
-    """The cases the filters' schools, phase and officer leave, to count from: the cases table when they leave
-    every case, else a CTE of the same columns (a statement finds it once however many counts read it) holding
-    the cases `needed` (the counts still apply their own conditions)."""
-    if not filters.bounds_schools and filters.officer_id is None:
-        return Case.__table__
-    columns = (Case.id, Case.status, Case.assigned_to_id, Case.located_on, Case.closed_at)
-    return _within(select(*columns).select_from(Case).where(*needed), filters).cte("scope")
-
-
-def _is_overdue(check, today: date):
-    """A check (Enquiry or its table's columns) still to do or asked, due before today."""
-    return and_(check.status.in_(OPEN_CHECK_STATUSES), check.due_on < today)
+def _overdue(cases: CTE, today: date):
+    """An overdue check (to do or asked, due before today) on an open case of `cases`. Asked by case (an IN), so
+    both databases go from the few open cases to their checks, not through every check due before today."""
+    open_cases = select(cases.c.id).where(cases.c.status.in_(OPEN_STATUSES))
+    return and_(Enquiry.case_id.in_(open_cases), Enquiry.status.in_(OPEN_CHECK_STATUSES), Enquiry.due_on < today)
 
 
 # The overview -----------------------------------------------------------------------------------------------------
@@ -271,7 +285,9 @@ def overview(
         return _received_between(column, week_start, today)
 
     counted_referral = or_(in_dates(Referral.received_at), this_week(Referral.received_at))
-    cases = _scope(
+    # Only the cases some count reads: open, closed or located in the dates or this term, or with a referral
+    # counted (the counts still apply their own conditions).
+    cases = _cases(
         filters,
         or_(
             _IS_OPEN,
@@ -281,13 +297,14 @@ def overview(
         ),
     )
     is_open = cases.c.status.in_(OPEN_STATUSES)
-    checks = Enquiry.__table__.join(cases, cases.c.id == Enquiry.case_id)
     referrals = Referral.__table__
-    if cases is not Case.__table__:  # a referral is bounded through its case
+    if filters.bounds_schools or filters.officer_id is not None:  # a referral is bounded through its case
         referrals = referrals.join(cases, cases.c.id == Referral.case_id)
-    notices = _from_schools(
-        select(SchoolNotice.submitted_at).where(SchoolNotice.routed_to_cme.is_(True)), SchoolNotice.school_id, filters
-    ).subquery("notices")
+    notices = (
+        select(SchoolNotice.submitted_at)
+        .where(SchoolNotice.routed_to_cme.is_(True), *_at_schools(SchoolNotice.school_id, filters))
+        .subquery("notices")
+    )
     counts = _tallies(
         session,
         _tally(
@@ -298,7 +315,7 @@ def overview(
         ),
         _tally("unassigned", cases, is_open, cases.c.assigned_to_id.is_(None)),
         _tally("located", cases, cases.c.located_on.between(term_start, today)),
-        _tally("overdue", checks, is_open, _is_overdue(Enquiry.__table__.c, today)),
+        _tally("overdue", Enquiry.__table__, _overdue(cases, today)),
         _tally("referrals", referrals, in_dates(Referral.received_at)),
         _tally("referrals_week", referrals, this_week(Referral.received_at)),
         _tally("notices", notices, in_dates(notices.c.submitted_at)),
@@ -324,14 +341,7 @@ def overview(
 
 
 def _median_days_to_locate(session: Session, filters: Filters, calendar: SchoolCalendar) -> float | None:
-    located = (
-        _within(
-            select(Case.id, Case.opened_at, Case.located_on)
-            .select_from(Case)
-            .where(Case.located_on.between(filters.start, filters.end)),
-            filters,
-        )
-    ).cte("located")
+    located = _cases(filters, Case.located_on.between(filters.start, filters.end))
     in_located = select(located.c.id)
     arrivals = union_all(
         select(Referral.case_id, Referral.received_at.label("arrived")).where(Referral.case_id.in_(in_located)),
@@ -407,32 +417,34 @@ def caseloads(session: Session, filters: Filters, today: date) -> Caseloads:
     """Open cases as the team shares them out, and who and what they are about: the counts in one statement over
     the open cases (each case's school and child found once). The officers are every active officer and lead,
     with anyone else who holds open cases; with an officer chosen, that officer only."""
+    in_scope = _cases(filters, _IS_OPEN, school=True)
+    overdue = (
+        select(Enquiry.case_id, func.count().label("checks"))
+        .where(_overdue(in_scope, today))
+        .group_by(Enquiry.case_id)
+        .subquery("overdue")
+    )
     # The JSON list's text is grouped (a few distinct lists) and read in Python: no dialect's JSON functions.
-    cases = _within(
+    cases = (
         select(
-            Case.id,
-            Case.assigned_to_id,
-            Case.status,
+            in_scope.c.assigned_to_id,
+            in_scope.c.status,
             School.urn,
             School.name,
             Child.date_of_birth,
             cast(Child.vulnerable_groups, Text).label("groups"),
+            overdue.c.checks.label("overdue"),
         )
-        .select_from(Case)
-        .where(_IS_OPEN),
-        filters,
-        school=True,
-    ).cte("open_cases")
+        .join(Child, Child.id == in_scope.c.child_id)
+        .outerjoin(School, School.id == in_scope.c.school_id)
+        .outerjoin(overdue, overdue.c.case_id == in_scope.c.id)
+        .cte("open_cases")
+    )
     waiting = _waiting_items(filters)
     counts = _tallies(
         session,
         _tally("load", cases, number=cases.c.assigned_to_id, text=cases.c.status),
-        _tally(
-            "overdue",
-            Enquiry.__table__.join(cases, cases.c.id == Enquiry.case_id),
-            _is_overdue(Enquiry.__table__.c, today),
-            number=cases.c.assigned_to_id,
-        ),
+        _tally("overdue", cases, number=cases.c.assigned_to_id, adding=cases.c.overdue),
         _tally("school", cases, number=cases.c.urn, text=cases.c.name),
         _tally("born", cases, day=cases.c.date_of_birth),
         _tally("groups", cases, text=cases.c.groups),
@@ -521,26 +533,24 @@ def overdue_checks(
     session: Session, filters: Filters, today: date, calendar: SchoolCalendar, with_names: bool
 ) -> list[OverdueCheck]:
     """Every overdue check on an open case, the most overdue first."""
-    names = (Child.first_name, Child.last_name) if with_names else ()
-    rows = session.execute(
-        _within(
-            select(
-                Case.reference,
-                User.name,
-                Enquiry.check_type,
-                Enquiry.description,
-                Enquiry.other_authority,
-                Enquiry.due_on,
-                *names,
-            )
-            .select_from(Enquiry)
-            .join(Case, and_(Case.id == Enquiry.case_id, _IS_OPEN, _is_overdue(Enquiry, today)))
-            .outerjoin(User, User.id == Case.assigned_to_id)
-            .order_by(Enquiry.due_on, Case.reference, Enquiry.id),
-            filters,
-            child=with_names,
+    cases = _cases(filters, _IS_OPEN)
+    statement = (
+        select(
+            cases.c.reference,
+            User.name,
+            Enquiry.check_type,
+            Enquiry.description,
+            Enquiry.other_authority,
+            Enquiry.due_on,
         )
-    ).all()
+        .join(cases, cases.c.id == Enquiry.case_id)
+        .outerjoin(User, User.id == cases.c.assigned_to_id)
+        .where(_overdue(cases, today))
+        .order_by(Enquiry.due_on, cases.c.reference, Enquiry.id)
+    )
+    if with_names:
+        statement = statement.add_columns(Child.first_name, Child.last_name).join(Child, Child.id == cases.c.child_id)
+    rows = session.execute(statement).all()
     between = _school_day_counter(calendar, [today, *(row.due_on for row in rows)])
     return [
         OverdueCheck(
@@ -576,11 +586,7 @@ def unactioned_notices(
         .where(SchoolNotice.status.in_(NOTICE_WAITING))
         .order_by(SchoolNotice.submitted_at, SchoolNotice.reference)
     )
-    if filters.school_ids is not None:
-        statement = statement.where(SchoolNotice.school_id.in_(sorted(filters.school_ids)))
-    if filters.phase is not None:
-        statement = statement.where(School.phase == filters.phase)
-    rows = session.execute(statement).all()
+    rows = session.execute(statement.where(*_at_schools(SchoolNotice.school_id, filters))).all()
     received = [_uk_date(row.submitted_at) for row in rows]
     between = _school_day_counter(calendar, [today, *received])
     return [
@@ -614,19 +620,23 @@ def open_case_list(
     (a status that is not open gives none)."""
     if status is not None and status not in OPEN_STATUSES:
         return []
-    names = (Child.first_name, Child.last_name) if with_names else ()
-    rows = session.execute(
-        _within(
-            select(Case.reference, Case.status, User.name, Case.opened_at, School.name.label("school"), Case.risk_level)
-            .add_columns(*names)
-            .select_from(Case)
-            .outerjoin(User, User.id == Case.assigned_to_id)
-            .where(Case.status == status if status else _IS_OPEN)
-            .order_by(Case.opened_at.desc(), Case.reference.desc()),
-            filters,
-            school=True,
+    cases = _cases(filters, Case.status == status if status else _IS_OPEN, school=True)
+    statement = (
+        select(
+            cases.c.reference,
+            cases.c.status,
+            User.name,
+            cases.c.opened_at,
+            School.name.label("school"),
+            cases.c.risk_level,
         )
-    ).all()
+        .outerjoin(User, User.id == cases.c.assigned_to_id)
+        .outerjoin(School, School.id == cases.c.school_id)
+        .order_by(cases.c.opened_at.desc(), cases.c.reference.desc())
+    )
+    if with_names:
+        statement = statement.add_columns(Child.first_name, Child.last_name).join(Child, Child.id == cases.c.child_id)
+    rows = session.execute(statement).all()
     return [
         CaseRow(
             reference=row.reference,
