@@ -25,7 +25,6 @@ from statistics import median
 from sqlalchemy import (
     CTE,
     Date,
-    DateTime,
     Integer,
     Select,
     String,
@@ -94,7 +93,11 @@ def case_school(cases: CTE) -> Select:
         items(SchoolNotice, SchoolNotice.submitted_at, 1),
         items(AttendanceAlert, AttendanceAlert.raised_at, 2),
         select(
-            cases.c.id, literal(3, Integer), literal(None, DateTime), literal(None, Integer), Child.current_school_id
+            cases.c.id,
+            literal(3, Integer),
+            literal(None, SchoolNotice.submitted_at.type),
+            literal(None, Integer),
+            Child.current_school_id,
         )
         .add_columns(*cases.c)
         .join(Child, Child.id == cases.c.child_id),

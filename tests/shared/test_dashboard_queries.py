@@ -155,9 +155,12 @@ def world(db, users, school):
             Referral(reference="RF-01", source="public", status="linked", received_at=at("2026-11-04"), case=cases[5]),
             Referral(reference="RF-02", source="public", status="new", urgent=True, received_at=at("2026-11-24")),
             Referral(reference="RF-03", source="public", status="closed", received_at=at("2026-10-30")),
+            # 1 October in England (British Summer Time), though still 30 September in UTC
+            Referral(reference="RF-05", source="public", status="closed", received_at=at("2026-09-30", hour=23)),
             Referral(reference="RF-04", source="school", status="linked", received_at=at("2026-11-25"), case=cases[2]),
             an_alert("AA-01", secondary, "2026-11-06", "linked", cases[3]),
             an_alert("AA-02", primary, "2026-11-12", "new"),
+            an_alert("AA-03", secondary, "2026-11-01", "linked", cases[5]),  # earlier, but CS-05 has a notice
         ]
     )
     db.commit()
@@ -232,6 +235,15 @@ def test_a_date_range_with_nothing_in_it_leaves_only_the_counts_of_now(db, world
     assert (later.referrals_received, later.notices_received, later.median_days_to_locate) == (0, 0, None)
     assert (later.open_cases, later.unassigned_intake, later.overdue_checks) == (7, 5, 4)
     assert (later.referrals_this_week, later.notices_this_week) == (2, 1)
+
+
+def test_the_dates_are_days_in_england(db, world):
+    october = overview(db, Filters(start=date(2026, 10, 1), end=date(2026, 10, 31)), TODAY, TERM_START, CALENDAR)
+    assert (october.referrals_received, october.notices_received) == (2, 2)  # RF-05 and RF-03; SN-06 and SN-08
+    # CS-07: opened on 10 September, found on 14 October, 24 school days later
+    assert (october.cases_by_status["closed"], october.median_days_to_locate) == (1, 24.0)
+    september = overview(db, Filters(start=date(2026, 9, 1), end=date(2026, 9, 30)), TODAY, TERM_START, CALENDAR)
+    assert (september.referrals_received, september.notices_received) == (0, 1)  # SN-07
 
 
 def test_caseloads_share_out_the_open_cases(db, users, world):
