@@ -23,7 +23,7 @@ stay as they are):
   other notices (joiners, leavers to a named school). A missing child's marks show it: unexplained absence from a
   little before the case opened until the child was found, and none after a child left the authority.
 
-Every time stamp is between 09:00 and 17:00 UTC, so its day is the same in UTC and in UK time.
+Every time stamp is in the daytime (08:30 to 17:30 UTC), so its day is the same in UTC and in UK time.
 """
 
 from __future__ import annotations
@@ -165,6 +165,17 @@ class CasePlan:
 
 def _daytime(rng: random.Random, day: date) -> datetime:
     return datetime(day.year, day.month, day.day, 9, tzinfo=UTC) + timedelta(seconds=rng.randrange(8 * 3600))
+
+
+def _earlier(rng: random.Random, moment: datetime, most_days: int) -> datetime:
+    """A daytime moment before `moment` (itself daytime), up to `most_days` days before it."""
+    found = _daytime(rng, moment.date() - timedelta(days=rng.randint(0, most_days)))
+    return found if found < moment else moment - timedelta(minutes=rng.randint(1, 30))
+
+
+def _later(rng: random.Random, moment: datetime, most_days: int) -> datetime:
+    found = _daytime(rng, moment.date() + timedelta(days=rng.randint(0, most_days)))
+    return found if found > moment else moment + timedelta(minutes=rng.randint(1, 30))
 
 
 def _weighted(rng: random.Random, pairs) -> str:
@@ -654,13 +665,13 @@ class _Casework:
 
         for number, plan in enumerate(self.plans, start=1):
             if plan.from_referral:
-                received = plan.opened - timedelta(hours=rng.randint(1, 72))
+                received = _earlier(rng, plan.opened, 3)
                 triage = {"case_id": number, "triaged_by_id": self.lead, "triaged_at": plan.opened}
                 rows.append(referral(plan.index, received, ReferralStatus.LINKED, **triage))
         first = self.today - timedelta(days=365 * YEARS_OF_CASES)
         for _ in range(self._scaled(3_000)):  # looked into, no case needed (on a roll after all, a duplicate)
             received = _daytime(rng, first + timedelta(days=rng.randrange((self.today - first).days)))
-            closed = {"triaged_by_id": self.lead, "triaged_at": received + timedelta(hours=rng.randint(2, 72))}
+            closed = {"triaged_by_id": self.lead, "triaged_at": _later(rng, received, 3)}
             rows.append(referral(None, received, ReferralStatus.CLOSED, closed_reason="Known to be on roll", **closed))
         for status, count, days in ((ReferralStatus.NEW, 40, 5), (ReferralStatus.IN_TRIAGE, 15, 10)):
             for _ in range(self._scaled(count)):
@@ -710,7 +721,7 @@ class _Casework:
         for number, plan in enumerate(self.plans, start=1):
             if not plan.from_referral or rng.random() < 0.1:  # some cases have both
                 status = NoticeStatus.ATTACHED if plan.status in OPEN_STATUSES else NoticeStatus.ACTIONED
-                submitted = plan.opened - timedelta(hours=rng.randint(1, 72))
+                submitted = _earlier(rng, plan.opened, 3)
                 extra = {"child_id": plan.index + 1, "case_id": number, "triaged_by_id": self.lead}
                 rows.append(
                     notice(
