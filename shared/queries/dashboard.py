@@ -72,10 +72,11 @@ def case_school(cases: CTE) -> Select:
     `school_id`: the school of the first notice on the case, else of the first attendance alert it was opened from
     or linked to, else the child's current school; NULL when none.
 
-    The cases' notices and alerts (found through their case_id index) and the cases themselves are listed and
-    ranked case by case: notices first, then alerts, each earliest first, then the case itself with its child's
-    school; each case's own row takes the school ranked first. Nothing ranked is joined back (SQLite would read
-    the ranked rows once per case), and no item is looked up one case at a time."""
+    The cases' notices and alerts and the cases themselves are listed and ranked case by case (notices first, then
+    alerts, each earliest first, then the case), and each case's own row takes the school ranked first: nothing
+    ranked is joined back, which SQLite would read once per case. Notices and alerts are reached by IN from the
+    cases and children by key from each ranked case, so both databases look up just these through their indexes
+    rather than read them all."""
     among = select(cases.c.id)
     blanks = [literal(None, column.type).label(column.name) for column in cases.c]
 
@@ -89,25 +90,22 @@ def case_school(cases: CTE) -> Select:
             *blanks,
         ).where(model.case_id.in_(among))
 
+    own = (cases.c.id, literal(3, Integer), literal(None, SchoolNotice.submitted_at.type), literal(None, Integer))
     listed = union_all(
         items(SchoolNotice, SchoolNotice.submitted_at, 1),
         items(AttendanceAlert, AttendanceAlert.raised_at, 2),
-        select(
-            cases.c.id,
-            literal(3, Integer),
-            literal(None, SchoolNotice.submitted_at.type),
-            literal(None, Integer),
-            Child.current_school_id,
-        )
-        .add_columns(*cases.c)
-        .join(Child, Child.id == cases.c.child_id),
+        select(*own, literal(None, Integer), *cases.c),
     ).subquery("listed")
     first = func.first_value(listed.c.school_id).over(
         partition_by=listed.c.case_id, order_by=(listed.c.rank, listed.c.arrived, listed.c.item_id)
     )
-    ranked = select(listed, first.label("first_school_id")).subquery("ranked")
-    return select(*(ranked.c[column.name] for column in cases.c), ranked.c.first_school_id.label("school_id")).where(
-        ranked.c.rank == 3
+    ranked = select(listed, first.label("item_school_id")).subquery("ranked")
+    # The child's school is looked up by key for each case ranked, however many cases there are.
+    school_id = func.coalesce(ranked.c.item_school_id, Child.current_school_id)
+    return (
+        select(*(ranked.c[column.name] for column in cases.c), school_id.label("school_id"))
+        .join(Child, Child.id == ranked.c.child_id)
+        .where(ranked.c.rank == 3)
     )
 
 
