@@ -396,7 +396,7 @@ class Browser:
                 fired += 1
                 if fired > MAX_CALLBACKS:
                     raise SystemExit(f"{path}: more than {MAX_CALLBACKS} callbacks in one load")
-                request, answer = self._fire(page, resolver, call, round_number)
+                request, answer = self._fire(path, page, resolver, call, round_number)
                 requests.append(request)
                 updates.append(answer)
             for answer in updates:
@@ -427,7 +427,7 @@ class Browser:
                 ready.append(call)
         return ready or list(pending.values())  # a loop: fire them all rather than wait for ever
 
-    def _fire(self, page: Page, resolver: Resolver, call: Call, round_number: int) -> tuple[Request, dict]:
+    def _fire(self, path: str, page: Page, resolver: Resolver, call: Call, round_number: int) -> tuple[Request, dict]:
         dep = call.dep
         outputs = resolver.outputs(page, call) or []
         inputs, missing = resolver.inputs(page, call, dep.inputs)
@@ -448,8 +448,12 @@ class Browser:
         response = self.client.post(PREFIX + "_dash-update-component", json=payload)
         seconds = time.perf_counter() - started
         if response.status_code not in (200, 204):
-            detail = response.get_data(as_text=True)[:500]
-            raise SystemExit(f"callback {dep.output} answered {response.status_code}: {detail}")
+            text = response.get_data(as_text=True)
+            title = re.search(r"<title>(.*?)</title>", text, re.DOTALL)
+            detail = title.group(1).strip() if title else text[:300]
+            raise SystemExit(
+                f"{path}: callback {dep.name} answered {response.status_code} ({detail}); the app's log above says why"
+            )
         body = response.get_data()
         answer = response.json.get("response", {}) if response.status_code == 200 else {}
         return Request(dep.name, seconds, len(body), round_number), answer
