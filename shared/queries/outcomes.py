@@ -309,18 +309,24 @@ def time_to_locate(session: Session, filters: Filters, calendar: SchoolCalendar)
     located: median, 90th percentile and bands. School days are counted after the first item's day up to and
     including the located day (found the same day: 0); a located day before the first item counts as 0. One
     query, grouped by the pair of days."""
-    located = [Case.located_on.between(filters.start, filters.end)]
+    where = [Case.located_on.between(filters.start, filters.end)]
     if bounds_cases(filters):
-        located += case_bounds(filters, case_school())
-    first = first_items(select(Case.id).where(*located))
-    first_at = func.coalesce(first.c.first_at, Case.opened_at)
+        where += case_bounds(filters, case_school())
+    # The cases found once (MATERIALIZED: their school is worked out once, not again for each use).
+    located = (
+        select(Case.id.label("case_id"), Case.located_on.label("located_on"), Case.opened_at.label("opened_at"))
+        .where(*where)
+        .cte("located")
+        .prefix_with("MATERIALIZED")
+    )
+    first = first_items(select(located.c.case_id))
+    first_at = func.coalesce(first.c.first_at, located.c.opened_at)
     pairs = (
         select(
             uk_date(session, first_at, filters.start.year - 5, filters.end.year).label("first_day"),
-            Case.located_on.label("located_on"),
+            located.c.located_on,
         )
-        .outerjoin(first, first.c.case_id == Case.id)
-        .where(*located)
+        .outerjoin(first, first.c.case_id == located.c.case_id)
         .subquery("pairs")
     )
     rows = session.execute(
