@@ -8,11 +8,10 @@ from dash import Dash
 from flask import Flask, abort, current_app, g, jsonify, request
 from flask_login import current_user
 
-from dashboard.layout import register_callbacks, shell
+from dashboard.export import export_table
+from dashboard.layout import PREFIX, register_callbacks, shell
 from shared.db import Database
 from shared.domain.roles import Area, may
-
-PREFIX = "/dashboard/"
 
 
 def _is_background_request() -> bool:
@@ -46,11 +45,18 @@ def init_dashboard(server: Flask, database: Database) -> Dash:
         title="Dashboard - Children missing education",
         update_title=None,
         external_stylesheets=["/assets/cme.css"],
+        # Pages are drawn by a callback, so their controls are not in the first layout.
+        suppress_callback_exceptions=True,
     )
-    # Dash's default page has no language and no main landmark; both are needed for accessibility.
-    dash_app.index_string = dash_app.index_string.replace("<html>", '<html lang="en">')
-    dash_app.layout = shell(server.config["AUTHORITY_NAME"])
+    # Dash's default page has no language; the layout brings the main landmark.
+    dash_app.index_string = dash_app.index_string.replace("<html>", '<html lang="en">').replace(
+        "<body>", '<body class="govuk-template__body">'
+    )
+    authority, la_code = server.config["AUTHORITY_NAME"], server.config["AUTHORITY_LA_CODE"]
+    # A function, so that each load lists the schools and officers as they are now.
+    dash_app.layout = lambda: shell(database, authority, la_code)
     register_callbacks(dash_app, database)
+    server.add_url_rule(f"{PREFIX}export/<key>.<kind>", "dashboard_export", export_table(database))
 
     # Every route under the prefix, the Dash assets included, checks sign-in and role. Done last, once
     # Dash has added all its routes.

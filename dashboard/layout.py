@@ -1,32 +1,167 @@
-"""The dashboard page: built on each load from live counts."""
+"""The dashboard's page: the header, the pages' navigation, the filters and the page itself, drawn by callbacks.
+
+Two callbacks carry everything, and the URL is the state, so any view can be shared and bookmarked:
+- `show_page`: the URL (path and query string) in; the page, the navigation and the filters' values out. Filters
+  that cannot be used (an unknown school, a future date range) show why in place of the figures.
+- `apply_filters`: a button pressed (the filters' own, or a page's, such as the overdue table's search) writes the
+  controls' values into the URL's query string, which `show_page` then draws. Nothing else moves the URL.
+"""
 
 from __future__ import annotations
 
-from dash import Dash, Input, Output, dcc, html
+import logging
+from datetime import date
 
-from dashboard.figures import cases_by_status
-from shared import queries
+from dash import ALL, Dash, Input, Output, State, ctx, dcc, html
+from dash.exceptions import PreventUpdate
+from flask import current_app
+from flask_login import current_user
+from sqlalchemy import select
+
+from dashboard import components as ui
+from dashboard.filters import FILTER_KEYS, Chosen, parse_query, phases, query_string, read_filters, school_year_start
+from dashboard.pages import PAGES, page_for
+from dashboard.view import View, Viewer
 from shared.clock import uk_today
 from shared.db import Database
-from shared.domain.casework import CaseStatus
+from shared.domain.roles import Role
+from shared.models import School, User
+from shared.services.calendar import school_calendar
+
+log = logging.getLogger(__name__)
+PREFIX = "/dashboard/"
 
 
-def _figure(label: str, value: int, element_id: str) -> html.Div:
+def _label(text: str, control_id: str, hint: str | None = None) -> list:
+    parts = [html.Label(text, htmlFor=control_id, className="govuk-label govuk-label--s")]
+    if hint:
+        parts.append(html.Div(hint, id=f"{control_id}-hint", className="govuk-hint"))
+    return parts
+
+
+def _field(text: str, control, control_id: str, width: str = "one-quarter", hint: str | None = None) -> html.Div:
     return html.Div(
-        className="govuk-grid-column-one-quarter",
+        className=f"govuk-grid-column-{width}",
+        children=html.Div(className="govuk-form-group", children=[*_label(text, control_id, hint), control]),
+    )
+
+
+def _choices(database: Database, la_code: str) -> tuple[list, list, list]:
+    """The controls' options: the authority's schools, the register's phases, the officers and the lead."""
+    with database.session() as session:
+        schools = session.execute(
+            select(School.urn, School.name)
+            .where(School.la_code == la_code, School.status.not_like("Closed%"))
+            .order_by(School.name)
+        ).all()
+        officers = session.execute(
+            select(User.id, User.name)
+            .where(User.role.in_([Role.OFFICER, Role.LEAD]), User.active.is_(True))
+            .order_by(User.name)
+        ).all()
+        phase_names = phases(session)
+    return (
+        [{"label": f"{name} ({urn})", "value": str(urn)} for urn, name in schools],
+        [{"label": phase, "value": phase} for phase in phase_names],
+        [{"label": name, "value": str(user_id)} for user_id, name in officers],
+    )
+
+
+def _fieldset(legend: str, control, width: str) -> html.Div:
+    return html.Div(
+        className=f"govuk-grid-column-{width}",
         children=html.Div(
-            className="cme-figure",
-            children=[
-                html.P(label, className="govuk-body govuk-!-margin-bottom-1"),
-                html.P(f"{value:,}", id=element_id, className="govuk-heading-l govuk-!-margin-bottom-0"),
-            ],
+            className="govuk-form-group",
+            children=html.Fieldset(
+                className="govuk-fieldset",
+                children=[html.Legend(legend, className="govuk-fieldset__legend govuk-fieldset__legend--s"), control],
+            ),
         ),
     )
 
 
-def shell(authority_name: str) -> html.Div:
-    """The page as first served; the overview callback fills in live figures."""
-    header = html.Header(
+def _choices_control(control_id: str, options: list, every: str, multi: bool = False):
+    """Native radios or checkboxes, each with its own label: usable by keyboard and read by screen readers."""
+    kind = dcc.Checklist if multi else dcc.RadioItems
+    return kind(
+        id=control_id,
+        options=options if multi else [{"label": every, "value": ""}, *options],
+        value=[] if multi else "",
+        className="cme-choices" + (" cme-choices--scroll" if multi else ""),
+        labelClassName="cme-choices__item",
+        inputClassName="cme-choices__input",
+    )
+
+
+def filter_panel(database: Database, la_code: str) -> html.Section:
+    schools, phase_options, officers = _choices(database, la_code)
+    return html.Section(
+        className="cme-filters",
+        **{"aria-labelledby": "filters-heading"},
+        children=[
+            html.H2("Filters", id="filters-heading", className="govuk-heading-m"),
+            html.Div(
+                className="govuk-grid-row",
+                children=[
+                    _field("From", dcc.Input(id="filter-from", type="date", className="govuk-input"), "filter-from"),
+                    _field("To", dcc.Input(id="filter-to", type="date", className="govuk-input"), "filter-to"),
+                    _fieldset("Phase", _choices_control("filter-phase", phase_options, "Every phase"), "one-quarter"),
+                    _fieldset("Officer", _choices_control("filter-officer", officers, "Every officer"), "one-quarter"),
+                ],
+            ),
+            html.Details(
+                className="govuk-details",
+                id="school-chooser",
+                children=[
+                    html.Summary(
+                        html.Span("Choose schools", className="govuk-details__summary-text"),
+                        className="govuk-details__summary",
+                    ),
+                    html.Div(
+                        className="govuk-details__text",
+                        children=[
+                            html.Div(
+                                className="govuk-form-group",
+                                children=[
+                                    *_label("Find a school", "school-search", "Part of its name, or its URN"),
+                                    dcc.Input(
+                                        id="school-search",
+                                        type="search",
+                                        maxLength=100,
+                                        debounce=True,
+                                        className="govuk-input govuk-input--width-20",
+                                    ),
+                                ],
+                            ),
+                            html.Fieldset(
+                                className="govuk-fieldset",
+                                children=[
+                                    html.Legend(
+                                        "Schools", className="govuk-fieldset__legend govuk-fieldset__legend--s"
+                                    ),
+                                    html.P(
+                                        "None chosen means every school.", className="govuk-hint", id="schools-hint"
+                                    ),
+                                    _choices_control("filter-school", schools, "", multi=True),
+                                ],
+                            ),
+                        ],
+                    ),
+                ],
+            ),
+            html.Div(
+                className="govuk-button-group",
+                children=[
+                    html.Button("Apply filters", id="filter-apply", className="govuk-button", n_clicks=0),
+                    dcc.Link("Clear filters", id="clear-filters", href=PREFIX, className="govuk-link"),
+                ],
+            ),
+        ],
+    )
+
+
+def _header(authority_name: str) -> html.Header:
+    return html.Header(
         className="govuk-template__header",
         children=html.Div(
             className="govuk-generic-header",
@@ -39,96 +174,163 @@ def shell(authority_name: str) -> html.Div:
             ),
         ),
     )
-    return html.Div([header, _main(authority_name)])
 
 
-def _main(authority_name: str) -> html.Main:
-    return html.Main(
-        id="main-content",
-        className="govuk-width-container govuk-main-wrapper",
-        children=[
-            dcc.Location(id="url"),
-            html.A("Back to the CME service", href="/staff/", className="govuk-back-link"),
-            html.Span(authority_name, className="govuk-caption-l"),
-            html.H1("Children missing education dashboard", className="govuk-heading-xl"),
-            dcc.Loading(html.Div(id="overview", children=html.P("Loading the figures", className="govuk-body"))),
-        ],
+def shell(database: Database, authority_name: str, la_code: str) -> html.Div:
+    """The page as first served; `show_page` fills in the page for the URL."""
+    return html.Div(
+        [
+            html.A("Skip to main content", href="#main-content", className="govuk-skip-link"),
+            _header(authority_name),
+            html.Div(
+                className="govuk-width-container",
+                children=[
+                    dcc.Location(id="url", refresh="callback-nav"),
+                    html.Nav(
+                        className="cme-dashboard-nav",
+                        **{"aria-label": "Dashboard pages"},
+                        children=[
+                            html.A("Back to the CME service", href="/staff/", className="govuk-back-link"),
+                            html.Div(id="nav"),
+                        ],
+                    ),
+                    html.Main(
+                        id="main-content",
+                        className="govuk-main-wrapper govuk-!-padding-top-2",
+                        children=[
+                            html.Span(f"{authority_name}: children missing education", className="govuk-caption-l"),
+                            filter_panel(database, la_code),
+                            html.Hr(
+                                className="govuk-section-break govuk-section-break--m govuk-section-break--visible"
+                            ),
+                            dcc.Loading(
+                                html.Div(id="page", children=html.P("Loading the figures", className="govuk-body")),
+                                delay_show=300,
+                            ),
+                        ],
+                    ),
+                ],
+            ),
+        ]
     )
 
 
+def navigation(path: str, chosen: Chosen) -> html.Ul:
+    carried = query_string({key: values for key, values in chosen.params.items() if key in FILTER_KEYS})
+    items = []
+    for page in PAGES:
+        current = page.PATH.rstrip("/") == path.rstrip("/")
+        href = f"{page.PATH}{carried}"
+        link = (
+            html.A(page.TITLE, href=href, className="govuk-link", **{"aria-current": "page"})
+            if current
+            else dcc.Link(page.TITLE, href=href, className="govuk-link")
+        )
+        items.append(
+            html.Li(
+                className="cme-dashboard-nav__item" + (" cme-dashboard-nav__item--current" if current else ""),
+                children=link,
+            )
+        )
+    return html.Ul(items, className="cme-dashboard-nav__list")
+
+
+def render_page(database: Database, calendar_file: str, path: str, search: str, viewer: Viewer, today: date):
+    """The page for a URL: (page content, navigation, the filters' values)."""
+    page = page_for(path)
+    with database.session() as session:
+        chosen = read_filters(session, search, today)
+        view = View(session, chosen, today, school_calendar(calendar_file), viewer, page.PATH if page else path)
+        if page is None:
+            content = [
+                html.H1("Page not found", className="govuk-heading-l"),
+                html.P("There is no dashboard page at this address. Choose a page above.", className="govuk-body"),
+            ]
+        elif not chosen.usable:
+            content = [
+                ui.problem_summary(chosen.problems),
+                html.H1(page.TITLE, className="govuk-heading-l"),
+                ui.empty_state("No figures are shown until the filters can be used. Change them and apply them again."),
+            ]
+        else:
+            content = [*ui.notes(chosen.notes), *page.render(view)]
+    return content, navigation(path, chosen), chosen
+
+
 def register_callbacks(dash_app: Dash, database: Database) -> None:
-    @dash_app.callback(Output("overview", "children"), Input("url", "pathname"))
-    def show_overview(_pathname):
-        with database.session() as session:
-            data = queries.overview(session, uk_today())
-        return overview_content(data)
+    @dash_app.callback(
+        Output("page", "children"),
+        Output("nav", "children"),
+        Output("filter-from", "value"),
+        Output("filter-to", "value"),
+        Output("filter-school", "value"),
+        Output("filter-phase", "value"),
+        Output("filter-officer", "value"),
+        Output("clear-filters", "href"),
+        Input("url", "pathname"),
+        Input("url", "search"),
+    )
+    def show_page(pathname, search):
+        path = pathname or PREFIX
+        viewer = Viewer(current_user.id, current_user.role)
+        content, nav, chosen = render_page(
+            database, current_app.config["TERM_DATES_FILE"], path, search or "", viewer, uk_today()
+        )
+        return (
+            content,
+            nav,
+            chosen.param("from") or chosen.filters.start.isoformat(),
+            chosen.param("to") or chosen.filters.end.isoformat(),
+            [str(urn) for urn in chosen.school_urns],
+            chosen.param("phase"),
+            chosen.param("officer"),
+            path,
+        )
 
+    @dash_app.callback(
+        Output("filter-school", "options"),
+        Input("school-search", "value"),
+        State("filter-school", "value"),
+        prevent_initial_call=True,
+    )
+    def find_schools(text, chosen):
+        """The schools list narrowed to those matching the text, the chosen ones kept."""
+        schools, _, _ = _choices(database, current_app.config["AUTHORITY_LA_CODE"])
+        words = (text or "").lower().split()
+        chosen = set(chosen or [])
+        return [
+            option
+            for option in schools
+            if option["value"] in chosen or all(word in option["label"].lower() for word in words)
+        ]
 
-def overview_content(data: queries.Overview) -> list:
-    labels = [status.label for status in CaseStatus]
-    counts = [data.cases_by_status[status.value] for status in CaseStatus]
-    return [
-        html.Div(
-            className="govuk-grid-row",
-            children=[
-                _figure("Open cases", data.open_cases, "figure-open-cases"),
-                _figure("New referrals", data.new_referrals, "figure-new-referrals"),
-                _figure("School notices for the CME team", data.notices_for_cme, "figure-notices"),
-                _figure("Overdue checks", data.overdue_checks, "figure-overdue-checks"),
-            ],
-        ),
-        html.Div(
-            className="govuk-grid-row",
-            children=[
-                _figure("Children known", data.children, "figure-children"),
-                _figure("Urgent new referrals", data.urgent_referrals, "figure-urgent"),
-                _figure("Unassigned open cases", data.unassigned_cases, "figure-unassigned"),
-            ],
-        ),
-        html.H2("Cases by status", className="govuk-heading-m", id="cases-by-status-heading"),
-        html.P(
-            f"{data.open_cases:,} cases are open. The chart shows every case by its status; the table below "
-            "it gives the same figures.",
-            className="govuk-body",
-        ),
-        html.Div(
-            role="img",
-            **{"aria-labelledby": "cases-by-status-heading"},
-            children=dcc.Graph(
-                id="cases-by-status",
-                figure=cases_by_status(labels, counts),
-                config={"displayModeBar": False, "responsive": True},
-            ),
-        ),
-        html.Table(
-            className="govuk-table",
-            children=[
-                html.Caption("Cases by status", className="govuk-table__caption govuk-table__caption--s"),
-                html.Thead(
-                    html.Tr(
-                        [
-                            html.Th("Status", scope="col", className="govuk-table__header"),
-                            html.Th(
-                                "Cases",
-                                scope="col",
-                                className="govuk-table__header govuk-table__header--numeric",
-                            ),
-                        ],
-                        className="govuk-table__row",
-                    )
-                ),
-                html.Tbody(
-                    [
-                        html.Tr(
-                            [
-                                html.Td(label, className="govuk-table__cell"),
-                                html.Td(f"{count:,}", className="govuk-table__cell govuk-table__cell--numeric"),
-                            ],
-                            className="govuk-table__row",
-                        )
-                        for label, count in zip(labels, counts, strict=True)
-                    ]
-                ),
-            ],
-        ),
-    ]
+    @dash_app.callback(
+        Output("url", "search"),
+        Input("filter-apply", "n_clicks"),
+        Input({"type": "page-apply", "name": ALL}, "n_clicks"),
+        State("filter-from", "value"),
+        State("filter-to", "value"),
+        State("filter-school", "value"),
+        State("filter-phase", "value"),
+        State("filter-officer", "value"),
+        State({"type": "page-param", "name": ALL}, "value"),
+        State({"type": "page-param", "name": ALL}, "id"),
+        State("url", "search"),
+        prevent_initial_call=True,
+    )
+    def apply_filters(_apply, _page_apply, start, end, schools, phase, officer, page_values, page_ids, search):
+        if not ctx.triggered or not ctx.triggered[0].get("value"):
+            raise PreventUpdate
+        params = parse_query(search)
+        today = uk_today()
+        # The default dates stay out of the URL, so a bookmark of "the school year so far" stays so.
+        changes: dict = {
+            "from": None if start in (None, "", school_year_start(today).isoformat()) else start,
+            "to": None if end in (None, "", today.isoformat()) else end,
+            "school": [str(urn) for urn in (schools or [])],
+            "phase": phase or None,
+            "officer": officer or None,
+        }
+        for element, value in zip(page_ids, page_values, strict=True):
+            changes[element["name"]] = (str(value).strip() or None) if value is not None else None
+        return query_string(params, **changes)

@@ -1,0 +1,172 @@
+"""The dashboard's filters as they live in the URL, so a view can be shared and bookmarked:
+
+    /dashboard/caseloads?from=2026-09-01&to=2026-12-03&school=100001&school=100002&phase=Primary&officer=12
+
+`from` and `to` are the date range (both inclusive), `school` a school's URN (any number of them), `phase` a school
+phase, `officer` a user's id. Pages may add their own (the overdue table's `sort`, `order` and `q`; the return's
+`census`). Reading them never fails: what cannot be used becomes a problem the page shows in place of its figures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from urllib.parse import parse_qs, urlencode
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shared.clock import long_date
+from shared.domain.roles import Role
+from shared.models import School, User
+from shared.queries.dashboard import Filters
+
+FILTER_KEYS = ("from", "to", "school", "phase", "officer")
+MAX_SCHOOLS = 50
+EARLIEST = date(2000, 1, 1)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a filter cannot be used: shown instead of figures, never as a callback error."""
+
+    key: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Chosen:
+    """The filters read from a URL: what to query with, what to show in the controls, and what was wrong."""
+
+    filters: Filters
+    school_urns: tuple[int, ...] = ()
+    problems: tuple[Problem, ...] = ()
+    notes: tuple[str, ...] = ()
+    params: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def usable(self) -> bool:
+        return not self.problems
+
+    def param(self, key: str, default: str = "") -> str:
+        values = self.params.get(key) or [default]
+        return values[0]
+
+
+def school_year_start(today: date) -> date:
+    """1 September of the school year `today` is in: the default start of the date range."""
+    return date(today.year if today.month >= 9 else today.year - 1, 9, 1)
+
+
+def parse_query(search: str | None) -> dict[str, list[str]]:
+    return parse_qs((search or "").lstrip("?"), keep_blank_values=False, max_num_fields=200)
+
+
+def _date(params: dict[str, list[str]], key: str, name: str, problems: list[Problem]) -> date | None:
+    value = (params.get(key) or [""])[0].strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        problems.append(Problem(key, f"The {name} must be a real date, like {date(2026, 9, 1).isoformat()}"))
+        return None
+
+
+def read_filters(session: Session, search: str | None, today: date) -> Chosen:
+    """The filters in a query string, checked against the data: unknown schools or officers, dates that are not
+    dates, a range that runs backwards or lies wholly in the future are problems, never errors."""
+    params = parse_query(search)
+    problems: list[Problem] = []
+    notes: list[str] = []
+
+    start = _date(params, "from", "start date", problems)
+    end = _date(params, "to", "end date", problems)
+    default_start = school_year_start(today)
+    if start is None and end is not None and end < default_start:
+        start = school_year_start(end)
+    start = start or default_start
+    end = end or today
+    if start < EARLIEST:
+        problems.append(Problem("from", f"The start date must be on or after {long_date(EARLIEST)}"))
+    if start > end:
+        problems.append(Problem("from", "The start date must be on or before the end date"))
+    elif start > today:
+        problems.append(
+            Problem("from", f"The dates are in the future: there are no figures after today, {long_date(today)}")
+        )
+    elif end > today:
+        notes.append(f"The figures run to today, {long_date(today)}: there are none after it.")
+        end = today
+
+    school_ids, urns = _schools(session, params.get("school", []), problems)
+    phase = (params.get("phase") or [""])[0].strip() or None
+    if phase is not None and phase not in phases(session):
+        problems.append(Problem("phase", f"No school in the register has the phase “{phase[:60]}”"))
+    officer_id = _officer(session, (params.get("officer") or [""])[0].strip(), problems)
+
+    filters = Filters(start=start, end=end, school_ids=school_ids, phase=phase, officer_id=officer_id)
+    return Chosen(filters, urns, tuple(problems), tuple(notes), params)
+
+
+def _schools(session: Session, values: list[str], problems: list[Problem]) -> tuple[frozenset[int] | None, tuple]:
+    if not values:
+        return None, ()
+    if len(values) > MAX_SCHOOLS:
+        problems.append(Problem("school", f"Choose {MAX_SCHOOLS} schools or fewer"))
+        return None, ()
+    urns: list[int] = []
+    for value in values:
+        if not value.strip().isdigit() or len(value.strip()) > 7:
+            problems.append(Problem("school", f"“{value[:20]}” is not a school's URN: a URN is 6 digits"))
+            continue
+        urns.append(int(value))
+    found = dict(session.execute(select(School.urn, School.id).where(School.urn.in_(urns))).all()) if urns else {}
+    for urn in urns:
+        if urn not in found:
+            problems.append(Problem("school", f"No school with URN {urn} is in the schools register"))
+    return frozenset(found.values()), tuple(sorted(found))
+
+
+def _officer(session: Session, value: str, problems: list[Problem]) -> int | None:
+    if not value:
+        return None
+    officer = session.get(User, int(value)) if value.isdigit() and len(value) < 10 else None
+    if officer is None or officer.role not in (Role.OFFICER, Role.LEAD):
+        problems.append(Problem("officer", "The officer chosen is not a CME officer or lead in this service"))
+        return None
+    return officer.id
+
+
+def selected_school_ids(session: Session, filters: Filters) -> set[int] | None:
+    """The schools the filters choose (their schools and phase together), or None for every school."""
+    if not filters.bounds_schools:
+        return None
+    query = select(School.id)
+    if filters.school_ids is not None:
+        query = query.where(School.id.in_(list(filters.school_ids)))
+    if filters.phase is not None:
+        query = query.where(School.phase == filters.phase)
+    return set(session.scalars(query))
+
+
+def phases(session: Session) -> list[str]:
+    return sorted(p for p in session.scalars(select(School.phase).distinct()) if p)
+
+
+def query_string(params: dict[str, list[str]], **changes: str | list[str] | None) -> str:
+    """The query string with some parameters changed (None or "" removes one), keys in a stable order."""
+    merged = {key: list(values) for key, values in params.items()}
+    for key, value in changes.items():
+        if value is None or value == "" or value == []:
+            merged.pop(key, None)
+        else:
+            merged[key] = value if isinstance(value, list) else [value]
+    ordered = sorted(merged.items(), key=lambda item: (item[0] not in FILTER_KEYS, item[0]))
+    text = urlencode([(key, value) for key, values in ordered for value in values])
+    return f"?{text}" if text else ""
+
+
+def filter_params(params: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Only the shared filters: what links to other pages carry."""
+    return {key: values for key, values in params.items() if key in FILTER_KEYS}
