@@ -26,7 +26,8 @@ def figure_card(label: str, value: str, href: str, element_id: str, hint: str | 
     return html.Div(
         className="govuk-grid-column-one-quarter cme-figure",
         children=[
-            dcc.Link(
+            # A link within the dashboard moves it to that page; one elsewhere in the service leaves it.
+            (dcc.Link if href.startswith("/dashboard/") else html.A)(
                 href=href,
                 className="govuk-link govuk-link--no-visited-state cme-figure__link",
                 children=[

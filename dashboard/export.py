@@ -23,7 +23,7 @@ KINDS = {
 }
 
 
-PAGE_OF = {key: page.PATH for page in PAGES for key in page.TABLES}
+PAGE_OF = {key: page for page in PAGES for key in page.TABLES}
 
 
 def export_table(database: Database):
@@ -32,20 +32,21 @@ def export_table(database: Database):
             abort(404)
         today = uk_today()
         with database.session() as session:
+            page = PAGE_OF[key]
             chosen = read_filters(session, request.query_string.decode("utf-8", "replace"), today)
-            if not chosen.usable:
-                message = "The filters cannot be used, so nothing was downloaded:\n" + "\n".join(
-                    f"- {problem.message}" for problem in chosen.problems
-                )
-                return Response(message, status=400, mimetype="text/plain")
             view = View(
                 session,
                 chosen,
                 today,
                 school_calendar(current_app.config["TERM_DATES_FILE"]),
                 Viewer(current_user.id, current_user.role),
-                PAGE_OF[key],
+                page.PATH,
             )
+            problems = [p.message for p in chosen.problems] if getattr(page, "USES_FILTERS", True) else []
+            problems += page.own_problems(view) if hasattr(page, "own_problems") else []
+            if problems:
+                message = "Nothing was downloaded, because:\n" + "\n".join(f"- {problem}" for problem in problems)
+                return Response(message, status=400, mimetype="text/plain")
             table = TABLES[key](view)
             if kind == "xlsx":
                 body = as_xlsx(table)

@@ -9,6 +9,7 @@ phase, `officer` a user's id. Pages may add their own (the overdue table's `sort
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import parse_qs, urlencode
@@ -58,8 +59,25 @@ def school_year_start(today: date) -> date:
     return date(today.year if today.month >= 9 else today.year - 1, 9, 1)
 
 
+MAX_FIELDS = 200
+
+
 def parse_query(search: str | None) -> dict[str, list[str]]:
-    return parse_qs((search or "").lstrip("?"), keep_blank_values=False, max_num_fields=200)
+    """The query string's parameters; past MAX_FIELDS of them, none (read_filters says why)."""
+    try:
+        return parse_qs((search or "").lstrip("?"), keep_blank_values=False, max_num_fields=MAX_FIELDS)
+    except ValueError:
+        return {}
+
+
+def _too_many(search: str | None) -> bool:
+    return (search or "").count("&") + 1 > MAX_FIELDS
+
+
+def _number(value: str, digits: int) -> int | None:
+    """A whole number written in 1 to `digits` ASCII digits, else None (so "²" or "١٢" are not numbers here)."""
+    value = value.strip()
+    return int(value) if re.fullmatch(rf"[0-9]{{1,{digits}}}", value) else None
 
 
 def _date(params: dict[str, list[str]], key: str, name: str, problems: list[Problem]) -> date | None:
@@ -79,17 +97,19 @@ def read_filters(session: Session, search: str | None, today: date) -> Chosen:
     params = parse_query(search)
     problems: list[Problem] = []
     notes: list[str] = []
+    if _too_many(search):
+        problems.append(Problem("from", f"The address has too many filters: use {MAX_FIELDS} or fewer"))
 
     start = _date(params, "from", "start date", problems)
     end = _date(params, "to", "end date", problems)
     default_start = school_year_start(today)
-    if start is None and end is not None and end < default_start:
+    if start is None and end is not None and EARLIEST <= end < default_start:
         start = school_year_start(end)
     start = start or default_start
     end = end or today
-    if start < EARLIEST:
-        problems.append(Problem("from", f"The start date must be on or after {long_date(EARLIEST)}"))
-    if start > end:
+    if start < EARLIEST or end < EARLIEST:
+        problems.append(Problem("from", f"The dates must be on or after {long_date(EARLIEST)}"))
+    elif start > end:
         problems.append(Problem("from", "The start date must be on or before the end date"))
     elif start > today:
         problems.append(
@@ -117,10 +137,11 @@ def _schools(session: Session, values: list[str], problems: list[Problem]) -> tu
         return None, ()
     urns: list[int] = []
     for value in values:
-        if not value.strip().isdigit() or len(value.strip()) > 7:
+        urn = _number(value, 7)
+        if urn is None:
             problems.append(Problem("school", f"“{value[:20]}” is not a school's URN: a URN is 6 digits"))
             continue
-        urns.append(int(value))
+        urns.append(urn)
     found = dict(session.execute(select(School.urn, School.id).where(School.urn.in_(urns))).all()) if urns else {}
     for urn in urns:
         if urn not in found:
@@ -131,7 +152,8 @@ def _schools(session: Session, values: list[str], problems: list[Problem]) -> tu
 def _officer(session: Session, value: str, problems: list[Problem]) -> int | None:
     if not value:
         return None
-    officer = session.get(User, int(value)) if value.isdigit() and len(value) < 10 else None
+    number = _number(value, 9)
+    officer = session.get(User, number) if number is not None else None
     if officer is None or officer.role not in (Role.OFFICER, Role.LEAD):
         problems.append(Problem("officer", "The officer chosen is not a CME officer or lead in this service"))
         return None

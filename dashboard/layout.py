@@ -246,7 +246,7 @@ def render_page(database: Database, calendar_file: str, path: str, search: str, 
                 html.H1("Page not found", className="govuk-heading-l"),
                 html.P("There is no dashboard page at this address. Choose a page above.", className="govuk-body"),
             ]
-        elif not chosen.usable:
+        elif not chosen.usable and getattr(page, "USES_FILTERS", True):
             content = [
                 ui.problem_summary(chosen.problems),
                 html.H1(page.TITLE, className="govuk-heading-l"),

@@ -6,6 +6,7 @@ placed children's own marks."""
 from __future__ import annotations
 
 from dash import html
+from sqlalchemy import select
 
 from dashboard import components as ui
 from dashboard.figures import horizontal_bars, lines
@@ -14,8 +15,10 @@ from dashboard.tables import Column, Table
 from dashboard.view import View
 from shared.clock import long_date
 from shared.domain.terms import term_of
+from shared.models import School
 from shared.queries import attendance as queries
 from shared.queries import outcomes
+from shared.queries.dashboard import Filters
 
 PATH = "/dashboard/attendance"
 TITLE = "Attendance trends"
@@ -31,16 +34,18 @@ def _rate(value: float | None) -> str:
 def _trend_series(view: View) -> tuple[list, dict[str, list], dict[str, list], list[dict]]:
     """The weeks, each line's attendance, each line's persistent and severe absence, and the table's rows."""
     session, filters = view.session, view.filters
+    # The first line is the authority, or the phase's schools; then each chosen school (in the phase, if one is
+    # chosen too), or the chosen schools together when there are many.
     chosen = selected_school_ids(session, filters)
-    base_name = f"{filters.phase} schools" if filters.phase and not filters.school_ids else "The authority"
-    base_ids = chosen if filters.phase and not filters.school_ids else None
+    base_name = f"{filters.phase} schools" if filters.phase else "The authority"
+    base_ids = selected_school_ids(session, Filters(filters.start, filters.end, phase=filters.phase))
     lines_wanted: list[tuple[str, set[int] | None]] = [(base_name, base_ids)]
     if filters.school_ids:
-        names = ui_school_names(view, filters.school_ids)
-        if len(filters.school_ids) <= MOST_LINES:
+        names = school_names(view, chosen or set())
+        if len(names) <= MOST_LINES:
             lines_wanted += [(names[school_id], {school_id}) for school_id in sorted(names, key=names.get)]
         else:
-            lines_wanted.append((f"The {len(filters.school_ids)} chosen schools", set(filters.school_ids)))
+            lines_wanted.append((f"The {len(names)} chosen schools", set(names)))
     trends = {name: queries.weekly_trend(session, filters.start, filters.end, ids) for name, ids in lines_wanted}
     weeks = sorted({point.week_start for points in trends.values() for point in points})
     attendance, absence, rows = {}, {}, []
@@ -67,11 +72,7 @@ def _trend_series(view: View) -> tuple[list, dict[str, list], dict[str, list], l
     return weeks, attendance, absence, rows
 
 
-def ui_school_names(view: View, school_ids) -> dict[int, str]:
-    from sqlalchemy import select
-
-    from shared.models import School
-
+def school_names(view: View, school_ids) -> dict[int, str]:
     return dict(view.session.execute(select(School.id, School.name).where(School.id.in_(list(school_ids)))).all())
 
 
@@ -163,9 +164,23 @@ def placed_table(view: View, placed=None) -> Table:
     )
 
 
+def lowest_table(view: View, schools: Table | None = None) -> Table:
+    """The schools the comparison chart draws: those with the lowest attendance."""
+    schools = schools or school_table(view)
+    lowest = sorted((r for r in schools.rows if r["attendance"] is not None), key=lambda r: r["attendance"])
+    return Table(
+        "attendance-lowest-schools",
+        "Lowest attendance",
+        SCHOOL_COLUMNS,
+        lowest[:LOWEST_SCHOOLS_DRAWN],
+        links=schools.links,
+    )
+
+
 TABLES = {
     "attendance-weekly": trend_table,
     "attendance-schools": school_table,
+    "attendance-lowest-schools": lowest_table,
     "attendance-since-placement": placed_table,
 }
 
@@ -189,6 +204,12 @@ def render(view: View) -> list:
     filters = view.filters
     weeks, attendance, absence, rows = _trend_series(view)
     content: list = [html.H1(TITLE, className="govuk-heading-l")]
+    if filters.officer_id is not None:
+        content.append(
+            ui.notes(
+                ["Attendance is counted by school, so the officer filter narrows only attendance since placement."]
+            )[0]
+        )
     if not weeks:
         content.append(
             ui.empty_state(
@@ -235,7 +256,7 @@ def render(view: View) -> list:
                 f"{_rate(drawn[0]['attendance'])}; the highest is {lowest[-1]['school']} at "
                 f"{_rate(lowest[-1]['attendance'])}. The full list is in the table below.",
                 horizontal_bars([r["school"] for r in drawn], [r["attendance"] for r in drawn], "Attendance", True),
-                Table("attendance-schools", "Lowest attendance", SCHOOL_COLUMNS, drawn),
+                lowest_table(view, schools),
                 view.search,
                 level=3,
             )

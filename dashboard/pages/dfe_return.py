@@ -22,6 +22,7 @@ from shared.queries import dfe_return as queries
 
 PATH = "/dashboard/return"
 TITLE = "The DfE return"
+USES_FILTERS = False  # the return is the whole authority's: the shared filters neither narrow nor block it
 CENSUS_ID = {"type": "page-param", "name": "census"}
 
 
@@ -51,6 +52,12 @@ def census_day(view: View) -> tuple[date | None, str | None]:
     if day > view.today:
         return None, f"The census day must be today or in the past: there are no figures after {long_date(view.today)}"
     return day, None
+
+
+def own_problems(view: View) -> list[str]:
+    """Why nothing can be downloaded from this page: a census day that cannot be used."""
+    _, problem = census_day(view)
+    return [problem] if problem else []
 
 
 def _return(view: View):
@@ -106,7 +113,32 @@ def detail_table(view: View, found=None) -> Table:
     )
 
 
-TABLES = {"dfe-return": return_table, "dfe-return-children": detail_table}
+def band_table(view: View, found=None) -> Table:
+    found = found if found is not None else _return(view)[0]
+    return Table(
+        "dfe-return-bands",
+        "Length of time missing",
+        [Column("band", "Length of time missing"), Column("children", "Children", numeric=True)],
+        [{"band": band, "children": count} for band, count in (found.by_band if found else [])],
+    )
+
+
+def reason_table(view: View, found=None) -> Table:
+    found = found if found is not None else _return(view)[0]
+    return Table(
+        "dfe-return-reasons",
+        "Primary reason",
+        [Column("reason", "Primary reason (DfE category)"), Column("children", "Children", numeric=True)],
+        [{"reason": reason, "children": count} for reason, count in (found.by_category if found else []) if count],
+    )
+
+
+TABLES = {
+    "dfe-return": return_table,
+    "dfe-return-children": detail_table,
+    "dfe-return-bands": band_table,
+    "dfe-return-reasons": reason_table,
+}
 
 
 def _chooser(view: View, day: date | None) -> html.Div:
@@ -158,8 +190,18 @@ def render(view: View) -> list:
     children = detail_table(view, found)
     total = len(found.children)
     content.append(html.H2(f"On {long_date(day)}", className="govuk-heading-m", id="return-day"))
+    the_return = [
+        html.H2("The return", className="govuk-heading-m", id="the-return"),
+        html.P(
+            "A row for each primary reason and length of time, then by sex and by year group, with totals: no "
+            "child is named or identified.",
+            className="govuk-body",
+        ),
+        *ui.table_section(summary, view.search, ""),
+    ]
     if not total:
-        return [*content, ui.empty_state(f"No child was missing education on {long_date(day)}.")]
+        # A return of zeros is still a return to send.
+        return [*content, ui.empty_state(f"No child was missing education on {long_date(day)}."), *the_return]
     content.append(
         html.P(
             f"{total:,} children were missing education on {long_date(day)}.",
@@ -193,12 +235,7 @@ def render(view: View) -> list:
             "How long they had been missing education",
             f"The largest group: {longest[0].lower()}, {longest[1]:,} of {total:,} children.",
             horizontal_bars([band for band, _ in bands], [count for _, count in bands], "Children"),
-            Table(
-                "dfe-return-bands",
-                "Length of time missing",
-                [Column("band", "Length of time missing"), Column("children", "Children", numeric=True)],
-                [{"band": band, "children": count} for band, count in bands],
-            ),
+            band_table(view, found),
             view.search,
         )
     )
@@ -210,22 +247,12 @@ def render(view: View) -> list:
             f"The most common primary reason: {top[0]}, {top[1]:,} of {total:,} children. "
             f"{len(reasons)} reasons are recorded.",
             horizontal_bars([reason for reason, _ in reasons], [count for _, count in reasons], "Children"),
-            Table(
-                "dfe-return-reasons",
-                "Primary reason",
-                [Column("reason", "Primary reason (DfE category)"), Column("children", "Children", numeric=True)],
-                [{"reason": reason, "children": count} for reason, count in reasons],
-            ),
+            reason_table(view, found),
             view.search,
         )
     )
     content += [
-        html.H2("The return", className="govuk-heading-m", id="the-return"),
-        html.P(
-            "A row for each primary reason and length of time, with totals: no child is named or identified.",
-            className="govuk-body",
-        ),
-        *ui.table_section(summary, view.search, ""),
+        *the_return,
         html.H2("The children behind it", className="govuk-heading-m", id="return-children"),
         *ui.table_section(children, view.search, ""),
     ]

@@ -150,7 +150,7 @@ def render(view: View) -> list:
                 "locate-times",
                 "Time to locate",
                 f"{times.count:,} children located {dates}: half within {times.median:g} school days of the first "
-                f"referral or notice, and 9 in 10 within {times.p90:g}.",
+                f"referral, notice or attendance alert on their case, and 9 in 10 within {times.p90:g}.",
                 horizontal_bars(
                     [row["band"] for row in located.rows], [row["cases"] for row in located.rows], "Children located"
                 ),

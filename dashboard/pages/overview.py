@@ -46,7 +46,7 @@ def render(view: View) -> list:
         ui.figure_card(
             "Referrals this week",
             f"{data.referrals_this_week:,}",
-            "/staff/intake?source=referral",
+            view.link("/dashboard/outcomes", "#referrals-by-source-heading"),
             "figure-referrals-week",
             f"{data.referrals_received:,} from {dates}",
         ),
@@ -91,8 +91,16 @@ def render(view: View) -> list:
         f"{open_total:,} cases are open; {data.cases_by_status[CaseStatus.CLOSED.value]:,} were closed from {dates}. "
         f"The most cases are “{largest['status']}”: {largest['cases']:,}."
     )
+    officer_note = (
+        ui.notes(
+            ["School notices and the intake queue are no officer's yet, so the officer filter does not narrow them."]
+        )
+        if filters.officer_id is not None
+        else []
+    )
     return [
         html.H1(TITLE, className="govuk-heading-l"),
+        *officer_note,
         *ui.figure_rows(cards),
         ui.chart(
             "cases-by-status",

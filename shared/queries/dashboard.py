@@ -347,6 +347,7 @@ def _median_days_to_locate(session: Session, filters: Filters, calendar: SchoolC
     arrivals = union_all(
         select(Referral.case_id, Referral.received_at.label("arrived")).where(Referral.case_id.in_(in_located)),
         select(SchoolNotice.case_id, SchoolNotice.submitted_at).where(SchoolNotice.case_id.in_(in_located)),
+        select(AttendanceAlert.case_id, AttendanceAlert.raised_at).where(AttendanceAlert.case_id.in_(in_located)),
     ).subquery("arrivals")
     first = (
         select(arrivals.c.case_id, func.min(arrivals.c.arrived).label("arrived"))
@@ -360,7 +361,8 @@ def _median_days_to_locate(session: Session, filters: Filters, calendar: SchoolC
     ).all()
     if not rows:
         return None
-    # From the first referral or notice on the case to arrive, else from the case's opening.
+    # From the first referral, notice or attendance alert on the case to arrive (as `outcomes.time_to_locate`
+    # counts), else from the case's opening.
     spans = [(_uk_date(arrived or opened_at), located_on) for opened_at, located_on, arrived in rows]
     between = _school_day_counter(calendar, [day for pair in spans for day in pair])
     # A child found before the first item on the case arrived took no time to find.

@@ -134,8 +134,9 @@ def school_day_counter(calendar: SchoolCalendar, first: date, last: date) -> Cal
 
 
 def case_school():
-    """A case's school for the dashboard's school and phase filters, as SQL on `Case`: the school that sent the
-    first notice on the case, else the child's current school (None for neither)."""
+    """A case's school for the dashboard's school and phase filters, as SQL on `Case`, as `dashboard.case_school`
+    has it: the school that sent the first notice on the case, else the school of the first attendance alert on
+    it, else the child's current school (None for none)."""
     first_notice = (
         select(SchoolNotice.school_id)
         .where(SchoolNotice.case_id == Case.id)
@@ -144,8 +145,16 @@ def case_school():
         .correlate(Case)
         .scalar_subquery()
     )
+    first_alert = (
+        select(AttendanceAlert.school_id)
+        .where(AttendanceAlert.case_id == Case.id)
+        .order_by(AttendanceAlert.raised_at, AttendanceAlert.id)
+        .limit(1)
+        .correlate(Case)
+        .scalar_subquery()
+    )
     current = select(Child.current_school_id).where(Child.id == Case.child_id).correlate(Case).scalar_subquery()
-    return func.coalesce(first_notice, current)
+    return func.coalesce(first_notice, first_alert, current)
 
 
 def bounds_cases(filters: Filters) -> bool:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -147,6 +148,19 @@ def test_filters_that_cannot_be_used_are_said_plainly(db, users, school):
     assert ended_later.notes == (f"The figures run to today, {long_date(today)}: there are none after it.",)
 
 
+def test_odd_addresses_are_problems_never_errors(db, users, school):
+    today = uk_today()
+    messages = lambda search: [problem.message for problem in read_filters(db, search, today).problems]  # noqa: E731
+    assert messages("to=0001-03-01") == ["The dates must be on or after 1 January 2000"]
+    assert messages("school=%C2%B2") == ["“²” is not a school's URN: a URN is 6 digits"]
+    assert messages("officer=%C2%B2&officer=99999999999") == [
+        "The officer chosen is not a CME officer or lead in this service"
+    ]
+    assert messages("&".join(f"school={n}" for n in range(201))) == [
+        "The address has too many filters: use 200 or fewer"
+    ]
+
+
 def test_the_query_string_keeps_filters_first_and_drops_emptied_ones():
     params = {"q": ["health"], "from": ["2026-09-01"], "school": ["990101", "990102"]}
     assert query_string(params, sort="due_on", school=[]) == "?from=2026-09-01&q=health&sort=due_on"
@@ -265,6 +279,32 @@ def test_a_managers_download_has_no_names_and_bad_filters_download_nothing(clien
     assert client.get("/dashboard/export/open-cases.pdf").status_code == 404
 
 
+def test_names_never_reach_a_manager_on_any_page_or_workbook(client, users, work):
+    sign_in(client, "manager@northbridge.example")
+    for path in (
+        "/dashboard/",
+        "/dashboard/caseloads",
+        "/dashboard/overdue",
+        "/dashboard/attendance",
+        "/dashboard/outcomes",
+        "/dashboard/return",
+    ):
+        assert "Child1" not in page_body(client, path), path
+    for table in ("overdue-checks", "open-cases", "notices-waiting", "dfe-return-children"):
+        sheet = load_workbook(io.BytesIO(client.get(f"/dashboard/export/{table}.xlsx").get_data())).active
+        cells = [str(cell.value) for row in sheet.iter_rows() for cell in row]
+        assert not any(re.search(r"Child\d|\bAli\b", cell) for cell in cells), table
+
+
+def test_a_workbook_drops_control_characters_a_spreadsheet_cannot_hold(client, db, users, work):
+    check = db.scalars(select(Enquiry).where(Enquiry.check_type == "health")).one()
+    check.check_type, check.description = "other", "Asked\x0bthe GP\x1b"
+    db.commit()
+    sign_in(client, "lead@northbridge.example")
+    sheet = load_workbook(io.BytesIO(client.get("/dashboard/export/overdue-checks.xlsx").get_data())).active
+    assert [row[3].value for row in sheet.iter_rows(min_row=2)] == ["'" + FORMULA, "Askedthe GP"]
+
+
 def test_the_dfe_return_downloads_in_the_collections_shape(client, users, work):
     sign_in(client, "lead@northbridge.example")
     text = client.get(f"/dashboard/export/dfe-return.csv?census={uk_today()}").get_data(as_text=True)
@@ -272,6 +312,13 @@ def test_the_dfe_return_downloads_in_the_collections_shape(client, users, work):
     assert lines_[0] == "la_code,census_date,breakdown_topic,breakdown,length_of_time_missing,child_count"
     assert f"999,{uk_today()},Primary reason category,Total,Total,4" in lines_
     assert not text.startswith("\ufeff")
+    bands = client.get(f"/dashboard/export/dfe-return-bands.csv?census={uk_today()}")
+    assert bands.status_code == 200 and bands.get_data().decode("utf-8-sig").startswith("Length of time missing,")
+    refused = client.get("/dashboard/export/dfe-return.csv?census=2099-01-01")
+    assert refused.status_code == 400
+    assert "The census day must be today or in the past" in refused.get_data(as_text=True)
+    # The return is the whole authority's: the shared filters neither narrow nor block it.
+    assert "There is a problem" not in page_body(client, "/dashboard/return", "?school=123456")
 
 
 def test_csv_cells_a_spreadsheet_would_run_are_made_text():

@@ -62,6 +62,9 @@ def test_the_lead_filters_sorts_and_searches_the_dashboard(person, live_server, 
     page.get_by_role("link", name="Due", exact=True).click()
     wait_for_address(page, r"order=desc")
     expect(rows).to_have_text(["CS-TEST-002", "CS-TEST-003"])
+    page.get_by_role("link", name="Case", exact=True).click()
+    wait_for_address(page, r"order=asc&sort=case")
+    expect(rows).to_have_text(["CS-TEST-002", "CS-TEST-003"])
     page.get_by_label("Search the tables").fill("health")
     page.get_by_role("button", name="Search", exact=True).click()
     wait_for_address(page, r"q=health")
@@ -79,6 +82,11 @@ def test_the_lead_filters_sorts_and_searches_the_dashboard(person, live_server, 
     page.get_by_role("link", name="Overview").click()
     expect(page.locator("#figure-open-cases")).to_have_text("1")
     assert_accessible(page)
+
+    # A figure counted elsewhere in the service leads there.
+    page.get_by_role("link", name=re.compile("Waiting in the intake queue")).click()
+    page.wait_for_url(re.compile(r"/staff/intake$"))
+    expect(page.locator("h1")).to_have_text("Intake queue")
     assert person.problems == []
 
 

@@ -476,3 +476,30 @@ def test_placed_attendance_narrowed_to_the_placed_school(db, schools, placed):
     riverside = november(school_ids=frozenset({schools["riverside"].id}))
     assert [row.case_reference for row in queries.placed_attendance(db, riverside, date(2026, 11, 11))] == ["CSP0002"]
     assert queries.placed_attendance(db, november(phase="Secondary"), date(2026, 11, 11)) == []
+
+
+def test_a_case_opened_from_an_alert_is_at_the_alerts_school_as_on_the_overview(db, schools):
+    """The outcomes' case school is the overview's: a first notice's school, else a first alert's, else the
+    child's current school."""
+    castle, millfield = schools["castle"], schools["millfield"]
+    case = a_case(db, "CSL0001", date(2026, 9, 1), millfield, status="closed", outcome="on_roll")
+    case.closed_at = at(date(2026, 11, 10))
+    alert = AttendanceAlert(
+        reference="AA-L0001",
+        pupil=a_pupil(db, "A000000000101", castle),
+        school=castle,
+        run_start=date(2026, 10, 1),
+        sessions=20,
+        raised_at=at(date(2026, 10, 15)),
+        status="linked",
+        upn="A000000000101",
+        pupil_first_name="Pat",
+        pupil_last_name="Test",
+        pupil_date_of_birth=date(2015, 4, 3),
+        case=case,
+    )
+    db.add(alert)
+    db.commit()
+    at_castle = queries.outcomes(db, november(school_ids=frozenset({castle.id})))
+    at_millfield = queries.outcomes(db, november(school_ids=frozenset({millfield.id})))
+    assert (at_castle[0].total, at_millfield[0].total) == (1, 0)

@@ -129,7 +129,7 @@ def world(db, users, school):
         cases[number] = Case(
             reference=f"CS-{number:02}", status=status, assigned_to=holder, child=kid, opened_at=at(opened)
         )
-    cases[5].located_on = date(2026, 11, 10)  # 4 school days after its referral arrived on 4 November
+    cases[5].located_on = date(2026, 11, 10)  # 7 school days after its first item, an alert on Sunday 1 November
     cases[6].located_on, cases[6].closed_at = date(2026, 11, 18), at("2026-11-20")  # 7 after it opened, 9 November
     cases[7].located_on, cases[7].closed_at = date(2026, 10, 14), at("2026-10-15")  # before the dates
     cases[9].closed_at = at("2026-11-25")
@@ -179,7 +179,7 @@ def test_overview_counts_the_whole_authority(db, world):
         unassigned_cases=1,
         overdue_checks=4,
         located_this_term=2,
-        median_days_to_locate=5.5,
+        median_days_to_locate=7.0,
     )
 
 
@@ -196,7 +196,7 @@ def test_overview_for_one_officer_one_school_and_one_phase(db, users, world):
         unassigned_cases=0,
         overdue_checks=2,
         located_this_term=2,
-        median_days_to_locate=5.5,
+        median_days_to_locate=7.0,
     )
     primary = overview(db, replace(NOVEMBER, school_ids=frozenset({world["primary"].id})), TODAY, TERM_START, CALENDAR)
     assert primary == DashboardOverview(
@@ -210,7 +210,7 @@ def test_overview_for_one_officer_one_school_and_one_phase(db, users, world):
         unassigned_cases=0,
         overdue_checks=3,
         located_this_term=1,
-        median_days_to_locate=4.0,
+        median_days_to_locate=7.0,
     )
     secondary = overview(db, replace(NOVEMBER, phase="Secondary"), TODAY, TERM_START, CALENDAR)
     assert secondary == DashboardOverview(
