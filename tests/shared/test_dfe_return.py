@@ -4,17 +4,15 @@ aggregate return and the team's child-level check), compared exactly."""
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import date, datetime
 
 import pytest
-from sqlalchemy import event
 
-from shared.clock import UK
 from shared.domain.school_days import Period, SchoolCalendar
 from shared.models import Case, Child, Referral
 from shared.queries import dfe_return
 from shared.queries.dfe_return import DataProblem
+from tests.shared.test_dashboard_outcomes import at, statements
 
 CALENDAR = SchoolCalendar(
     [
@@ -56,26 +54,6 @@ BANDS = [
     "Over 52 weeks",
     "Unknown",
 ]
-
-
-def at(day: date, hour: int = 10, minute: int = 0) -> datetime:
-    """A time in England on the day."""
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=UK)
-
-
-@contextmanager
-def statements(db):
-    seen: list[str] = []
-
-    def record(connection, cursor, statement, *args):
-        seen.append(statement)
-
-    engine = db.get_bind()
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def a_case(db, reference: str, opened: datetime, sex: str = "unknown", born: date | None = None, **fields) -> Case:
