@@ -1,15 +1,15 @@
 """The dashboard's page: the header, the pages' navigation, the filters and the page itself, drawn by callbacks.
 
-Two callbacks carry everything, and the URL is the state, so any view can be shared and bookmarked:
+Two callbacks carry the pages, and the URL is the state, so any view can be shared and bookmarked:
 - `show_page`: the URL (path and query string) in; the page, the navigation and the filters' values out. Filters
   that cannot be used (an unknown school, a future date range) show why in place of the figures.
 - `apply_filters`: a button pressed (the filters' own, or a page's, such as the overdue table's search) writes the
   controls' values into the URL's query string, which `show_page` then draws. Nothing else moves the URL.
+- `find_schools` narrows the list of schools to choose from as part of a name or URN is typed.
 """
 
 from __future__ import annotations
 
-import logging
 from datetime import date
 
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html
@@ -28,7 +28,6 @@ from shared.domain.roles import Role
 from shared.models import School, User
 from shared.services.calendar import school_calendar
 
-log = logging.getLogger(__name__)
 PREFIX = "/dashboard/"
 
 
