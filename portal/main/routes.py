@@ -2,11 +2,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 from sqlalchemy.exc import SQLAlchemyError
 
+from portal import health
 from portal.auth.permissions import public
 from portal.database import database
+from portal.extensions import limiter
 
 bp = Blueprint("main", __name__)
 log = logging.getLogger(__name__)
@@ -45,3 +47,11 @@ def healthz():
         log.error("health check failed", exc_info=True)
         return {"status": "unavailable", "database": "unreachable or not migrated"}, 503
     return {"status": "ok", "database": "ok", "schema": version}
+
+
+@bp.route("/readyz")
+@public
+def readyz():
+    """For a load balancer: send this server requests only when every check is OK."""
+    ready, checks = health.readiness(database(), limiter.storage, current_app.config["RATELIMIT_STORAGE_URI"])
+    return {"status": "ready" if ready else "not ready", "checks": checks}, 200 if ready else 503

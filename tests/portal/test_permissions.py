@@ -13,6 +13,7 @@ PAGES = {
     "/privacy": None,
     "/cookies": None,
     "/healthz": None,
+    "/readyz": None,
     "/schools/": {"school"},
     "/staff/": {"officer", "lead", "manager", "admin"},
     "/admin/": {"admin"},
