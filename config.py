@@ -15,6 +15,7 @@ from shared.domain.enquiries import parse_due_days
 
 ROOT = Path(__file__).resolve().parent
 ENVIRONMENTS = ("development", "test", "production")
+LOG_FORMATS = ("json", "text")
 
 
 class InvalidSetting(ValueError):
@@ -27,6 +28,20 @@ def _parsed(name: str, default: str, parse):
         return parse(value)
     except ValueError as error:
         raise InvalidSetting(f"{name}: {error}") from None
+
+
+def _log_format(value: str) -> str:
+    if value.strip().lower() not in LOG_FORMATS:
+        raise ValueError(f"'{value}' must be one of {', '.join(LOG_FORMATS)}")
+    return value.strip().lower()
+
+
+def _workers(value: str) -> int | None:
+    if not value.strip():
+        return None
+    if not value.strip().isdigit() or not 0 < int(value) <= 64:
+        raise ValueError(f"'{value}' must be a whole number of worker processes from 1 to 64")
+    return int(value)
 
 
 def _school_days(value: str) -> int:
@@ -129,6 +144,12 @@ def load(**overrides) -> dict:
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
         # Reverse proxies in front of the service whose X-Forwarded-For/-Proto headers are trusted.
         "PROXY_HOPS": int(os.environ.get("CME_PROXY_HOPS", "0")),
+        # The addresses gunicorn (`cme serve`) trusts to say a request came over HTTPS (X-Forwarded-Proto).
+        "FORWARDED_ALLOW_IPS": os.environ.get("CME_FORWARDED_ALLOW_IPS", "127.0.0.1,::1"),
+        # Gunicorn worker processes for `cme serve`; None: 2 per core + 1, at most 8.
+        "WORKERS": _parsed("CME_WORKERS", "", _workers),
+        # One JSON object per log line for a log collector, or plain lines for a person at a terminal.
+        "LOG_FORMAT": _parsed("CME_LOG_FORMAT", "json" if production else "text", _log_format),
         "REMEMBER_COOKIE_DURATION": 0,
         "WTF_CSRF_TIME_LIMIT": None,
         "PREFERRED_URL_SCHEME": "https" if production else "http",

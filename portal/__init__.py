@@ -21,6 +21,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     if app.config["PROXY_HOPS"]:
         # Behind a reverse proxy: the client's own address (for rate limits) and https scheme.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_HOPS"], x_proto=app.config["PROXY_HOPS"])
+    init_logging(app)  # first: its request id and timer wrap everything the other steps add
     init_templates(app)
     init_database(app)
     init_upload_limits(app)  # before the extensions: the form-token check reads the request's body
@@ -47,6 +48,12 @@ def init_upload_limits(app: Flask) -> None:
         setting = LARGE_UPLOADS.get(request.endpoint or "")
         if setting and request.method == "POST":
             request.max_content_length = app.config[setting]
+
+
+def init_logging(app: Flask) -> None:
+    from portal import logs
+
+    logs.init_app(app)
 
 
 def init_templates(app: Flask) -> None:

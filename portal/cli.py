@@ -238,23 +238,62 @@ def reports_purge_drafts() -> None:
     click.echo(f"Deleted {deleted} expired draft(s).")
 
 
-# Access log lines name no client address or user agent: anonymous reporters are not recorded.
-ACCESS_LOG_FORMAT = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+MAX_DEFAULT_WORKERS = 8
+# Seconds: a worker silent for longer is killed and replaced; on a restart, how long requests get to finish.
+WORKER_TIMEOUT, GRACEFUL_TIMEOUT = 60, 30
 
 
 def worker_count(requested: int | None, rate_limit_storage: str, cores: int) -> int:
-    """Gunicorn workers: 2 per core + 1, but one when rate limits are kept in memory, because each process
-    would keep its own count and multiply the sign-in limit."""
+    """Gunicorn workers: 2 per core + 1 (at most 8: more processes on one server mostly add memory and database
+    connections), but one when rate limits are kept in memory, because each process would keep its own count and
+    multiply the sign-in limit."""
     if rate_limit_storage.startswith("memory"):
         return 1
-    return requested or cores * 2 + 1
+    return requested or min(cores * 2 + 1, MAX_DEFAULT_WORKERS)
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (a container or `taskset` can give it fewer than the machine has)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def gunicorn_argv(host: str, port: int, workers: int, forwarded_allow_ips: str, log_format: str) -> list[str]:
+    """The gunicorn command `cme serve` runs. Sync workers: pages are CPU-bound template rendering, which
+    threads would share one core for (docs/deployment.md). No gunicorn access log: the app writes its own
+    access line, with the request id and without the query string or the client's address."""
+    argv = [
+        "gunicorn",
+        "--no-control-socket",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "sync",
+        "--timeout",
+        str(WORKER_TIMEOUT),
+        "--graceful-timeout",
+        str(GRACEFUL_TIMEOUT),
+        "--forwarded-allow-ips",
+        forwarded_allow_ips,
+    ]
+    if log_format == "json":
+        argv += ["--logger-class", "portal.logs.GunicornLogger"]
+    return [*argv, "wsgi:create_app()"]
 
 
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--dev", is_flag=True, help="Flask's development server with reloading, not gunicorn.")
-@click.option("--workers", type=int, default=None, help="Gunicorn worker processes (default: 2 per core + 1).")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Gunicorn worker processes (default: CME_WORKERS, or 2 per core + 1, at most 8).",
+)
 def serve(host: str, port: int, dev: bool, workers: int | None) -> None:
     """Serve the service."""
     app: Flask = current_app._get_current_object()
@@ -262,29 +301,13 @@ def serve(host: str, port: int, dev: bool, workers: int | None) -> None:
         app.run(host=host, port=port, debug=True, use_reloader=True)
         return
     storage = app.config["RATELIMIT_STORAGE_URI"]
-    count = worker_count(workers, storage, os.cpu_count() or 1)
+    count = worker_count(workers or app.config["WORKERS"], storage, usable_cores())
     if count == 1 and storage.startswith("memory"):
         click.echo(
             "One worker process, since rate limits are kept in memory: set RATELIMIT_STORAGE_URI to a "
             "redis:// address to run more."
         )
-    argv = [
-        "gunicorn",
-        "--no-control-socket",
-        "--bind",
-        f"{host}:{port}",
-        "--workers",
-        str(count),
-        "--worker-class",
-        "sync",
-        "--timeout",
-        "60",
-        "--access-logfile",
-        "-",
-        "--access-logformat",
-        ACCESS_LOG_FORMAT,
-        "wsgi:create_app()",
-    ]
+    argv = gunicorn_argv(host, port, count, app.config["FORWARDED_ALLOW_IPS"], app.config["LOG_FORMAT"])
     os.execvp(sys.executable, [sys.executable, "-m", *argv])  # noqa: S606 - replaces this process with gunicorn
 
 
