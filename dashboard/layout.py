@@ -17,6 +17,7 @@ from dash.exceptions import PreventUpdate
 from flask import current_app
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard import components as ui
 from dashboard.filters import FILTER_KEYS, Chosen, parse_query, phases, query_string, read_filters, school_year_start
@@ -93,7 +94,13 @@ def _choices_control(control_id: str, options: list, every: str, multi: bool = F
 
 
 def filter_panel(database: Database, la_code: str) -> html.Section:
-    schools, phase_options, officers = _choices(database, la_code)
+    try:
+        schools, phase_options, officers = _choices(database, la_code)
+    except SQLAlchemyError:
+        # Dash also builds the layout once when the server takes its first request of any kind (a health check
+        # before the database is migrated or while it is down): the controls then have no choices, and the page
+        # that needs the database answers 503 by itself.
+        schools, phase_options, officers = [], [], []
     return html.Section(
         className="cme-filters",
         **{"aria-labelledby": "filters-heading"},

@@ -74,7 +74,7 @@ def test_an_officer_signs_in_and_reads_the_dashboard(person, users):
     page.get_by_role("link", name="Dashboard", exact=True).click()
     page.wait_for_selector("#figure-open-cases")
     assert page.locator("#figure-open-cases").inner_text() == "0"
-    assert page.locator("h1").inner_text() == "Children missing education dashboard"
+    assert page.locator("h1").inner_text() == "Overview"
     page.wait_for_selector("#cases-by-status .main-svg")
     assert_accessible(page)
     assert person.problems == []
