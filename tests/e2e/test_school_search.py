@@ -71,6 +71,9 @@ def search_box(page, label: str):
 
 
 def summary(page) -> dict[str, str]:
+    """The answers on the page for checking the notice, once that page has come (a Continue may still be on its
+    way: reading at once could read the form's page)."""
+    expect(page.locator("h1")).to_have_text("Check the notice before you send it")
     rows = page.locator(".govuk-summary-list__row")
     return {
         rows.nth(i).locator("dt").inner_text().strip(): rows.nth(i).locator("dd").inner_text().strip()
