@@ -710,10 +710,19 @@ def first_difference(service, reference) -> str:
 # The reference: a DuckDB copy in a child process -------------------------------------------------------------------
 
 
-def _duck_type(column) -> str:
+def _python_type(column) -> type | None:
+    """The Python type a column holds (a TypeDecorator's stored type), or None for a type SQLAlchemy gives no
+    Python type for, such as JSON (its `python_type` raises NotImplementedError by design)."""
+    stored = getattr(column.type, "impl_instance", column.type)
     try:
-        kind = getattr(column.type, "impl_instance", column.type).python_type  # a TypeDecorator's stored type
-    except NotImplementedError:
+        return stored.python_type
+    except NotImplementedError:  # SQLAlchemy's way of saying "no Python type": not unfinished code here
+        return None
+
+
+def _duck_type(column) -> str:
+    kind = _python_type(column)
+    if kind is None:
         return "VARCHAR"
     if kind is datetime:
         return "TIMESTAMP"
@@ -771,10 +780,7 @@ def copy_tables(url: str, duck, folder: Path) -> dict:
 
 
 def _is_binary(column) -> bool:
-    try:
-        return getattr(column.type, "impl_instance", column.type).python_type is bytes
-    except NotImplementedError:
-        return False
+    return _python_type(column) is bytes
 
 
 def reference(spec: dict) -> dict:
