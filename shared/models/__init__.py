@@ -7,12 +7,12 @@ from shared.models.attendance import (
     AttendanceSchoolWeek,
     AttendanceWeek,
 )
-from shared.models.audit import AuditEvent
+from shared.models.audit import AuditChainHead, AuditEvent
 from shared.models.base import Base, utcnow
 from shared.models.casework import Case, CaseEvent, CaseNote, Enquiry, ReminderSend
 from shared.models.intake import Referral, SchoolNotice
 from shared.models.name_keys import keys_for  # noqa: F401  (registers the listener keeping name keys)
-from shared.models.people import Carer, Child, ChildNameKey, School, User
+from shared.models.people import Carer, Child, ChildNameKey, RecoveryCode, School, User
 from shared.models.reports import OutboxMessage, ReferralAddition, ReportDraft
 from shared.models.school_work import NoticeUpload, PartTimeTimetable, TimetableReturn
 
@@ -22,6 +22,7 @@ __all__ = [
     "AttendancePupil",
     "AttendanceSchoolWeek",
     "AttendanceWeek",
+    "AuditChainHead",
     "AuditEvent",
     "Base",
     "Carer",
@@ -34,6 +35,7 @@ __all__ = [
     "NoticeUpload",
     "OutboxMessage",
     "PartTimeTimetable",
+    "RecoveryCode",
     "Referral",
     "ReferralAddition",
     "ReminderSend",

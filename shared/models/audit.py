@@ -25,3 +25,16 @@ class AuditEvent(Base):
     object_id: Mapped[int | None]
     before: Mapped[dict[str, Any] | None] = mapped_column()
     after: Mapped[dict[str, Any] | None] = mapped_column()
+    # The chain: the hash of the event before (by id) and this event's own hash over its fields and that one.
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class AuditChainHead(Base):
+    """One row: the last event in the audit chain. Writers lock it, so events join the chain one at a time."""
+
+    __tablename__ = "audit_chain_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_event_id: Mapped[int | None]
+    last_hash: Mapped[str | None] = mapped_column(String(64))

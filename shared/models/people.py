@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared.domain.vocab import SendStatus, Sex
@@ -65,6 +65,15 @@ class User(Base):
     last_signed_in_at: Mapped[datetime | None]
     # Part of the session's user id: raising it (at sign-out) ends every session the user has open.
     session_version: Mapped[int] = mapped_column(default=1)
+    # Two-factor sign-in (TOTP): the shared secret, when it was confirmed, and the last time step a code was
+    # accepted for (a code is never accepted twice).
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
+    totp_confirmed_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    # Failed sign-ins since the last good one, and the time until which the account refuses sign-in.
+    failed_sign_ins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    password_changed_at: Mapped[datetime | None]
 
     school: Mapped[School | None] = relationship()
 
@@ -78,6 +87,18 @@ class User(Base):
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"
+
+
+class RecoveryCode(Base):
+    """A single-use code that signs a staff user in when their authenticator is lost; only its hash is kept."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]
 
 
 class Child(Base):
