@@ -15,6 +15,9 @@ run: setup
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	@echo "== Security: the code's own weaknesses (bandit), known vulnerabilities in what is installed (pip-audit)"
+	$(BIN)/bandit -q -c pyproject.toml -r portal shared dashboard config.py wsgi.py
+	$(BIN)/pip-audit --skip-editable --progress-spinner off
 	@echo "== Tests on SQLite"
 	env -u TEST_DATABASE_URL $(BIN)/pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \

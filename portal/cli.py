@@ -298,7 +298,8 @@ def serve(host: str, port: int, dev: bool, workers: int | None) -> None:
     """Serve the service."""
     app: Flask = current_app._get_current_object()
     if dev:
-        app.run(host=host, port=port, debug=True, use_reloader=True)
+        # Bandit's B201 (the debugger) is wanted here: only `cme serve --dev`, on a developer's own machine.
+        app.run(host=host, port=port, debug=True, use_reloader=True)  # nosec B201
         return
     storage = app.config["RATELIMIT_STORAGE_URI"]
     count = worker_count(workers or app.config["WORKERS"], storage, usable_cores())
@@ -308,7 +309,8 @@ def serve(host: str, port: int, dev: bool, workers: int | None) -> None:
             "redis:// address to run more."
         )
     argv = gunicorn_argv(host, port, count, app.config["FORWARDED_ALLOW_IPS"], app.config["LOG_FORMAT"])
-    os.execvp(sys.executable, [sys.executable, "-m", *argv])  # noqa: S606 - replaces this process with gunicorn
+    # Bandit's B606: a fixed argv, no shell; this process becomes gunicorn.
+    os.execvp(sys.executable, [sys.executable, "-m", *argv])  # noqa: S606  # nosec B606
 
 
 def register(app: Flask) -> None:

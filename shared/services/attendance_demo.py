@@ -280,7 +280,7 @@ def _share_out(total: int, weights: Sequence[float]) -> list[int]:
 
 class _Generator:
     def __init__(self, schools: Sequence[SchoolSpec], days: Sequence[date], seed: int):
-        self.rng = random.Random(seed)  # noqa: S311 - made-up data, no secret
+        self.rng = random.Random(seed)  # noqa: S311  # nosec B311 # made-up data, no secret
         self.schools = list(schools)
         self.days = list(days)
         self.sessions = 2 * len(self.days)

@@ -272,7 +272,7 @@ def seed(
     """Load the demo authority; returns (email, role, password) for each account, to be shown once."""
     today = today or date.today()
     calendar = calendar or SchoolCalendar()
-    rng = random.Random(SEED)
+    rng = random.Random(SEED)  # nosec B311 # made-up demo data, no secret
 
     schools = []
     for urn, (name, group, kind, phase, low, high, estab) in enumerate(SCHOOLS, start=990001):
@@ -446,7 +446,7 @@ def seed(
         event = today - timedelta(days=rng.randint(1, 90))
         details = {"year_group": national_curriculum_year(child.date_of_birth, event)}
         if kind == NoticeKind.PART_TIME:  # its own generator, so the rest of the data stays as it was
-            own = random.Random(SEED + n)
+            own = random.Random(SEED + n)  # nosec B311 # made-up demo data, no secret
             details |= {
                 "hours_per_week": own.choice((10.0, 12.5, 15.0, 20.0)),
                 "reason": own.choice(PART_TIME_REASONS),
@@ -512,7 +512,7 @@ def _add_case_history(
 ) -> None:
     """Each demo case's timeline events, checks' creation, and what its status implies: the enquiry a waiting
     case waits on, who closed a closed case. Its own generator, so the rest of the data stays as it was."""
-    rng = random.Random(SEED + 1)
+    rng = random.Random(SEED + 1)  # nosec B311 # made-up demo data, no secret
     for case in cases:
         opened = case.opened_at
         session.add(
