@@ -36,6 +36,7 @@ class AttendancePupil(Base):
     longest_run_start: Mapped[date | None]
     longest_run_sessions: Mapped[int] = mapped_column(default=0)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    anonymised_at: Mapped[datetime | None]  # by `cme retention run` (docs/retention.md)
 
     school: Mapped[School] = relationship()
     child: Mapped[Child | None] = relationship()
@@ -135,6 +136,7 @@ class AttendanceAlert(Base):
     triaged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     triaged_at: Mapped[datetime | None]
     closed_reason: Mapped[str | None] = mapped_column(Text)
+    anonymised_at: Mapped[datetime | None]  # by `cme retention run` (docs/retention.md)
 
     pupil: Mapped[AttendancePupil] = relationship()
     school: Mapped[School] = relationship()

@@ -44,6 +44,7 @@ class Referral(Base):
     triaged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     triaged_at: Mapped[datetime | None]
     closed_reason: Mapped[str | None] = mapped_column(Text)
+    anonymised_at: Mapped[datetime | None]  # by `cme retention run` (docs/retention.md)
 
     child: Mapped[Child | None] = relationship()
     case: Mapped[Case | None] = relationship()
@@ -83,6 +84,7 @@ class SchoolNotice(Base):
     triaged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     triaged_at: Mapped[datetime | None]
     closed_reason: Mapped[str | None] = mapped_column(Text)
+    anonymised_at: Mapped[datetime | None]  # by `cme retention run` (docs/retention.md)
 
     school: Mapped[School] = relationship()
     submitted_by: Mapped[User | None] = relationship(foreign_keys=[submitted_by_id])

@@ -125,6 +125,8 @@ class Child(Base):
     current_school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # When `cme retention run` took the child's identifying details away (docs/retention.md).
+    anonymised_at: Mapped[datetime | None]
 
     current_school: Mapped[School | None] = relationship()
     name_keys: Mapped[list[ChildNameKey]] = relationship(
