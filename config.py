@@ -12,6 +12,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from shared.domain.enquiries import parse_due_days
+from shared.domain.retention import DEFAULTS as RETENTION_DEFAULTS
+from shared.domain.retention import parse_whole_number
 
 ROOT = Path(__file__).resolve().parent
 ENVIRONMENTS = ("development", "test", "production")
@@ -48,6 +50,29 @@ def _school_days(value: str) -> int:
     if not value.strip().isdigit() or not 0 < int(value) <= 200:
         raise ValueError(f"'{value}' must be a whole number of school days from 1 to 200")
     return int(value)
+
+
+# Retention (`cme retention run`, docs/retention.md): setting, unit, least and most; defaults and the reasons for
+# them in shared/domain/retention.py. CME_RETENTION_KEEP_UNTIL_AGE=0 turns the age rule off.
+RETENTION_SETTINGS = {
+    "closed_case_years": ("CME_RETENTION_CLOSED_CASE_YEARS", "years", 1, 100),
+    "keep_until_age": ("CME_RETENTION_KEEP_UNTIL_AGE", "years of age", 0, 100),
+    "no_case_years": ("CME_RETENTION_NO_CASE_YEARS", "years", 1, 100),
+    "attendance_years": ("CME_RETENTION_ATTENDANCE_YEARS", "years", 1, 100),
+    "file_days": ("CME_RETENTION_FILE_DAYS", "days", 1, 36500),
+    "outbox_days": ("CME_RETENTION_OUTBOX_DAYS", "days", 1, 36500),
+}
+
+
+def _retention_settings() -> dict:
+    return {
+        f"RETENTION_{key.upper()}": _parsed(
+            name,
+            str(RETENTION_DEFAULTS[key]),
+            lambda value, u=unit, lo=least, hi=most: parse_whole_number(value, u, lo, hi),
+        )
+        for key, (name, unit, least, most) in RETENTION_SETTINGS.items()
+    }
 
 
 class InsecureConfiguration(RuntimeError):
@@ -118,6 +143,7 @@ def load(**overrides) -> dict:
         "OTHER_LA_WAIT_SCHOOL_DAYS": _parsed("CME_OTHER_LA_WAIT_SCHOOL_DAYS", "20", _school_days),
         # School days after a child is placed in a school that the team reviews their attendance, by default.
         "MONITORING_REVIEW_SCHOOL_DAYS": _parsed("CME_MONITORING_REVIEW_SCHOOL_DAYS", "30", _school_days),
+        **_retention_settings(),
         # The address people reach the service at: links in emails are built on it, never on a request's Host.
         "SERVICE_URL": os.environ.get("CME_SERVICE_URL", "http://127.0.0.1:8000").rstrip("/"),
         "TERM_DATES_FILE": os.environ.get("CME_TERM_DATES_FILE", str(ROOT / "shared" / "data" / "term_dates.csv")),
