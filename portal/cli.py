@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from portal.cli_imports import import_attendance_command, import_group
 from portal.cli_reminders import reminders_group
 from portal.cli_schools import schools_group
+from portal.cli_security import audit_group, backup, restore
 from portal.database import database
 from shared.domain.roles import Role
 from shared.services import users as user_service
@@ -323,6 +324,9 @@ def register(app: Flask) -> None:
         import_group,
         schools_group,
         reminders_group,
+        audit_group,
+        backup,
+        restore,
         serve,
     ):
         app.cli.add_command(group)

@@ -1,0 +1,122 @@
+"""`cme audit verify`, `cme backup` and `cme restore`: checking the audit trail, and keeping the data safe."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from alembic.script import ScriptDirectory
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
+from sqlalchemy.exc import SQLAlchemyError
+
+from portal.database import database
+from shared.services import backup as backups
+from shared.services.audit import verify_chain
+
+# Exit status when the command only says how to do the job by hand (pg_dump or pg_restore is not on PATH).
+EXIT_BY_HAND = 2
+
+audit_group = AppGroup("audit", help="The audit trail.")
+
+
+def _database_problem(error: SQLAlchemyError) -> click.ClickException:
+    detail = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+    return click.ClickException(
+        f"The database could not be used ({detail}). Is DATABASE_URL right, and has `cme db upgrade` run?"
+    )
+
+
+@audit_group.command("verify")
+def audit_verify() -> None:
+    """Walk the audit trail's hash chain and say whether any event was altered, removed or inserted.
+
+    Exits 0 when the chain is intact, 1 naming the first broken link."""
+    try:
+        with database().engine.connect() as connection:
+            report = verify_chain(connection)
+    except SQLAlchemyError as error:
+        raise _database_problem(error) from None
+    if report.intact:
+        last = f", last {report.last_hash[:12]}" if report.last_hash else ""
+        click.echo(f"Audit chain intact: {report.events:,} events{last}")
+        return
+    where = f"event {report.broken_at}" if report.broken_at is not None else "the chain head"
+    click.echo(f"Audit chain broken at {where} ({report.events:,} events before it are intact):", err=True)
+    for problem in report.problems:
+        click.echo(f"  {problem}", err=True)
+    raise SystemExit(1)
+
+
+def _known_revisions() -> tuple[set[str], str | None]:
+    from portal.cli import alembic_config
+
+    scripts = ScriptDirectory.from_config(alembic_config(current_app.config["DATABASE_URL"]))
+    return {script.revision for script in scripts.walk_revisions()}, scripts.get_current_head()
+
+
+def _show_counts(counts: dict[str, int]) -> None:
+    if not counts:
+        return
+    width = max(len(table) for table in counts)
+    click.echo("Rows per table:")
+    for table, count in sorted(counts.items()):
+        click.echo(f"  {table:<{width}}  {count:>9,}")
+
+
+def _by_hand(missing: backups.ToolMissing) -> None:
+    click.echo(str(missing), err=True)
+    raise SystemExit(EXIT_BY_HAND)
+
+
+@click.command("backup")
+@with_appcontext
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup(path: Path) -> None:
+    """Back up the database to PATH, a new file readable only by its owner.
+
+    SQLite: an online copy, consistent while the service runs. PostgreSQL: pg_dump in its custom format when
+    pg_dump is on PATH; otherwise this prints the pg_dump command to run and exits 2."""
+    url = current_app.config["DATABASE_URL"]
+    try:
+        make = backups.backup_sqlite if backups.is_sqlite(url) else backups.backup_postgresql
+        outcome = make(url, path)
+    except backups.ToolMissing as missing:
+        _by_hand(missing)
+        return
+    except backups.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    except SQLAlchemyError as error:
+        raise _database_problem(error) from None
+    click.echo(f"Backed up the database to {outcome.path}: {outcome.size:,} bytes, schema revision {outcome.revision}.")
+    _show_counts(outcome.counts)
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace the database even though it already holds data.")
+def restore(path: Path, force: bool) -> None:
+    """Restore the database from a backup made by `cme backup`.
+
+    Refuses a file that is not a backup of this service at a schema revision it knows, and a database that
+    already holds data unless --force is given. PostgreSQL: pg_restore when it is on PATH; otherwise this prints
+    the pg_restore command to run and exits 2."""
+    url = current_app.config["DATABASE_URL"]
+    known, head = _known_revisions()
+    database().dispose()  # hold no connection while the database is replaced
+    try:
+        restore_from = backups.restore_sqlite if backups.is_sqlite(url) else backups.restore_postgresql
+        outcome = restore_from(url, path, known, force=force)
+    except backups.ToolMissing as missing:
+        _by_hand(missing)
+        return
+    except backups.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    except SQLAlchemyError as error:
+        raise _database_problem(error) from None
+    click.echo(f"Restored the database from {path} (schema revision {outcome.revision}).")
+    _show_counts(outcome.counts)
+    if outcome.revision != head:
+        click.echo(f"The backup's schema is older than this service's ({head}): run `cme db upgrade` next.")
+    click.echo("Run `cme audit verify` to check the restored audit trail.")
