@@ -75,6 +75,24 @@ def _retention_settings() -> dict:
     }
 
 
+def _attempts(value: str) -> int:
+    if not value.strip().isdigit() or not 0 < int(value) <= 100:
+        raise ValueError(f"'{value}' must be a whole number of attempts from 1 to 100")
+    return int(value)
+
+
+def _minutes(value: str) -> timedelta:
+    if not value.strip().isdigit() or not 0 < int(value) <= 24 * 60:
+        raise ValueError(f"'{value}' must be a whole number of minutes from 1 to 1440")
+    return timedelta(minutes=int(value))
+
+
+def _session_minutes(value: str) -> timedelta:
+    if not value.strip().isdigit() or not 0 < int(value) <= 12 * 60:
+        raise ValueError(f"'{value}' must be a whole number of minutes from 1 to 720 (12 hours)")
+    return timedelta(minutes=int(value))
+
+
 class InsecureConfiguration(RuntimeError):
     def __init__(self, reasons: list[str]):
         super().__init__("The service will not start in production: " + "; ".join(reasons))
@@ -153,6 +171,15 @@ def load(**overrides) -> dict:
         "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "SIGN_IN_RATE_LIMIT": os.environ.get("CME_SIGN_IN_RATE_LIMIT", "10 per minute;50 per hour"),
+        # Wrong passwords or security codes in a row that lock an account, and for how long (ASVS 2.2.1).
+        "SIGN_IN_LOCKOUT_ATTEMPTS": _parsed("CME_SIGN_IN_LOCKOUT_ATTEMPTS", "5", _attempts),
+        "SIGN_IN_LOCKOUT_PERIOD": _parsed("CME_SIGN_IN_LOCKOUT_MINUTES", "15", _minutes),
+        # How long staff have after the right password to give their security code.
+        "SIGN_IN_PENDING_PERIOD": _parsed("CME_SIGN_IN_PENDING_MINUTES", "10", _minutes),
+        # A signed-in session ends once unused this long, and this long after sign-in whatever happens; the
+        # second is at most PERMANENT_SESSION_LIFETIME (below), after which the cookie's own signature expires.
+        "SESSION_IDLE_TIMEOUT": _parsed("CME_SESSION_IDLE_MINUTES", "30", _minutes),
+        "SESSION_ABSOLUTE_TIMEOUT": _parsed("CME_SESSION_ABSOLUTE_MINUTES", "720", _session_minutes),
         # Per client address: sending a report, every other answer posted on the report's pages, and attempts
         # to resume a saved report or add to a sent one (also limited per report reference).
         "REPORT_SUBMIT_RATE_LIMIT": os.environ.get("CME_REPORT_SUBMIT_RATE_LIMIT", "10 per minute;60 per hour"),

@@ -26,6 +26,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     init_database(app)
     init_upload_limits(app)  # before the extensions: the form-token check reads the request's body
     init_extensions(app)
+    init_session_limits(app)  # after the extensions: it reads the signed-in user
     init_security(app)
     init_blueprints(app)
     init_errors(app)
@@ -94,6 +95,12 @@ def init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+
+
+def init_session_limits(app: Flask) -> None:
+    from portal.auth import sessions
+
+    sessions.init_app(app)
 
 
 def init_security(app: Flask) -> None:

@@ -27,6 +27,8 @@ from shared.services import users as user_service
 # CI sets this: a leg that cannot run (no PostgreSQL, no Chromium) fails instead of skipping.
 REQUIRE_ALL_LEGS = os.environ.get("CME_REQUIRE_ALL_LEGS") == "1"
 PASSWORD = "correct horse battery staple"
+# Every staff user the `users` fixture makes has set up an authenticator app with this secret (base32).
+TEST_TOTP_SECRET = "NORTHBRIDGECMETESTTOTPSECRET2345"
 SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"
 
 
@@ -198,7 +200,7 @@ def school(db):
 
 @pytest.fixture
 def users(db, school):
-    """One active user per role, all with PASSWORD."""
+    """One active user per role, all with PASSWORD; the staff have set up two-factor sign-in with TEST_TOTP_SECRET."""
     made = {}
     for role in ("school", "officer", "lead", "manager", "admin"):
         made[role] = user_service.create_user(
@@ -209,7 +211,48 @@ def users(db, school):
             PASSWORD,
             school_urn=school.urn if role == "school" else None,
         )
+        if role != "school":
+            enrol_two_factor(made[role])
+    db.commit()
     return made
+
+
+def enrol_two_factor(user) -> None:
+    """As if the user had set up their authenticator app with TEST_TOTP_SECRET (the caller commits)."""
+    from shared.models import utcnow
+
+    user.totp_secret = TEST_TOTP_SECRET
+    user.totp_confirmed_at = utcnow()
+    user.totp_last_step = None
+
+
+def security_code(secret: str = TEST_TOTP_SECRET) -> str:
+    """The code an authenticator app with this secret shows now, by the service's clock (which tests may set)."""
+    import pyotp
+
+    from shared.services import two_factor
+
+    return pyotp.TOTP(secret).at(two_factor.utcnow())
+
+
+def ready_for_two_factor(app, email: str) -> str | None:
+    """Make a staff user with this email ready to give a security code: set up with TEST_TOTP_SECRET if they had no
+    app, and with no code yet used (so that signing the same person in twice within 30 seconds is not refused as a
+    replayed code). Returns their secret, or None for an unknown or school user."""
+    from sqlalchemy import select
+
+    from shared.models import User
+    from shared.services import two_factor
+
+    with app.extensions["cme.database"].session() as session:
+        user = session.scalar(select(User).where(User.email == user_service.normalise_email(email)))
+        if user is None or not two_factor.required_for(user):
+            return None
+        if not two_factor.is_enrolled(user):
+            enrol_two_factor(user)
+        user.totp_last_step = None
+        session.commit()
+        return user.totp_secret
 
 
 def csrf_token(page: BeautifulSoup) -> str:
@@ -242,11 +285,21 @@ def check_page(page: BeautifulSoup) -> None:
 
 
 def sign_in(client, email: str, password: str = PASSWORD, next_url: str | None = None):
+    """Sign in as a person would, giving the security code too for staff: the response is the last step's.
+
+    Staff users without an authenticator app get TEST_TOTP_SECRET first, and the user's last used code is
+    forgotten in the database before the code is sent (see ready_for_two_factor), so a test may sign the same
+    person in more than once. Tests of the two-factor pages themselves post to them directly."""
     page = get_page(client, "/sign-in" + (f"?next={next_url}" if next_url else ""))
-    return client.post(
+    secret = ready_for_two_factor(client.application, email)
+    response = client.post(
         "/sign-in" + (f"?next={next_url}" if next_url else ""),
         data={"csrf_token": csrf_token(page), "email": email, "password": password},
     )
+    if secret is None or response.status_code != 302 or response.headers["Location"] != "/sign-in/two-factor":
+        return response
+    page = get_page(client, "/sign-in/two-factor")
+    return client.post("/sign-in/two-factor", data={"csrf_token": csrf_token(page), "code": security_code(secret)})
 
 
 def error_summary(page: BeautifulSoup) -> list[tuple[str, str]]:

@@ -3,7 +3,9 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
 from wtforms import PasswordField, StringField, SubmitField
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import InputRequired, Length, ValidationError
+
+from shared.services.two_factor import normalise_code
 
 
 def strip(value):
@@ -33,3 +35,33 @@ class SignInForm(FlaskForm):
 
 class SignOutForm(FlaskForm):
     submit = SubmitField("Sign out", widget=GovSubmitInput())
+
+
+class SecurityCodeForm(FlaskForm):
+    code = StringField(
+        "Security code",
+        widget=GovTextInput(),
+        filters=[strip],
+        validators=[
+            InputRequired(message="Enter the 6 digit security code"),
+        ],
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+    def validate_code(self, field):
+        code = normalise_code(field.data)
+        if not (code.isascii() and code.isdigit() and len(code) == 6):
+            raise ValidationError("The security code must be 6 digits")
+
+
+class RecoveryCodeForm(FlaskForm):
+    code = StringField(
+        "Recovery code",
+        widget=GovTextInput(),
+        filters=[strip],
+        validators=[
+            InputRequired(message="Enter a recovery code"),
+            Length(max=40, message="Enter a recovery code as it was given to you, like abcde-23456"),
+        ],
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())

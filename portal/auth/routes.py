@@ -3,16 +3,17 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 from sqlalchemy.exc import SQLAlchemyError
 
+from portal.auth import sessions
 from portal.auth.forms import SignInForm, SignOutForm
 from portal.auth.permissions import public
 from portal.database import db_session
 from portal.extensions import csrf, limiter, login_manager
 from shared.domain.roles import Role
 from shared.models import User
-from shared.services import users
+from shared.services import two_factor, users
 
 bp = Blueprint("auth", __name__)
 
@@ -66,19 +67,28 @@ def sign_in():
         return redirect(home_for(current_user))
     form = SignInForm()
     if form.validate_on_submit():
-        user = users.authenticate(db_session(), form.email.data, form.password.data)
-        if user is not None:
-            next_url = safe_next(request.args.get("next"))
-            session.clear()  # a new session on sign-in: nothing carried over from before
-            login_user(user)
-            return redirect(next_url or home_for(user))
-        form.email.errors.append("Enter a correct email address and password")
+        check = users.check_password(db_session(), form.email.data, form.password.data, sessions.lockout())
+        if check.user is not None:
+            return _password_accepted(check.user, safe_next(request.args.get("next")))
+        locked = check.locked or (not check.known and sessions.unknown_email_failure(_email_key()))
+        form.email.errors.append(sessions.lockout_message() if locked else "Enter a correct email address and password")
     elif form.csrf_token.errors:
         # A stale or missing token: ask again, keeping the email address that was typed.
         form.csrf_token.errors = []
         form.email.errors.append("This page was open too long. Enter your email address and password again")
     form.password.data = None
     return render_template("auth/sign_in.html", form=form)
+
+
+def _password_accepted(user: User, next_url: str | None):
+    """School users are signed in; staff go on to give a security code, or to set up their app the first time."""
+    if not two_factor.required_for(user):
+        users.complete_sign_in(db_session(), user)
+        sessions.finish_sign_in(user, next_url)
+        return redirect(next_url or home_for(user))
+    sessions.start_pending(user, next_url)
+    step = "auth.two_factor" if two_factor.is_enrolled(user) else "auth.set_up_two_factor"
+    return redirect(url_for(step))
 
 
 @bp.route("/sign-out", methods=["GET", "POST"])
@@ -95,3 +105,6 @@ def sign_out():
     session.clear()
     flash("You have signed out", "success")
     return redirect(url_for("auth.sign_in"))
+
+
+from portal.auth import two_factor_routes  # noqa: E402, F401  (the second step's routes, on this blueprint)

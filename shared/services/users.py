@@ -1,14 +1,22 @@
-"""Staff and school user accounts: creation and password sign-in."""
+"""Staff and school user accounts: creation, password checks, and the lockout after repeated failures.
+
+A sign-in is complete after the password for school users, and after the password and a security code (or a
+recovery code, see shared/services/two_factor.py) for staff.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from shared.domain.passwords import password_problem
 from shared.domain.roles import Role
 from shared.models import School, User, utcnow
 from shared.services import audit
@@ -16,8 +24,6 @@ from shared.services import audit
 _hasher = PasswordHasher()
 # Verified against when the email is unknown, so a wrong email takes as long as a wrong password.
 _DUMMY_HASH = _hasher.hash("not a real password")
-MIN_PASSWORD_LENGTH = 12
-MAX_PASSWORD_LENGTH = 200  # the sign-in form accepts no longer
 MAX_EMAIL_LENGTH = 254
 MAX_NAME_LENGTH = 120
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -29,6 +35,22 @@ class UserError(ValueError):
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    """The 30,000 passwords seen most often in leaked password sets, as the zxcvbn package ships them (its
+    frequency list "passwords"). Loaded the first time a password is set, not at every start."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(word.lower() for word in FREQUENCY_LISTS["passwords"])
+
+
+def check_new_password(password: str, email: str, name: str) -> None:
+    """Raise UserError saying why, if this password cannot be set for the person with this email and name."""
+    problem = password_problem(password, email=email, name=name, common=common_passwords())
+    if problem:
+        raise UserError(problem)
 
 
 def normalise_email(email: str) -> str:
@@ -58,12 +80,7 @@ def create_user(
         role = Role(role)
     except ValueError:
         raise UserError(f"Unknown role '{role}': use one of {', '.join(r.value for r in Role)}") from None
-    if len(password.strip()) < MIN_PASSWORD_LENGTH:
-        raise UserError(
-            f"The password must be at least {MIN_PASSWORD_LENGTH} characters, not counting spaces at either end"
-        )
-    if len(password) > MAX_PASSWORD_LENGTH:
-        raise UserError(f"The password must be {MAX_PASSWORD_LENGTH} characters or fewer")
+    check_new_password(password, email, name)
     school = None
     if role is Role.SCHOOL:
         if school_urn is None:
@@ -75,7 +92,14 @@ def create_user(
         raise UserError(f"Only school users belong to a school; a {role.label.lower()} does not")
     if session.scalar(select(func.count()).select_from(User).where(User.email == email)):
         raise UserError(f"A user with the email {email} already exists")
-    user = User(email=email, name=name.strip(), role=role, school=school, password_hash=hash_password(password))
+    user = User(
+        email=email,
+        name=name.strip(),
+        role=role,
+        school=school,
+        password_hash=hash_password(password),
+        password_changed_at=utcnow(),
+    )
     session.add(user)
     session.flush()
     audit.record(
@@ -98,18 +122,77 @@ def end_sessions(session: Session, user: User) -> None:
     session.commit()
 
 
-def authenticate(session: Session, email: str, password: str) -> User | None:
-    """The active user with this email and password, or None. Never says which part was wrong."""
+@dataclass(frozen=True)
+class Lockout:
+    """How many wrong passwords or codes in a row lock an account, and for how long (settings
+    SIGN_IN_LOCKOUT_ATTEMPTS and SIGN_IN_LOCKOUT_PERIOD)."""
+
+    attempts: int = 5
+    period: timedelta = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class PasswordCheck:
+    """What a password check found. `user` is set only when the password was right and the account may sign in;
+    `known` says whether the email is a user's (for the caller's count of unknown addresses, never to show)."""
+
+    user: User | None
+    locked: bool = False
+    known: bool = True
+
+
+def is_locked(user: User) -> bool:
+    return user.locked_until is not None and user.locked_until > utcnow()
+
+
+def check_password(session: Session, email: str, password: str, lockout: Lockout = Lockout()) -> PasswordCheck:
+    """Check the password, counting a wrong one towards the lockout. Takes as long for an unknown email."""
     user = session.scalar(select(User).where(User.email == normalise_email(email)))
     try:
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        right = True
     except (VerificationError, InvalidHashError):
-        return None
-    if user is None or not user.active:
-        return None
+        right = False
+    if user is None:
+        return PasswordCheck(None, known=False)
+    if is_locked(user):
+        return PasswordCheck(None, locked=True)
+    if not right or not user.active:
+        return PasswordCheck(None, locked=record_failure(session, user, "password", lockout))
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    user.last_signed_in_at = utcnow()
-    audit.record(session, user, "sign_in", "user", user.id)
+        session.commit()
+    return PasswordCheck(user)
+
+
+def record_failure(session: Session, user: User, step: str, lockout: Lockout = Lockout()) -> bool:
+    """Count a wrong password or code; returns True if that locked the account (or it already was)."""
+    if is_locked(user):
+        return True
+    user.failed_sign_ins = (user.failed_sign_ins or 0) + 1
+    audit.record(session, user, "sign_in_failed", "user", user.id, after={"step": step})
+    locked = user.failed_sign_ins >= lockout.attempts
+    if locked:
+        user.locked_until = utcnow() + lockout.period
+        user.failed_sign_ins = 0  # once the lock has passed, the count starts again
+        audit.record(session, user, "locked", "user", user.id, after={"locked_until": user.locked_until.isoformat()})
     session.commit()
-    return user
+    return locked
+
+
+def complete_sign_in(session: Session, user: User, second_step: str | None = None) -> None:
+    """Record a finished sign-in: the failure count starts again."""
+    user.failed_sign_ins = 0
+    user.locked_until = None
+    user.last_signed_in_at = utcnow()
+    audit.record(session, user, "sign_in", "user", user.id, after={"second_step": second_step} if second_step else None)
+    session.commit()
+
+
+def authenticate(session: Session, email: str, password: str, lockout: Lockout = Lockout()) -> User | None:
+    """The active user with this email and password, signed in with the password alone (as school users are), or
+    None. Never says which part was wrong."""
+    check = check_password(session, email, password, lockout)
+    if check.user is not None:
+        complete_sign_in(session, check.user)
+    return check.user
