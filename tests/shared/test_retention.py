@@ -254,6 +254,10 @@ def a_week(pupil, school, monday):
 
 @pytest.fixture
 def world(db, school):
+    return build_world(db, school)
+
+
+def build_world(db, school):
     """Amy's case closed six years and a day ago (past); Ben's six years less a day ago (kept); Cal's closed long ago
     but a second case is open (kept). Reports closed without a case two years and a day ago (past) and a day
     short (kept). Attendance weeks either side of three years, files either side of a year, email either side of
@@ -261,7 +265,9 @@ def world(db, school):
     head = User(email="head@millfield.example", name="Head", role="school", school=school, password_hash="x")
     amy, amy_case = a_child_with_a_closed_case(db, school, "CS-AMY", "Amy", SIX_YEARS_AGO - DAY)
     ben, _ = a_child_with_a_closed_case(db, school, "CS-BEN", "Ben", SIX_YEARS_AGO + DAY, upn="B123456789012")
-    cal, _ = a_child_with_a_closed_case(db, school, "CS-CAL", "Cal", datetime(2015, 1, 5, tzinfo=UTC))
+    cal, _ = a_child_with_a_closed_case(
+        db, school, "CS-CAL", "Cal", datetime(2015, 1, 5, tzinfo=UTC), upn="E123456789012"
+    )
     db.add(Case(reference="CS-CAL2", child=cal, status="enquiries", opened_at=datetime(2026, 11, 2, tzinfo=UTC)))
     linked = a_referral("RF-AMY", child=amy, case=amy_case, triaged_at=datetime(2020, 9, 7, tzinfo=UTC))
     db.add(linked)
