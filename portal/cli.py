@@ -83,6 +83,25 @@ def users_create(email: str, role: str, name: str, school_urn: int | None, passw
     click.echo(f"Created {user.role} {user.email}.")
 
 
+@users_group.command("reset-two-factor")
+@click.argument("email")
+def users_reset_two_factor(email: str) -> None:
+    """Forget a staff user's authenticator app and recovery codes, and end their sessions (a lost phone)."""
+    from shared.services import two_factor
+
+    with database().session() as session:
+        try:
+            user = two_factor.reset_for_email(session, email, actor_label="command line")
+        except user_service.UserError as error:
+            raise click.ClickException(str(error)) from None
+        except SQLAlchemyError as error:
+            raise click.ClickException(_database_problem(error)) from None
+        click.echo(
+            f"Two-factor sign-in reset for {user.email}: "
+            "they set up their authenticator app again when they next sign in."
+        )
+
+
 demo_group = AppGroup("demo", help="Demonstration data for a fictional authority.")
 
 

@@ -12,7 +12,7 @@ import hashlib
 from datetime import timedelta
 
 from flask import Flask, current_app, flash, jsonify, redirect, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_url, login_user, logout_user
 
 from portal.database import db_session
 from portal.extensions import limiter
@@ -148,8 +148,10 @@ def enforce_session_limits():
     flash(f"You were signed out because {reason}", "info")
     if _is_dashboard_background_request():
         return jsonify(error="Sign in to use the dashboard"), 401
-    next_url = request.full_path.rstrip("?") if request.method == "GET" else None
-    return redirect(url_for("auth.sign_in", next=next_url))
+    if request.method != "GET" or request.blueprint == "auth":
+        return redirect(url_for("auth.sign_in"))
+    # As Flask-Login's own sign-in redirect writes it, so the person comes back to the page afterwards.
+    return redirect(login_url("auth.sign_in", next_url=request.full_path.rstrip("?")))
 
 
 def init_app(app: Flask) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from shared.domain.roles import Role
 from shared.models import RecoveryCode, User, utcnow
 from shared.services import audit
+from shared.services.users import UserError, normalise_email
 
 RECOVERY_CODE_COUNT = 10
 # Codes accepted either side of the current 30-second step, for clocks a little out and codes typed slowly.
@@ -135,3 +136,15 @@ def reset(session: Session, user: User, actor: User | None = None, actor_label: 
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     audit.record(session, actor, "two_factor_reset", "user", user.id, actor_label=actor_label)
     session.commit()
+
+
+def reset_for_email(session: Session, email: str, actor_label: str) -> User:
+    """Reset the two-factor sign-in of the staff user with this email (see reset); UserError if there is none."""
+    email = normalise_email(email)
+    user = session.scalar(select(User).where(User.email == email))
+    if user is None:
+        raise UserError(f"No user has the email {email}")
+    if not required_for(user):
+        raise UserError(f"{email} is a school user: school users sign in without two-factor")
+    reset(session, user, actor_label=actor_label)
+    return user
