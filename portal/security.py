@@ -47,8 +47,8 @@ def init_app(app: Flask) -> None:
         response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
         response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
         response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
-        if app.config["CME_ENV"] == "production":
-            response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        # Browsers ignore HSTS over plain HTTP, so it is sent always: no environment can forget it.
+        response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
         static_file = request.endpoint == "static" and response.status_code < 400
         if not static_file and response.cache_control.max_age is None:
             # Pages can hold children's details: never keep them in a shared or back-button cache. Files
