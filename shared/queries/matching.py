@@ -115,7 +115,8 @@ def candidate_rows(session: Session, blocks: Blocks, cap: int) -> list[Candidate
             Child.middle_names,
             Child.other_names,
         )
-        .where(Child.id.in_(ids))
+        # A child anonymised by the retention run is no longer anyone a new report can be about.
+        .where(Child.id.in_(ids), Child.anonymised_at.is_(None))
         .limit(cap)
     )
     return [CandidateRow(row[0], Person(*row[1:])) for row in rows]

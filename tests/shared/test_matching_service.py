@@ -314,3 +314,14 @@ def test_search_results_carry_the_open_case(db, register):
     (found,) = search_children(db, "jack green 4/3/2012")
     assert found.open_case.child_id == register["jack"].id
     assert found.score == 0.94
+
+
+def test_a_child_anonymised_by_the_retention_run_is_never_proposed(db):
+    from shared.models import utcnow
+
+    kept = a_child(db, "Amy", "Anonymised", born=date(2015, 9, 1), postcode="NB1")
+    gone = a_child(db, None, "Anonymised", born=date(2015, 9, 1), postcode="NB1", anonymised_at=utcnow())
+    db.commit()
+    found = find_candidates(db, Probe(first_name="Amy", last_name="Anonymised", date_of_birth=date(2015, 9, 1)))
+    assert [candidate.child.id for candidate in found] == [kept.id]
+    assert gone.id != kept.id
