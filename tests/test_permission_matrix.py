@@ -52,6 +52,11 @@ MATRIX: dict[str, object] = {
     "static": PUBLIC,
     "auth.sign_in": PUBLIC,
     "auth.sign_out": PUBLIC,
+    # The second step of a staff sign-in: each page sends back to the sign-in page when no sign-in is under way.
+    "auth.two_factor": PUBLIC,
+    "auth.recovery_code": PUBLIC,
+    "auth.set_up_two_factor": PUBLIC,
+    "auth.recovery_codes": PUBLIC,
     "referral.start": PUBLIC,
     "referral.question": PUBLIC,
     "referral.age_check": PUBLIC,
