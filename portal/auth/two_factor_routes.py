@@ -42,12 +42,26 @@ def _start_again():
     return redirect(url_for("auth.sign_in"))
 
 
+def _locked_out():
+    sessions.end_pending()
+    flash(sessions.lockout_message(), "info")
+    return redirect(url_for("auth.sign_in"))
+
+
+def _pending_user():
+    """(the user whose sign-in is pending, None) or (None, where to send the person instead)."""
+    user = sessions.pending_user()
+    if user is None:
+        return None, _start_again()
+    if users.is_locked(user):  # locked since the password was given, by wrong attempts elsewhere
+        return None, _locked_out()
+    return user, None
+
+
 def _refused(user: User, step: str):
     """Count a wrong code; once that locks the account, the sign-in ends there. None if it may go on."""
     if users.record_failure(db_session(), user, step, sessions.lockout()):
-        sessions.end_pending()
-        flash(sessions.lockout_message(), "info")
-        return redirect(url_for("auth.sign_in"))
+        return _locked_out()
     return None
 
 
@@ -66,9 +80,9 @@ def _signed_in(user: User, second_step: str, recovery_codes_due: bool = False):
 def two_factor():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
-    user = sessions.pending_user()
+    user, elsewhere = _pending_user()
     if user is None:
-        return _start_again()
+        return elsewhere
     if not two_factor_service.is_enrolled(user):
         return redirect(url_for("auth.set_up_two_factor"))
     form = SecurityCodeForm()
@@ -88,9 +102,9 @@ def two_factor():
 def recovery_code():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
-    user = sessions.pending_user()
+    user, elsewhere = _pending_user()
     if user is None:
-        return _start_again()
+        return elsewhere
     if not two_factor_service.is_enrolled(user):
         return redirect(url_for("auth.set_up_two_factor"))
     form = RecoveryCodeForm()
@@ -117,9 +131,9 @@ def recovery_code():
 def set_up_two_factor():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
-    user = sessions.pending_user()
+    user, elsewhere = _pending_user()
     if user is None:
-        return _start_again()
+        return elsewhere
     if two_factor_service.is_enrolled(user):
         return redirect(url_for("auth.two_factor"))
     secret = two_factor_service.start_enrolment(db_session(), user)

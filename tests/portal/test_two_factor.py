@@ -288,6 +288,19 @@ def test_wrong_codes_count_towards_the_lockout_with_wrong_passwords(client, user
     assert error_summary(parse(post_password(client, "officer@northbridge.example"))) == [(LOCKED, "#email")]
 
 
+def test_an_account_locked_while_the_code_is_awaited_takes_no_code(app, client, users):
+    post_password(client, "officer@northbridge.example")
+    token = csrf_token(get_page(client, "/sign-in/two-factor"))
+    elsewhere = app.test_client()
+    for _ in range(5):
+        post_password(elsewhere, "officer@northbridge.example", "wrong password")
+    right = code_at(datetime.now(UTC))
+    response = client.post("/sign-in/two-factor", data={"csrf_token": token, "code": right})
+    assert (response.status_code, response.headers["Location"]) == (302, "/sign-in")
+    assert LOCKED in text_of(get_page(client, "/sign-in"))
+    assert client.get("/staff/").status_code == 302
+
+
 def test_signing_in_starts_the_count_again(client, users, db):
     for _ in range(4):
         post_password(client, "officer@northbridge.example", "wrong password")
