@@ -40,6 +40,8 @@ def init_app(app: Flask) -> None:
         extra, inline_styles = [], False
         for prefix, hashes in app.extensions[CSP_EXTRA].items():
             if request.path.startswith(prefix):
+                # Dash's renderer and plotly add <style> elements as they draw: without inline styles Chromium
+                # reports a style-src violation on every dashboard page (tests/e2e/test_csp.py). Scripts stay strict.
                 extra, inline_styles = hashes, True
         response.headers["Content-Security-Policy"] = content_security_policy(csp_nonce(), extra, inline_styles)
         response.headers["X-Content-Type-Options"] = "nosniff"
