@@ -4,8 +4,9 @@ Each event carries the hash of the event before it (by id) and its own hash over
 event altered, removed or slipped in afterwards shows up when the chain is walked (`cme audit verify`). The
 database also refuses to update or delete events (triggers made by the first migration).
 
-Events join the chain in a `before_flush` listener registered on every Session when `shared.models` is imported,
-so anything that adds an `AuditEvent` to a session is chained. Core inserts (`session.execute(insert(...))`)
+Events join the chain when their transaction commits (listeners registered on every Session when `shared.models` is
+imported), so anything that adds an `AuditEvent` to a session is chained; until then a flush holds them back, and a
+query inside the transaction does not see them. Core inserts (`session.execute(insert(...))`)
 bypass the listener: do not write audit events that way.
 """
 
@@ -111,27 +112,67 @@ def _lock_head(session: Session) -> tuple[int, str | None]:
     raise RuntimeError("the audit chain's head row could not be made")  # pragma: no cover
 
 
+PENDING = "cme_audit_pending"  # session.info: the transaction's new events, held back until it commits
+JOINING = "cme_audit_joining"  # session.info: set while held-back events are being written
+
+
 @event.listens_for(Session, "before_flush")
-def _chain_new_events(session: Session, _flush_context, _instances) -> None:
-    """Give each new audit event its id, prev_hash and hash, in the order the events were added.
+def _hold_back_new_events(session: Session, _flush_context, _instances) -> None:
+    """Take new audit events out of the flush and keep them for the commit (see `_chain_pending_events`)."""
+    if session.info.get(JOINING):
+        return
+    new_events = [obj for obj in session.new if isinstance(obj, AuditEvent)]
+    if not new_events:
+        return
+    new_events.sort(key=lambda obj: orm_inspect(obj).insert_order)
+    session.info.setdefault(PENDING, []).extend(new_events)
+    for audit_event in new_events:
+        session.expunge(audit_event)
+
+
+@event.listens_for(Session, "before_commit")
+def _chain_pending_events(session: Session) -> None:
+    """Give each of the transaction's audit events its id, prev_hash and hash, in the order they were added, and
+    write them: the last thing a transaction does before it commits.
+
+    The head row is locked only here, at the very end, so a transaction never waits for the head while holding
+    it and then waits for another row (two writers taking the head and, say, a case in opposite orders would
+    deadlock). Every other lock a transaction takes comes before this one.
 
     The id is the head's last id + 1, taken while the head is locked, not from the table's sequence: the hash
     covers the id and the row must be INSERTed with its hash (the triggers refuse UPDATEs), so the id has to be
     known before the INSERT, and ids handed out under the lock follow the chain's order exactly. A transaction
     that rolls back takes its events and its head update with it, and the next writer reuses the ids, so the
     chain has no gaps. (On PostgreSQL the audit_events id sequence is therefore not used.)"""
-    new_events = [obj for obj in session.new if isinstance(obj, AuditEvent)]
+    if session.info.get(JOINING):
+        return
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # the transaction's own changes first: they may hold back more events
+    new_events = session.info.pop(PENDING, [])
     if not new_events:
         return
-    new_events.sort(key=lambda obj: orm_inspect(obj).insert_order)
-    with session.no_autoflush:
-        last_id, last_hash = _lock_head(session)
-        for audit_event in new_events:
-            last_id += 1
-            audit_event.id = last_id
-            if audit_event.occurred_at is None:
-                audit_event.occurred_at = utcnow()
-            audit_event.prev_hash = last_hash
-            audit_event.hash = last_hash = event_hash({name: getattr(audit_event, name) for name in HASHED_FIELDS})
-        head = AuditChainHead.__table__
-        session.execute(update(head).where(head.c.id == HEAD_ID).values(last_event_id=last_id, last_hash=last_hash))
+    session.info[JOINING] = True
+    try:
+        with session.no_autoflush:
+            last_id, last_hash = _lock_head(session)
+            for audit_event in new_events:
+                last_id += 1
+                audit_event.id = last_id
+                if audit_event.occurred_at is None:
+                    audit_event.occurred_at = utcnow()
+                audit_event.prev_hash = last_hash
+                audit_event.hash = last_hash = event_hash({name: getattr(audit_event, name) for name in HASHED_FIELDS})
+                session.add(audit_event)
+            head = AuditChainHead.__table__
+            session.execute(update(head).where(head.c.id == HEAD_ID).values(last_event_id=last_id, last_hash=last_hash))
+        session.flush()
+    finally:
+        session.info.pop(JOINING, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_pending_events(session: Session, _previous_transaction) -> None:
+    """A transaction rolled back: its held-back events describe changes that never happened. (A savepoint's
+    rollback keeps them: the events held back before it are still the outer transaction's.)"""
+    if not _previous_transaction.nested:
+        session.info.pop(PENDING, None)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from shared.models import AuditChainHead, AuditEvent
 from shared.models.audit import HASHED_FIELDS, event_hash
@@ -249,3 +249,17 @@ def test_concurrent_writers_make_one_unbroken_chain(app, db):
         assert [row.object_id for row in rows if row.object_type == f"writer-{number}"] == list(range(EVENTS_EACH))
     report = verify(db)
     assert (report.intact, report.events, report.last_id) == (True, 200, 200)
+
+
+def test_events_join_the_chain_at_commit_and_a_rollback_leaves_none_behind(db):
+    before = db.scalar(select(func.count()).select_from(AuditEvent))
+    audit.record(db, None, "viewed", "case", 1)
+    db.flush()
+    assert db.scalar(select(func.count()).select_from(AuditEvent)) == before  # held back until the commit
+    db.rollback()
+    audit.record(db, None, "viewed", "case", 2)
+    db.commit()
+    events = db.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+    assert [(event.action, event.object_id) for event in events[before:]] == [("viewed", 2)]
+    head = db.get(AuditChainHead, 1)
+    assert (head.last_event_id, head.last_hash) == (events[-1].id, events[-1].hash)
