@@ -43,7 +43,7 @@ def home():
         kind=filters["kind"],
         status=filters["status"],
         text=filters["q"],
-        page=int(page) if page.isdigit() and len(page) < 6 else 1,
+        page=int(page) if page.isascii() and page.isdigit() and len(page) < 6 else 1,  # isdigit() takes "²"
     )
     return render_template(
         "schools/home.html",

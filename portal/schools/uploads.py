@@ -148,7 +148,7 @@ def _send(upload):
             uk_today(),
             school_calendar(current_app.config["TERM_DATES_FILE"]).add_school_days,
             current_app.config["SERVICE_URL"],
-            expected=int(expected) if expected.isdigit() else None,
+            expected=int(expected) if expected.isascii() and expected.isdigit() and len(expected) < 10 else None,
         )
     except upload_service.PreviewChanged:
         flash("The notices this file would send have changed since you looked. Check them again before you send.")

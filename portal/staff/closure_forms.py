@@ -20,7 +20,8 @@ def school_choices(schools: list[School]) -> list[SelectChoice]:
 
 
 def _id(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    # ASCII and short: str.isdigit() also accepts "²", and a database id has at most 9 digits here.
+    return int(value) if value and value.isascii() and value.isdigit() and len(value) < 10 else None
 
 
 class MoveForm(CaseworkForm):

@@ -61,7 +61,7 @@ def assign_case(reference: str):
     chosen = form.officer.data or ""
     if not form.fresh():
         return page()
-    if chosen != NOBODY and not chosen.isdigit():
+    if chosen != NOBODY and not (chosen.isascii() and chosen.isdigit() and len(chosen) < 10):  # not "²"
         form.officer.errors = ["Select who should work on this case"]
         return page()
     try:

@@ -529,8 +529,9 @@ class _Reader:
         return school, None
 
     def _by_urn(self, text: str) -> tuple[int | None, tuple[str, str] | None]:
-        if not (text.isascii() and text.isdigit()):
-            return None, ("URN", f"URN '{text}' is not a URN: a URN is a number, like 100001")
+        if not (text.isascii() and text.isdigit()) or len(text) > 9:  # int() refuses more than 4,300 digits
+            shown = text if len(text) <= 40 else f"{text[:40]}..."
+            return None, ("URN", f"URN '{shown}' is not a URN: a URN is a number, like 100001")
         school = self.schools.by_urn.get(int(text))
         if school is None:
             return None, ("URN", f"No school with URN {int(text)} is in the schools register")

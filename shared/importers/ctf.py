@@ -239,7 +239,8 @@ def _parents(pupil: Element) -> tuple[str, str]:
 
     def order(contact: Element) -> int:
         value = _text(contact, "Order")
-        return int(value) if value.isdigit() else 99
+        # ASCII and short: str.isdigit() also accepts "²", and int() refuses more than 4,300 digits.
+        return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else 99
 
     contacts.sort(key=order)
     responsible = [c for c in contacts if _text(c, "Responsibility").lower() in ("true", "1", "yes")]

@@ -1,0 +1,36 @@
+"""The property tests' app: the same as every test's, but without rate limits, so hundreds of hostile posts in one
+test are each answered on their merits rather than with 429."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import make_app, sign_in
+
+
+@pytest.fixture
+def app(database_url):
+    app = make_app(database_url, RATELIMIT_ENABLED=False)
+    yield app
+    app.extensions["cme.database"].dispose()
+
+
+class SignedIn:
+    """A client signed in as each user asked for, made once per test: signing in hashes a password, too slow to do
+    for every example. Each example still fetches its own form, with its own token."""
+
+    def __init__(self, app):
+        self.app = app
+        self.clients = {}
+
+    def __call__(self, email: str):
+        if email not in self.clients:
+            client = self.app.test_client()
+            sign_in(client, email)
+            self.clients[email] = client
+        return self.clients[email]
+
+
+@pytest.fixture
+def signed_in(app, users) -> SignedIn:
+    return SignedIn(app)
