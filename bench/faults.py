@@ -30,8 +30,8 @@ cannot know that a new report is the same as one it already has.
 PostgreSQL stop (pg-stop): the same load on the private cluster; first some users fill in a report up to Check
 your answers (half of them also save it for later and note the resume code). When a third of the load is done,
 `pg_ctl stop -m fast`; while it is down those users try to send and reload, a school user opens their notices,
-and the load's users keep going, waiting and trying again after each 503, as the page tells them. After
-`--outage` seconds PostgreSQL starts again. Proves: users got status 503 with the service's own page ("Sorry, the
+and the load's users keep going, waiting and trying again after each 503 (or any 5xx), as the page tells them.
+After `--outage` seconds PostgreSQL starts again. Proves: users got status 503 with the service's own page ("Sorry, the
 service is unavailable", or the report's "Sorry, your report has not been sent yet"); no 500s; each draft
 survived (the same browser finds its answers on Check your answers; a new browser resumes a saved one with its
 code); the service recovers by itself (the same gunicorn master, no restart, /healthz 200 again); each held

@@ -370,7 +370,7 @@ class Behaviour:
     """What a simulated user does when the service does not answer."""
 
     retry_connection_errors: bool = False  # press reload (or Send again) after no answer
-    retry_unavailable: bool = False  # after a 503 page, wait and try again
+    retry_unavailable: bool = False  # after a 5xx page, wait and try again (each is still counted)
     start_over_on_lost_send: bool = False  # after no answer to Send, start the report or notice again
     patience: float = 180.0  # seconds of no answer before giving up on the item
 
@@ -516,12 +516,12 @@ class User:
                 self.stats.server_errors.append((kind, path, status, title))
                 if status == 503:
                     self.stats.unavailable[title] += 1
-                    if self.behaviour.retry_unavailable:
-                        waited_since = waited_since or time.monotonic()
-                        if time.monotonic() - waited_since > self.behaviour.patience:
-                            raise GaveUp
-                        time.sleep(RETRY_PAUSE)
-                        continue
+                if self.behaviour.retry_unavailable:  # as the page says: wait, and try again
+                    waited_since = waited_since or time.monotonic()
+                    if time.monotonic() - waited_since > self.behaviour.patience:
+                        raise GaveUp
+                    time.sleep(RETRY_PAUSE)
+                    continue
                 raise Unexpected(f"{method} {path}: {status} {title}")
             self.stats.latencies[kind].append(elapsed)
             if send:
@@ -619,10 +619,13 @@ class User:
         response = self.call(http, "POST", path, "notice", form, send=True)
         location = self.expect(response, 302, "/schools/notices/")
         page = self.expect(self.call(http, "GET", location, "notice"), 200)
-        found = _NOTICE_REFERENCE.search(page)
-        if not found or location.rsplit("/", 1)[-1] != found.group(1):
+        # The page's heading is the notice's reference; the "Notice sent" banner says it too, unless an error page
+        # in between (a 503 while the database was down) already showed, and so used up, that message.
+        reference = location.rsplit("/", 1)[-1]
+        banner = _NOTICE_REFERENCE.search(page)
+        if title_of(page) != f"Notice {reference}" or (banner and banner.group(1) != reference):
             raise Unexpected("the notice's page does not say its reference")
-        return found.group(1)
+        return reference
 
 
 def csrf_token(page: str) -> str:
@@ -678,8 +681,10 @@ def run_load(
     behaviour: Behaviour,
     progress: Progress | None = None,
     behaviour_for: Callable[[int], Behaviour] | None = None,
+    stop_at: float | None = None,
 ) -> Run:
-    """`clients` threads take reports and notices, interleaved, from one queue until it is empty."""
+    """`clients` threads take reports and notices, interleaved, from one queue until it is empty (or, given
+    `stop_at`, a time.time(), until then: items started by then are finished)."""
     items = interleave(reports, notices)
     cursor = iter(range(len(items)))
     lock = threading.Lock()
@@ -691,6 +696,8 @@ def run_load(
 
     def work(user: User) -> None:
         while True:
+            if stop_at is not None and time.time() >= stop_at:
+                return
             with lock:
                 index = next(cursor, None)
             if index is None:
