@@ -183,6 +183,8 @@ def main() -> int:
         stored = read_stored(database_url)
         reports = reconcile("report", run.confirmations, stored.referrals)
         notices = reconcile("notice", run.confirmations, stored.notices)
+        if storage != "memory://":
+            stack.callback(flush_redis, redis_uri)  # after the servers stop: nothing left behind
 
     stats = run.stats
     rps = stats.requests / run.elapsed
