@@ -184,7 +184,7 @@ def main() -> int:
         reports = reconcile("report", run.confirmations, stored.referrals)
         notices = reconcile("notice", run.confirmations, stored.notices)
         if storage != "memory://":
-            stack.callback(flush_redis, redis_uri)  # after the servers stop: nothing left behind
+            stack.callback(flush_redis, redis_uri)  # nothing left behind in Redis
 
     stats = run.stats
     rps = stats.requests / run.elapsed
