@@ -41,26 +41,25 @@ def test_an_attendance_file_with_a_urn_too_long_to_be_a_number_says_so():
     assert len(problem.message) < 200
 
 
-@pytest.mark.parametrize("page", NOT_NUMBERS)
-def test_a_schools_notices_page_number_that_is_not_a_number_shows_the_first_page(client, users, signed_in, page):
+def test_a_schools_notices_page_number_that_is_not_a_number_shows_the_first_page(signed_in):
     school = signed_in("school@northbridge.example")
-    assert school.get("/schools/", query_string={"page": page}).status_code == 200
+    for page in NOT_NUMBERS:
+        assert school.get("/schools/", query_string={"page": page}).status_code == 200
 
 
-@pytest.mark.parametrize("value", NOT_NUMBERS)
-def test_a_forged_school_or_officer_on_a_case_is_refused_not_a_server_error(app, db, users, signed_in, value):
+def test_a_forged_school_or_officer_on_a_case_is_refused_not_a_server_error(app, db, users, signed_in):
     case = a_case(app, db, users)
     lead = signed_in("lead@northbridge.example")
-    for path, field in (("/close", "school"), ("/placement", "school"), ("/assign", "officer")):
-        url = f"/staff/cases/{case.reference}{path}"
-        page = get_page(lead, url)
-        form = {element["name"]: element.get("value", "") for element in page.select("form input[type=hidden]")}
-        response = lead.post(url, data={**form, "csrf_token": csrf_token(page), field: value, "outcome": "on_roll"})
-        assert response.status_code in (200, 302), f"{path}: {response.status_code}"
+    for value in NOT_NUMBERS:
+        for path, field in (("/close", "school"), ("/placement", "school"), ("/assign", "officer")):
+            url = f"/staff/cases/{case.reference}{path}"
+            page = get_page(lead, url)
+            form = {element["name"]: element.get("value", "") for element in page.select("form input[type=hidden]")}
+            response = lead.post(url, data={**form, "csrf_token": csrf_token(page), field: value, "outcome": "on_roll"})
+            assert response.status_code in (200, 302), f"{path} with {value[:10]!r}: {response.status_code}"
 
 
-@pytest.mark.parametrize("count", NOT_NUMBERS)
-def test_a_forged_count_of_notices_to_send_is_not_a_server_error(users, signed_in, count):
+def test_a_forged_count_of_notices_to_send_is_not_a_server_error(signed_in):
     school = signed_in("school@northbridge.example")
     page = get_page(school, "/schools/notices/upload")
     body = (FIXTURES / "notices_sample.csv").read_bytes()
@@ -72,4 +71,5 @@ def test_a_forged_count_of_notices_to_send_is_not_a_server_error(users, signed_i
     assert response.status_code == 302
     preview = get_page(school, response.location)
     form = {element["name"]: element.get("value", "") for element in preview.select("form input[type=hidden]")}
-    assert school.post(response.location, data={**form, "notices": count}).status_code == 302
+    for count in NOT_NUMBERS:
+        assert school.post(response.location, data={**form, "notices": count}).status_code == 302
