@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from portal.database import database
 from shared.services import backup as backups
-from shared.services.audit import verify_chain
+from shared.services.audit import parse_anchor, verify_chain
 
 # Exit status when the command only says how to do the job by hand (pg_dump or pg_restore is not on PATH).
 EXIT_BY_HAND = 2
@@ -28,18 +28,31 @@ def _database_problem(error: SQLAlchemyError) -> click.ClickException:
 
 
 @audit_group.command("verify")
-def audit_verify() -> None:
+@click.option(
+    "--anchor",
+    metavar="ID:HASH",
+    help="An anchor printed by an earlier run and kept outside the database: that event must still have that hash.",
+)
+def audit_verify(anchor: str | None) -> None:
     """Walk the audit trail's hash chain and say whether any event was altered, removed or inserted.
 
-    Exits 0 when the chain is intact, 1 naming the first broken link."""
+    Exits 0 when the chain is intact, 1 naming the first broken link. Keep the anchor it prints somewhere the
+    database's administrators cannot change (the log collector, a ticket), and give it back with --anchor: someone
+    able to write to the database could otherwise rewrite the whole chain after the event they change."""
+    try:
+        expected = parse_anchor(anchor) if anchor is not None else None
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--anchor") from None
     try:
         with database().engine.connect() as connection:
-            report = verify_chain(connection)
+            report = verify_chain(connection, anchor=expected)
     except SQLAlchemyError as error:
         raise _database_problem(error) from None
     if report.intact:
         last = f", last {report.last_hash[:12]}" if report.last_hash else ""
         click.echo(f"Audit chain intact: {report.events:,} events{last}")
+        if report.last_id is not None:
+            click.echo(f"Anchor (keep it outside the database): {report.last_id}:{report.last_hash}")
         return
     where = f"event {report.broken_at}" if report.broken_at is not None else "the chain head"
     click.echo(f"Audit chain broken at {where} ({report.events:,} events before it are intact):", err=True)

@@ -1,5 +1,6 @@
 """`cme audit verify`, `cme backup` and `cme restore` as an operator uses them."""
 
+import json
 import os
 import shutil
 import sqlite3
@@ -12,6 +13,7 @@ from sqlalchemy import select, text
 from shared.db import make_engine
 from shared.domain.school_days import Period, SchoolCalendar
 from shared.models import AuditEvent, Base, Child, Referral
+from shared.models.audit import event_hash
 from shared.services import audit
 from shared.services import backup as backups
 from shared.services.cases import CaseSettings, open_case
@@ -46,7 +48,49 @@ def test_verify_says_the_chain_is_intact_with_its_length_and_last_hash(app, db):
 
     result = run(app, "audit", "verify")
     assert result.exit_code == 0, result.output
-    assert result.output == f"Audit chain intact: 3 events, last {last[:12]}\n"
+    assert result.output == (
+        f"Audit chain intact: 3 events, last {last[:12]}\nAnchor (keep it outside the database): 3:{last}\n"
+    )
+
+
+def test_an_anchor_kept_outside_finds_a_chain_rewritten_whole(app, db):
+    """Someone able to write to the database drops the triggers, changes event 2 and recomputes every hash after
+    it and the head: the chain is consistent again, but the anchor printed before says otherwise."""
+    migration = initial_migration()
+    dialect = db.get_bind().dialect.name
+    record_events(db, 3)
+    anchor = run(app, "audit", "verify").output.splitlines()[-1].rsplit(" ", 1)[1]
+    assert run(app, "audit", "verify", "--anchor", anchor).exit_code == 0
+
+    for statement in migration._AUDIT_GUARDS_DROP[dialect]:
+        db.execute(text(statement))
+    rows = db.execute(select(AuditEvent.__table__).order_by(AuditEvent.id)).all()
+    previous = None
+    for row in rows:
+        fields = dict(row._mapping, prev_hash=previous)
+        if row.id == 2:
+            fields["after"] = {"risk": "low"}
+        previous = event_hash(fields)
+        db.execute(
+            text("UPDATE audit_events SET after = :after, prev_hash = :prev, hash = :hash WHERE id = :id"),
+            {"after": json.dumps(fields["after"]), "prev": fields["prev_hash"], "hash": previous, "id": row.id},
+        )
+    db.execute(text("UPDATE audit_chain_head SET last_hash = :hash"), {"hash": previous})
+    for statement in migration._AUDIT_GUARDS[dialect]:
+        db.execute(text(statement))
+    db.commit()
+
+    assert run(app, "audit", "verify").exit_code == 0  # the chain alone cannot tell
+    result = run(app, "audit", "verify", "--anchor", anchor)
+    assert (result.exit_code, result.output) == (
+        1,
+        "Audit chain broken at event 3 (0 events before it are intact):\n"
+        f"  the anchor's event 3 now has the hash {previous[:12]}, not {anchor.split(':')[1][:12]}: "
+        "the trail up to it was rewritten\n",
+    )
+    malformed = run(app, "audit", "verify", "--anchor", "3:abc")
+    assert malformed.exit_code == 2
+    assert "'3:abc' is not an anchor" in malformed.output
 
 
 def test_verify_on_an_empty_trail(app):
@@ -162,9 +206,12 @@ def test_a_backup_restores_every_row_as_it_was_and_the_audit_trail_still_verifie
 
     last = at_backup["audit_events"][-1]
     verified = run(app, "audit", "verify")
-    assert (verified.exit_code, verified.output) == (
+    assert (verified.exit_code, verified.output.splitlines()) == (
         0,
-        f"Audit chain intact: {len(at_backup['audit_events'])} events, last {last.hash[:12]}\n",
+        [
+            f"Audit chain intact: {len(at_backup['audit_events'])} events, last {last.hash[:12]}",
+            f"Anchor (keep it outside the database): {last.id}:{last.hash}",
+        ],
     )
     # The service carries on from the restored chain.
     audit.record(db, None, "case.viewed", "case", 1)
@@ -206,6 +253,18 @@ def test_a_restore_refuses_what_is_not_a_backup_of_this_service(app, tmp_path):
     ]
 
 
+@pytest.mark.skipif(POSTGRESQL, reason="SQLite files")
+def test_a_database_made_by_a_restore_is_readable_by_its_owner_only(app, db, tmp_path):
+    backup_path = tmp_path / "nightly-backup.sqlite"
+    result = run(app, "backup", str(backup_path))
+    assert result.exit_code == 0, result.output
+    new_database = tmp_path / "restored.sqlite"
+
+    backups.restore_sqlite(f"sqlite:///{new_database}", backup_path, [head_revision()])
+
+    assert stat.S_IMODE(new_database.stat().st_mode) == 0o600
+
+
 def test_on_postgresql_without_pg_dump_the_command_to_run_is_shown(monkeypatch, tmp_path):
     monkeypatch.setattr(backups.shutil, "which", lambda _name: None)
     app = make_app("postgresql://cme@127.0.0.1:1/cme")  # never connected to: the tool is looked for first
@@ -213,13 +272,15 @@ def test_on_postgresql_without_pg_dump_the_command_to_run_is_shown(monkeypatch, 
     dumped = run(app, "backup", str(tmp_path / "cme.dump"))
     assert dumped.exit_code == 2
     assert dumped.output == (
-        "pg_dump is not on PATH, so this command does not do it itself. Run it by hand (DATABASE_URL as a "
-        'postgresql:// address):\n  pg_dump --format=custom --file=PATH "$DATABASE_URL"\n'
+        "pg_dump is not on PATH, so this command does not do it itself. Run it by hand, with the database's "
+        "address from DATABASE_URL and its password in PGPASSWORD or ~/.pgpass (never on the command line):\n"
+        '  pg_dump --format=custom --file=PATH --dbname="postgresql://USER@HOST:5432/DATABASE"\n'
     )
     assert not (tmp_path / "cme.dump").exists()
     restored = run(app, "restore", str(tmp_path / "cme.dump"))
     assert restored.exit_code == 2
     assert restored.output.splitlines()[1] == (
-        '  pg_restore --clean --if-exists --no-owner --single-transaction --dbname="$DATABASE_URL" PATH'
+        "  pg_restore --clean --if-exists --no-owner --single-transaction "
+        '--dbname="postgresql://USER@HOST:5432/DATABASE" PATH'
     )
     app.extensions["cme.database"].dispose()

@@ -71,11 +71,44 @@ def _read_head(connection: Connection) -> tuple[int | None, str | None] | None:
     return None if row is None else (row.last_event_id, row.last_hash)
 
 
-def verify_chain(connection: Connection, batch: int = BATCH) -> ChainReport:
+def parse_anchor(text: str) -> tuple[int, str]:
+    """An anchor as `cme audit verify` prints it, "ID:HASH", or ValueError saying what is wrong."""
+    event_id, _, digest = (text or "").strip().partition(":")
+    if not (event_id.isascii() and event_id.isdigit() and len(event_id) <= 18) or not (
+        len(digest) == 64 and all(c in "0123456789abcdef" for c in digest)
+    ):
+        raise ValueError(f"'{text}' is not an anchor: give it as `cme audit verify` printed it, EVENT_ID:HASH")
+    return int(event_id), digest
+
+
+def verify_chain(connection: Connection, batch: int = BATCH, anchor: tuple[int, str] | None = None) -> ChainReport:
     """Walk the audit events in id order, `batch` at a time, recomputing each hash; then check the head row names
     the last event. Events recorded while the walk goes on are walked too: the head is read after the events,
     and a head past the last event walked means more have been committed since (each commit moves the head and
-    adds its events together), so the walk goes on to them."""
+    adds its events together), so the walk goes on to them.
+
+    The chain alone cannot stop someone who can write to the database from rewriting every event and hash after
+    the one they change. An `anchor` (an event id and its hash, printed by an earlier verify and kept outside the
+    database) closes that: the event must still be there with that hash, so nothing up to it was rewritten."""
+    report = _walk(connection, batch)
+    if anchor is None or (report.broken_at is not None and report.broken_at <= anchor[0]):
+        return report
+    anchor_id, anchor_hash = anchor
+    row = connection.execute(select(AuditEvent.__table__.c.hash).where(AuditEvent.__table__.c.id == anchor_id)).first()
+    if row is None:
+        problem = f"the anchor's event {anchor_id} is not in the trail: events were removed"
+    elif row.hash != anchor_hash:
+        problem = (
+            f"the anchor's event {anchor_id} now has the hash {_short(row.hash)}, not {_short(anchor_hash)}: "
+            "the trail up to it was rewritten"
+        )
+    else:
+        return report
+    # Nothing up to the anchor can be trusted: it is the chain itself that was remade.
+    return ChainReport(0, report.last_id, report.last_hash, broken_at=anchor_id, problems=(problem,))
+
+
+def _walk(connection: Connection, batch: int) -> ChainReport:
     table = AuditEvent.__table__
     count, last_id, last_hash = 0, None, None
     looked_again = False

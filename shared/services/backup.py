@@ -25,8 +25,13 @@ from sqlalchemy.engine import make_url
 
 from shared.db import make_engine, normalise_database_url
 
-PG_DUMP_COMMAND = 'pg_dump --format=custom --file=PATH "$DATABASE_URL"'
-PG_RESTORE_COMMAND = 'pg_restore --clean --if-exists --no-owner --single-transaction --dbname="$DATABASE_URL" PATH'
+# The address without its password: a command line is visible to everyone on the machine (ps), so the password
+# goes in PGPASSWORD or ~/.pgpass, as the service itself passes it.
+PG_DUMP_COMMAND = 'pg_dump --format=custom --file=PATH --dbname="postgresql://USER@HOST:5432/DATABASE"'
+PG_RESTORE_COMMAND = (
+    'pg_restore --clean --if-exists --no-owner --single-transaction --dbname="postgresql://USER@HOST:5432/DATABASE" '
+    "PATH"
+)
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PG_DUMP_MAGIC = b"PGDMP"
 # Bookkeeping, not the service's data: an empty database has these rows too.
@@ -159,6 +164,8 @@ def restore_sqlite(url: str, source_path: Path, known_revisions: Iterable[str], 
     source = sqlite3.connect(f"{source_path.resolve().as_uri()}?mode=ro", uri=True)
     try:
         revision = _check_sqlite_backup(source, source_path, known_revisions)
+        if not target_path.exists():
+            _create_private(target_path)  # a database made by the restore is owner-only, as a backup is
         target = sqlite3.connect(target_path, timeout=30)
         try:
             _refuse_unless_empty(_sqlite_counts(target), force)
@@ -187,8 +194,9 @@ def _tool(name: str, command: str) -> str:
     found = shutil.which(name)
     if found is None:
         raise ToolMissing(
-            f"{name} is not on PATH, so this command does not do it itself. Run it by hand (DATABASE_URL as a "
-            f"postgresql:// address):\n  {command}"
+            f"{name} is not on PATH, so this command does not do it itself. Run it by hand, with the database's "
+            f"address from DATABASE_URL and its password in PGPASSWORD or ~/.pgpass (never on the command line):"
+            f"\n  {command}"
         )
     return found
 
