@@ -42,6 +42,7 @@ from shared.models import (
     Referral,
     ReferralAddition,
     SchoolNotice,
+    TimetableReturn,
 )
 from shared.services import audit, reports
 
@@ -221,6 +222,11 @@ def _children_past(limits: Cutoffs):
 
 
 def _anonymise_children(session: Session, ids: list[int], limits: Cutoffs, now: datetime, counts: Counter) -> None:
+    # Asked again, with the rows locked, inside the batch's transaction: a case reopened or a report linked to the
+    # child since the batch was chosen keeps the child out.
+    ids = list(session.scalars(_children_past(limits).where(Child.id.in_(ids)).with_for_update(of=Child)))
+    if not ids:
+        return
     children = session.scalars(
         select(Child)
         .where(Child.id.in_(ids))
@@ -333,6 +339,32 @@ def _anonymise_notice(session: Session, notice: SchoolNotice, _counts: Counter) 
         timetable.pupil_first_name, timetable.pupil_last_name = "", ANONYMISED_NAME
         timetable.pupil_date_of_birth = school_year_of_birth(timetable.pupil_date_of_birth)
         timetable.reason, timetable.end_reason, timetable.changes = REMOVED_TEXT, None, []
+        _anonymise_in_returns(session, notice)
+
+
+def _anonymise_in_returns(session: Session, notice: SchoolNotice) -> None:
+    """The school's termly returns state each timetable as it was (a copy, by notice reference): the pupil's
+    entries there lose the same details."""
+    returns = session.scalars(select(TimetableReturn).where(TimetableReturn.school_id == notice.school_id)).all()
+    for made in returns:
+        if not any(entry.get("notice") == notice.reference for entry in made.timetables):
+            continue
+        made.timetables = [  # a new list: the JSON column notices only a new value
+            _anonymised_entry(entry) if entry.get("notice") == notice.reference else entry for entry in made.timetables
+        ]
+
+
+def _anonymised_entry(entry: dict) -> dict:
+    born = entry.get("date_of_birth")
+    kept = school_year_of_birth(date.fromisoformat(born)) if born else None
+    return {
+        **entry,
+        "upn": None,
+        "first_name": "",
+        "last_name": ANONYMISED_NAME,
+        "date_of_birth": kept.isoformat() if kept else None,
+        "reason": REMOVED_TEXT,
+    }
 
 
 def _anonymise_alert(_session: Session, alert: AttendanceAlert, _counts: Counter) -> None:

@@ -32,6 +32,7 @@ from shared.models import (
     Referral,
     ReferralAddition,
     SchoolNotice,
+    TimetableReturn,
 )
 from shared.services import audit
 
@@ -102,6 +103,7 @@ def export(session: Session, child: Child, now: datetime) -> Export:
         .where(or_(PartTimeTimetable.notice_id.in_(notice_ids), PartTimeTimetable.upn.in_(upn_match)))
         .order_by(PartTimeTimetable.id),
     )
+    returned = _timetables_in_returns(session, notices)
     pupils = _all(
         session,
         select(AttendancePupil)
@@ -155,6 +157,7 @@ def export(session: Session, child: Child, now: datetime) -> Export:
         ],
         "school_notices": [_row(notice) for notice in notices],
         "part_time_timetables": [_row(timetable) for timetable in timetables],
+        "part_time_timetables_in_returns": returned,
         "attendance": {
             "pupils": [_row(pupil) for pupil in pupils],
             "weeks": [_row(week) for week in weeks],
@@ -163,6 +166,26 @@ def export(session: Session, child: Child, now: datetime) -> Export:
         "audit_events": [_row(event) for event in _audit_events(session, objects)],
     }
     return Export(child.id, data)
+
+
+def _timetables_in_returns(session: Session, notices: list[SchoolNotice]) -> list[dict[str, Any]]:
+    """The child's entries in their schools' termly part-time timetable returns (each return keeps its own copy of
+    every timetable it states); other pupils' entries are not the child's data and stay out."""
+    references = {notice.reference for notice in notices}
+    school_ids = sorted({notice.school_id for notice in notices})
+    if not references:
+        return []
+    made = session.scalars(
+        select(TimetableReturn)
+        .where(TimetableReturn.school_id.in_(school_ids))
+        .order_by(TimetableReturn.school_id, TimetableReturn.term, TimetableReturn.id)
+    )
+    return [
+        {"return_id": row.id, "term": row.term, "submitted_at": _plain(row.submitted_at), "timetable": entry}
+        for row in made
+        for entry in row.timetables
+        if entry.get("notice") in references
+    ]
 
 
 def record_export(session: Session, made: Export) -> None:

@@ -3,6 +3,7 @@ record afterwards, and that the dashboard's and the DfE return's counts are the 
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -10,6 +11,7 @@ from sqlalchemy import func, select
 
 from shared.db import Database
 from shared.domain import retention as rules
+from shared.domain.casework import CaseStatus
 from shared.domain.school_days import Period, SchoolCalendar
 from shared.models import (
     AttendanceAlert,
@@ -32,6 +34,7 @@ from shared.models import (
     ReferralAddition,
     ReportDraft,
     SchoolNotice,
+    TimetableReturn,
     User,
 )
 from shared.queries import dfe_return
@@ -310,6 +313,29 @@ def build_world(db, school):
             changes=[{"from": {"hours_per_week": 10}, "to": {"hours_per_week": 15}, "reason": "Better"}],
         )
     )
+    db.add(
+        TimetableReturn(
+            school=school,
+            term="2020-autumn",
+            due_on=date(2020, 12, 18),
+            submitted_at=datetime(2020, 12, 1, tzinfo=UTC),
+            timetables=[
+                {
+                    "notice": "SN-AMY",
+                    "upn": "A123456789012",
+                    "first_name": "Amy",
+                    "last_name": "Whitcombe",
+                    "date_of_birth": "2010-03-14",
+                    "start_date": "2020-09-01",
+                    "hours_per_week": 10,
+                    "reason": "Anxiety after her father left",
+                    "review_date": "2020-10-01",
+                    "agreed_with_parents": True,
+                },
+                {"notice": "SN-OTHER", "upn": "B123456789012", "first_name": "Kit", "last_name": "Lowe"},
+            ],
+        )
+    )
     alerted = a_pupil("A123456789012", school, child=amy)
     db.add(
         AttendanceAlert(
@@ -537,6 +563,22 @@ def test_amy_s_report_notice_timetable_and_alert_are_anonymised(db, world):
         [],
     )
     assert (timetable.hours_per_week, timetable.ended_on) == (10, date(2020, 11, 20))
+    stated = db.scalar(select(TimetableReturn)).timetables
+    assert stated == [
+        {
+            "notice": "SN-AMY",
+            "upn": None,
+            "first_name": "",
+            "last_name": "Anonymised",
+            "date_of_birth": "2009-09-01",
+            "start_date": "2020-09-01",
+            "hours_per_week": 10,
+            "reason": "Removed at the end of the retention period",
+            "review_date": "2020-10-01",
+            "agreed_with_parents": True,
+        },
+        {"notice": "SN-OTHER", "upn": "B123456789012", "first_name": "Kit", "last_name": "Lowe"},
+    ]
     alert = db.scalar(select(AttendanceAlert))
     assert (alert.upn, alert.pupil_last_name, alert.pupil_date_of_birth, alert.sessions) == (
         "",
@@ -693,3 +735,22 @@ def test_the_age_rule_keeps_amy_until_she_is_25(db, world):
     report = retention.run(db, rules.RetentionPeriods(keep_until_age=25), NOW, TODAY)
     assert (report.counts["children"], report.counts["referrals"]) == (0, 1)
     assert db.get(Child, world["amy"]).anonymised_at is None
+
+
+def test_a_case_reopened_after_the_batch_was_chosen_keeps_the_child(db, world):
+    """The batch's children are asked again inside its transaction: Amy's case, reopened between the choosing and
+    the work, keeps her details."""
+    amy = db.get(Child, world["amy"])
+    amy.cases[0].status, amy.cases[0].closed_at = CaseStatus.ENQUIRIES, None
+    db.commit()
+    counts = Counter()
+
+    retention._anonymise_children(db, [amy.id], rules.cutoffs(PERIODS, NOW, TODAY), NOW, counts)
+    db.commit()
+
+    db.expire_all()
+    assert (db.get(Child, world["amy"]).first_name, db.get(Child, world["amy"]).anonymised_at, counts) == (
+        "Amy",
+        None,
+        Counter(),
+    )

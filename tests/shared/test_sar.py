@@ -71,6 +71,12 @@ def test_everything_about_amy_and_nothing_about_ben(db, world):
     assert [addition["text"] for addition in referral["additions"]] == ["Her aunt lives at 4 New Street"]
     assert [notice["reference"] for notice in data["school_notices"]] == ["SN-AMY", "SN-UPN"]
     assert [timetable["reason"] for timetable in data["part_time_timetables"]] == ["Anxiety after her father left"]
+    [stated] = data["part_time_timetables_in_returns"]  # the school's termly return, Amy's entry only
+    assert (stated["term"], stated["timetable"]["notice"], stated["timetable"]["reason"]) == (
+        "2020-autumn",
+        "SN-AMY",
+        "Anxiety after her father left",
+    )
     assert [pupil["upn"] for pupil in data["attendance"]["pupils"]] == ["A123456789012"]
     assert [week["week_start"] for week in data["attendance"]["weeks"]] == ["2023-11-27"]
     assert [alert["reference"] for alert in data["attendance"]["alerts"]] == ["AA-AMY"]
@@ -97,6 +103,7 @@ def test_the_counts_and_the_file_are_the_same_each_time(db, world):
         "case_notes": 1,
         "cases": 1,
         "part_time_timetables": 1,
+        "part_time_timetables_in_returns": 1,
         "referral_additions": 1,
         "referrals": 1,
         "school_notices": 2,
