@@ -52,6 +52,14 @@ def header_problems(response, url: str) -> list[str]:
         for name, value in HEADERS.items()
         if response.headers.get(name) != value
     ]
+    path = url.split(" ")[-1]
+    # Files that hold nothing about anyone may be cached, and so may the school picker's answers (the register's
+    # public facts, kept by the person's own browser only); everything else may hold a child's details.
+    cacheable = path.startswith(("/assets/", "/dashboard/_dash-component-suites/", "/dashboard/assets/")) or (
+        path.startswith("/schools/school-search") and response.headers.get("Cache-Control") == "private, max-age=300"
+    )
+    if not cacheable and response.headers.get("Cache-Control") != "no-store":
+        problems.append(f"{url}: Cache-Control is {response.headers.get('Cache-Control')!r}")
     found = directives(response)
     script_src = found.pop("script-src", "").split(" ")
     if script_src[:2] != ["'self'", script_src[1]] or not NONCE.fullmatch(script_src[1]):
