@@ -16,10 +16,13 @@ from xml.sax.saxutils import escape
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from portal.referral import flow
+from portal.staff import attendance_jobs
 from shared.clock import uk_today
+from shared.models import AttendanceImport
 from shared.services import users as user_service
 from tests.conftest import PASSWORD, a_school, csrf_token, get_page
 from tests.portal.report_helpers import answer, answers_for, confirmation, fill_in, send, year_6_birthday
@@ -40,6 +43,7 @@ from tests.property.pages import (
     xlsx_cells,
 )
 from tests.property.strategies import cheap, hostile_text, stored_payload
+from tests.property.test_hostile_importers import hostile_attendance
 
 # The service sends its emails from a thread, and making a message id uses the random module: Hypothesis notices
 # that during a draw and warns, though the draw does not depend on it.
@@ -293,6 +297,34 @@ def test_hostile_files_of_notices_are_refused_or_previewed_without_failing(signe
     upload_file(client, data.draw(hostile_text(huge=False)) or "x", data.draw(st.binary(max_size=200)), data)
     for url in ("/staff/intake", "/staff/school-notices", "/schools/"):
         shows_safely(staff if url.startswith("/staff") else client, url)
+
+
+@given(data=st.data())
+@cheap(6)
+def test_hostile_attendance_files_are_refused_or_checked_and_their_problems_shown_as_text(signed_in, db, data):
+    for url, email in (
+        ("/staff/attendance/upload", "officer@northbridge.example"),
+        ("/schools/attendance/upload", SCHOOL),
+    ):
+        client = signed_in(email)
+        page = get_page(client, url)
+        name = data.draw(
+            st.sampled_from(["marks.csv"] * 6 + ["marks.xlsx", "marks.txt", "<script>.csv", "\u202etxt.csv"])
+        )
+        response = client.post(
+            url,
+            data={"csrf_token": csrf_token(page), "file": (io.BytesIO(hostile_attendance(data)), name)},
+            content_type="multipart/form-data",
+        )
+        no_server_error(response, url)
+        assert_nothing_runs(response, url)
+        if response.status_code == 302:
+            reference = response.location.rsplit("/", 1)[1]
+            record = db.scalar(select(AttendanceImport).where(AttendanceImport.reference == reference))
+            attendance_jobs.wait(record.id, timeout=60)  # its check runs in the background: let it finish
+            shows_safely(client, response.location)
+        else:
+            assert page_of(response).find(class_="govuk-error-summary") is not None
 
 
 # The CME team's casework ------------------------------------------------------------------------------------------
