@@ -22,6 +22,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("totp_confirmed_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("totp_last_step", sa.BigInteger(), nullable=True))
         batch_op.add_column(sa.Column("failed_sign_ins", sa.Integer(), nullable=False, server_default="0"))
+        batch_op.add_column(sa.Column("failures_since", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("password_changed_at", sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table("users", schema=None) as batch_op:
@@ -50,6 +51,7 @@ def downgrade() -> None:
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_column("password_changed_at")
         batch_op.drop_column("locked_until")
+        batch_op.drop_column("failures_since")
         batch_op.drop_column("failed_sign_ins")
         batch_op.drop_column("totp_last_step")
         batch_op.drop_column("totp_confirmed_at")

@@ -58,12 +58,15 @@ def unknown_email_failure(email: str) -> bool:
     storage = limiter.storage
     seconds = int(settings.period.total_seconds())
     key = "cme-sign-in/" + hashlib.sha256(email.encode()).hexdigest()
-    if storage.get(key + "/locked"):
-        return True
-    if storage.incr(key + "/failures", seconds) >= settings.attempts:
-        storage.incr(key + "/locked", seconds)
-        storage.clear(key + "/failures")
-        return True
+    try:
+        if storage.get(key + "/locked"):
+            return True
+        if storage.incr(key + "/failures", seconds) >= settings.attempts:
+            storage.incr(key + "/locked", seconds)
+            storage.clear(key + "/failures")
+            return True
+    except Exception:  # the store (Redis) is down: the per-address limits, counted in memory meanwhile, still hold
+        current_app.logger.warning("sign-in failures of unknown addresses not counted: the rate-limit store failed")
     return False
 
 

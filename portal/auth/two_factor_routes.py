@@ -23,6 +23,7 @@ from shared.services import users
 
 WRONG_CODE = "The security code is not correct. Enter the code your authenticator app shows now"
 WRONG_RECOVERY_CODE = "The recovery code is not correct or has already been used"
+ENROLMENT = "two_factor_enrolment"  # the session's mark of the secret it was shown while setting up the app
 QR_SCALE = 5  # pixels per module: big enough for a phone's camera held at arm's length
 
 
@@ -136,10 +137,11 @@ def set_up_two_factor():
         return elsewhere
     if two_factor_service.is_enrolled(user):
         return redirect(url_for("auth.two_factor"))
-    secret = two_factor_service.start_enrolment(db_session(), user)
+    secret = two_factor_service.start_enrolment(db_session(), user, session.get(ENROLMENT))
+    session[ENROLMENT] = two_factor_service.enrolment_mark(secret)
     form = SecurityCodeForm()
     if form.validate_on_submit():
-        if two_factor_service.confirm_enrolment(db_session(), user, form.code.data):
+        if two_factor_service.confirm_enrolment(db_session(), user, form.code.data, session.get(ENROLMENT)):
             return _signed_in(user, "security code (set up)", recovery_codes_due=True)
         if refused := _refused(user, "security code"):
             return refused
@@ -166,5 +168,7 @@ def recovery_codes():
     if not session.pop(sessions.RECOVERY_CODES_DUE, False):
         return redirect(home_for(current_user))
     next_url = session.pop(sessions.AFTER_SIGN_IN, None) or home_for(current_user)
-    codes = two_factor_service.new_recovery_codes(db_session(), current_user)
+    codes = two_factor_service.first_recovery_codes(db_session(), current_user)
+    if codes is None:
+        return redirect(next_url)
     return render_template("auth/recovery_codes.html", codes=codes, next_url=next_url)

@@ -72,6 +72,7 @@ class User(Base):
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     # Failed sign-ins since the last good one, and the time until which the account refuses sign-in.
     failed_sign_ins: Mapped[int] = mapped_column(default=0)
+    failures_since: Mapped[datetime | None]  # the first of those failures: the count lasts one lockout period
     locked_until: Mapped[datetime | None]
     password_changed_at: Mapped[datetime | None]
 

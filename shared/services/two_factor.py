@@ -13,7 +13,7 @@ import secrets
 from datetime import datetime
 
 import pyotp
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from shared.domain.roles import Role
@@ -41,14 +41,21 @@ def normalise_code(code: str | None) -> str:
     return re.sub(r"[\s-]+", "", code or "")
 
 
-def start_enrolment(session: Session, user: User) -> str:
-    """The secret the user's authenticator app is to share: a new one, or the one not yet confirmed (so that a
-    reloaded page shows what was scanned)."""
-    if not user.totp_secret or user.totp_confirmed_at is not None:
-        user.totp_secret = pyotp.random_base32()  # 32 characters: 160 bits, as RFC 4226 recommends
-        user.totp_confirmed_at = None
-        user.totp_last_step = None
-        session.commit()
+def enrolment_mark(secret: str) -> str:
+    """What the person's own session keeps of the secret it was shown: enough to tell it from another's."""
+    return hashlib.sha256(secret.encode()).hexdigest()[:32]
+
+
+def start_enrolment(session: Session, user: User, mark: str | None) -> str:
+    """The secret the user's authenticator app is to share. The one not yet confirmed is shown again only to the
+    session it was first shown to (`mark`, from enrolment_mark): any other session gets a new one, which replaces
+    it. So someone who knows the password and opens this page first cannot hand the user a key they also hold."""
+    if user.totp_confirmed_at is None and user.totp_secret and mark == enrolment_mark(user.totp_secret):
+        return user.totp_secret
+    user.totp_secret = pyotp.random_base32()  # 32 characters: 160 bits, as RFC 4226 recommends
+    user.totp_confirmed_at = None
+    user.totp_last_step = None
+    session.commit()
     return user.totp_secret
 
 
@@ -58,7 +65,8 @@ def provisioning_uri(user: User, issuer: str) -> str:
 
 def accept_code(session: Session, user: User, code: str, now: datetime | None = None) -> bool:
     """True if the code is the app's for now (or a step either side) and is later than the last code accepted:
-    a code seen once, by the service or by someone looking over a shoulder, never works again."""
+    a code seen once, by the service or by someone looking over a shoulder, never works again. The step is
+    claimed with one conditional UPDATE, so two requests with the same code at once cannot both succeed."""
     code = normalise_code(code)
     if not user.totp_secret or not re.fullmatch(r"\d{6}", code):
         return False
@@ -66,19 +74,26 @@ def accept_code(session: Session, user: User, code: str, now: datetime | None = 
     current = totp.timecode(now or utcnow())
     for step in range(current - VALID_WINDOW, current + VALID_WINDOW + 1):
         if hmac.compare_digest(totp.generate_otp(step), code):
-            if user.totp_last_step is not None and step <= user.totp_last_step:
-                return False
-            user.totp_last_step = step
+            claimed = session.execute(
+                update(User)
+                .where(User.id == user.id, or_(User.totp_last_step.is_(None), User.totp_last_step < step))
+                .values(totp_last_step=step)
+                .execution_options(synchronize_session=False)
+            ).rowcount
             session.commit()
-            return True
+            session.refresh(user)
+            return claimed == 1
     return False
 
 
-def confirm_enrolment(session: Session, user: User, code: str) -> bool:
-    """Confirm the app is set up, with the first code it shows."""
+def confirm_enrolment(session: Session, user: User, code: str, mark: str | None) -> bool:
+    """Confirm the app is set up, with the first code it shows, from the session the secret was shown to."""
+    if user.totp_confirmed_at is not None or not user.totp_secret or mark != enrolment_mark(user.totp_secret):
+        return False
     if not accept_code(session, user, code):
         return False
     user.totp_confirmed_at = utcnow()
+    session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))  # codes go with the old app
     audit.record(session, user, "two_factor_enrolled", "user", user.id)
     session.commit()
     return True
@@ -87,6 +102,14 @@ def confirm_enrolment(session: Session, user: User, code: str) -> bool:
 def _hash(code: str) -> str:
     # The codes are random (50 bits each) and single use: a fast hash is enough, unlike for passwords.
     return hashlib.sha256(normalise_code(code).lower().encode()).hexdigest()
+
+
+def first_recovery_codes(session: Session, user: User) -> list[str] | None:
+    """The recovery codes for an app just set up, or None if the user already has codes: made once for each set-up,
+    so an old copy of the session asking for the page again cannot replace the codes the person wrote down."""
+    if session.scalar(select(RecoveryCode.id).where(RecoveryCode.user_id == user.id).limit(1)) is not None:
+        return None
+    return new_recovery_codes(session, user)
 
 
 def new_recovery_codes(session: Session, user: User, count: int = RECOVERY_CODE_COUNT) -> list[str]:
@@ -120,7 +143,15 @@ def use_recovery_code(session: Session, user: User, code: str) -> bool:
     )
     if found is None:
         return False
-    found.used_at = utcnow()
+    spent = session.execute(  # conditional: of two requests with one code at once, only one spends it
+        update(RecoveryCode)
+        .where(RecoveryCode.id == found.id, RecoveryCode.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if spent != 1:
+        session.rollback()
+        return False
     audit.record(session, user, "recovery_code_used", "user", user.id)
     session.commit()
     return True

@@ -13,12 +13,13 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import case, func, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from shared.domain.passwords import password_problem
 from shared.domain.roles import Role
 from shared.models import School, User, utcnow
+from shared.models.base import UTCDateTime
 from shared.services import audit
 
 _hasher = PasswordHasher()
@@ -166,23 +167,48 @@ def check_password(session: Session, email: str, password: str, lockout: Lockout
 
 
 def record_failure(session: Session, user: User, step: str, lockout: Lockout = Lockout()) -> bool:
-    """Count a wrong password or code; returns True if that locked the account (or it already was)."""
+    """Count a wrong password or code; returns True if that locked the account (or it already was).
+
+    The count lasts one lockout period from its first failure, exactly as an unknown address's count does in the
+    rate limiter's store, so that waiting and trying again never shows which addresses have accounts. It is
+    moved on by one UPDATE, so failures sent at the same moment are all counted."""
+    now = utcnow()
     if is_locked(user):
         return True
-    user.failed_sign_ins = (user.failed_sign_ins or 0) + 1
+    fresh = or_(User.failures_since.is_(None), User.failures_since <= literal(now - lockout.period, UTCDateTime()))
+    count = session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(
+            failed_sign_ins=case((fresh, 1), else_=User.failed_sign_ins + 1),
+            failures_since=case((fresh, literal(now, UTCDateTime())), else_=User.failures_since),
+        )
+        .returning(User.failed_sign_ins)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
     audit.record(session, user, "sign_in_failed", "user", user.id, after={"step": step})
-    locked = user.failed_sign_ins >= lockout.attempts
+    locked = count >= lockout.attempts
     if locked:
-        user.locked_until = utcnow() + lockout.period
-        user.failed_sign_ins = 0  # once the lock has passed, the count starts again
-        audit.record(session, user, "locked", "user", user.id, after={"locked_until": user.locked_until.isoformat()})
+        until = now + lockout.period
+        took = session.execute(
+            update(User)
+            .where(
+                User.id == user.id, or_(User.locked_until.is_(None), User.locked_until <= literal(now, UTCDateTime()))
+            )
+            .values(locked_until=until, failed_sign_ins=0, failures_since=None)  # the count starts again after
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if took:
+            audit.record(session, user, "locked", "user", user.id, after={"locked_until": until.isoformat()})
     session.commit()
+    session.refresh(user)
     return locked
 
 
 def complete_sign_in(session: Session, user: User, second_step: str | None = None) -> None:
     """Record a finished sign-in: the failure count starts again."""
     user.failed_sign_ins = 0
+    user.failures_since = None
     user.locked_until = None
     user.last_signed_in_at = utcnow()
     audit.record(session, user, "sign_in", "user", user.id, after={"second_step": second_step} if second_step else None)

@@ -139,6 +139,62 @@ def test_a_new_officer_sets_up_their_app_from_the_qr_page_and_is_shown_recovery_
     ]
 
 
+def test_someone_else_with_the_password_cannot_hand_the_officer_a_key_they_also_hold(app, client, db, newcomer):
+    """Whoever opens the set-up page first, each sign-in sees its own key; only the last one shown can be set up,
+    and only from the sign-in it was shown to."""
+    intruder = app.test_client()
+    post_password(intruder, "newcomer@northbridge.example")
+    intruders_key = get_page(intruder, "/sign-in/set-up-two-factor").find(id="secret-key").get_text()
+    post_password(client, "newcomer@northbridge.example")
+    own_key = get_page(client, "/sign-in/set-up-two-factor").find(id="secret-key").get_text()
+    assert own_key != intruders_key
+
+    intruders_code = pyotp.TOTP(intruders_key.replace(" ", "")).now()
+    response = post_code(intruder, "/sign-in/set-up-two-factor", intruders_code)
+    assert error_summary(parse(response))[0] == (WRONG_CODE, "#code")
+    db.expire_all()
+    assert db.get(User, newcomer.id).totp_confirmed_at is None
+    # The intruder's reload made yet another key, so the officer's page no longer matches: they are told, and
+    # their own reload shows a key that works.
+    assert error_summary(
+        parse(post_code(client, "/sign-in/set-up-two-factor", pyotp.TOTP(own_key.replace(" ", "")).now()))
+    )[0] == (WRONG_CODE, "#code")
+    fresh_key = get_page(client, "/sign-in/set-up-two-factor").find(id="secret-key").get_text()
+    response = post_code(client, "/sign-in/set-up-two-factor", pyotp.TOTP(fresh_key.replace(" ", "")).now())
+    assert (response.status_code, response.headers["Location"]) == (302, "/sign-in/recovery-codes")
+
+
+def test_the_recovery_codes_page_asked_again_with_an_old_cookie_makes_no_new_codes(client, db, newcomer):
+    post_password(client, "newcomer@northbridge.example")
+    key = get_page(client, "/sign-in/set-up-two-factor").find(id="secret-key").get_text().replace(" ", "")
+    post_code(client, "/sign-in/set-up-two-factor", pyotp.TOTP(key).now())
+    old_cookie = client.get_cookie("cme_session").value
+    page = get_page(client, "/sign-in/recovery-codes")
+    shown = [item.get_text(strip=True) for item in page.find(id="recovery-codes").find_all("li")]
+    kept = sorted(db.scalars(select(RecoveryCode.code_hash).where(RecoveryCode.user_id == newcomer.id)))
+
+    client.set_cookie("cme_session", old_cookie)
+    response = client.get("/sign-in/recovery-codes")
+    assert (response.status_code, response.headers["Location"]) == (302, "/staff/")
+    assert sorted(db.scalars(select(RecoveryCode.code_hash).where(RecoveryCode.user_id == newcomer.id))) == kept
+    assert len(shown) == 10
+
+
+def test_one_code_sent_twice_at_once_signs_in_once(app, db, users, clock):
+    """Two requests with the same code, each having read the user before either wrote: only one claims it."""
+    users["officer"].totp_last_step = None
+    db.commit()
+    opened = app.extensions["cme.database"].sessionmaker
+    first, second = opened(), opened()
+    try:
+        one, other = first.get(User, users["officer"].id), second.get(User, users["officer"].id)
+        code = code_at(clock.now)
+        assert [two_factor.accept_code(first, one, code), two_factor.accept_code(second, other, code)] == [True, False]
+    finally:
+        first.close()
+        second.close()
+
+
 def test_an_enrolled_officer_is_asked_for_a_code_not_shown_the_qr_page_again(client, users):
     response = post_password(client, "officer@northbridge.example")
     assert response.headers["Location"] == "/sign-in/two-factor"
@@ -260,6 +316,18 @@ def test_five_wrong_passwords_lock_the_account_for_15_minutes(client, users, db,
     assert post_password(client, "officer@northbridge.example").headers["Location"] == "/sign-in/two-factor"
     assert actions(db, users["officer"].id).count("locked") == 1
     assert actions(db, users["officer"].id).count("sign_in_failed") == 5
+
+
+def test_the_count_of_failures_lasts_one_lockout_period_as_an_unknown_address_s_does(client, users, db, clock):
+    """Four wrong passwords, a wait of more than 15 minutes, then one more: not locked, as for an address with no
+    account; the count starts again from that one."""
+    for _ in range(4):
+        post_password(client, "officer@northbridge.example", "wrong password")
+    clock.advance(minutes=15, seconds=1)
+    messages = [
+        error_summary(parse(post_password(client, "officer@northbridge.example", "wrong password"))) for _ in range(5)
+    ]
+    assert messages == [[(WRONG_DETAILS, "#email")]] * 4 + [[(LOCKED, "#email")]]
 
 
 def test_an_unknown_email_gets_the_same_messages_as_a_known_one(client, users):
