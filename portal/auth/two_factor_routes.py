@@ -59,6 +59,20 @@ def _pending_user():
     return user, None
 
 
+def _this_step(enrolled: bool):
+    """(the user whose sign-in is pending, None), or (None, where to send the person instead): home if they are
+    signed in already, to sign in if no sign-in is under way, or to the other step if their app is (or is not yet)
+    set up, as this step needs."""
+    if current_user.is_authenticated:
+        return None, redirect(home_for(current_user))
+    user, elsewhere = _pending_user()
+    if user is None:
+        return None, elsewhere
+    if two_factor_service.is_enrolled(user) != enrolled:
+        return None, redirect(url_for("auth.two_factor" if not enrolled else "auth.set_up_two_factor"))
+    return user, None
+
+
 def _refused(user: User, step: str):
     """Count a wrong code; once that locks the account, the sign-in ends there. None if it may go on."""
     if users.record_failure(db_session(), user, step, sessions.lockout()):
@@ -79,13 +93,9 @@ def _signed_in(user: User, second_step: str, recovery_codes_due: bool = False):
 @public
 @_code_limits
 def two_factor():
-    if current_user.is_authenticated:
-        return redirect(home_for(current_user))
-    user, elsewhere = _pending_user()
+    user, elsewhere = _this_step(enrolled=True)
     if user is None:
         return elsewhere
-    if not two_factor_service.is_enrolled(user):
-        return redirect(url_for("auth.set_up_two_factor"))
     form = SecurityCodeForm()
     if form.validate_on_submit():
         if two_factor_service.accept_code(db_session(), user, form.code.data):
@@ -101,13 +111,9 @@ def two_factor():
 @public
 @_code_limits
 def recovery_code():
-    if current_user.is_authenticated:
-        return redirect(home_for(current_user))
-    user, elsewhere = _pending_user()
+    user, elsewhere = _this_step(enrolled=True)
     if user is None:
         return elsewhere
-    if not two_factor_service.is_enrolled(user):
-        return redirect(url_for("auth.set_up_two_factor"))
     form = RecoveryCodeForm()
     if form.validate_on_submit():
         if two_factor_service.use_recovery_code(db_session(), user, form.code.data):
@@ -130,13 +136,9 @@ def recovery_code():
 @public
 @_code_limits
 def set_up_two_factor():
-    if current_user.is_authenticated:
-        return redirect(home_for(current_user))
-    user, elsewhere = _pending_user()
+    user, elsewhere = _this_step(enrolled=False)
     if user is None:
         return elsewhere
-    if two_factor_service.is_enrolled(user):
-        return redirect(url_for("auth.two_factor"))
     secret = two_factor_service.start_enrolment(db_session(), user, session.get(ENROLMENT))
     session[ENROLMENT] = two_factor_service.enrolment_mark(secret)
     form = SecurityCodeForm()
