@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, current_app, g
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from shared.db import Database
 
 EXTENSION = "cme.database"
+log = logging.getLogger(__name__)
 
 
 def init_app(app: Flask) -> None:
@@ -21,10 +25,17 @@ def database() -> Database:
 
 
 def end_session() -> None:
-    """Roll back whatever the request left uncommitted and give the connection back."""
+    """Roll back whatever the request left uncommitted and give the connection back. A connection the database
+    has dropped since the request's last query (a restart, a failover) cannot roll back: the answer already made
+    stands, and the pool gives the broken connection up."""
     session = g.pop("db_session", None)
-    if session is not None:
+    if session is None:
+        return
+    try:
         session.rollback()
+    except SQLAlchemyError:
+        log.warning("the database connection was lost before the request's session could end", exc_info=True)
+    finally:
         session.close()
 
 

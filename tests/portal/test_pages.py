@@ -91,6 +91,32 @@ def test_a_failure_after_reading_the_database_shows_the_500_page_to_a_signed_in_
     app.extensions["cme.database"].dispose()
 
 
+def test_an_answer_made_stands_when_the_database_drops_the_connection_before_the_request_ends(database_url):
+    """A database restart or failover just after a page's last query: the request's end cannot roll back on that
+    connection, and the page already made is still the answer (not a bare error from the server)."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    from portal.database import db_session
+
+    app = make_app(database_url)
+
+    @app.route("/read-then-lost")
+    def read_then_lost():
+        session = db_session()
+        session.execute(text("SELECT 1"))
+
+        def dropped():
+            raise OperationalError("ROLLBACK", {}, Exception("terminating connection due to administrator command"))
+
+        session.rollback = dropped
+        return "the page"
+
+    response = app.test_client().get("/read-then-lost")
+    assert (response.status_code, response.get_data(as_text=True)) == (200, "the page")
+    app.extensions["cme.database"].dispose()
+
+
 def test_a_post_without_a_form_token_gets_the_400_page(database_url):
     app = make_app(database_url)
 
