@@ -62,6 +62,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run as bench/dashboard.py, the repository root is not on the path
 
+from sqlalchemy import JSON  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
@@ -711,13 +712,9 @@ def first_difference(service, reference) -> str:
 
 
 def _python_type(column) -> type | None:
-    """The Python type a column holds (a TypeDecorator's stored type), or None for a type SQLAlchemy gives no
-    Python type for, such as JSON (its `python_type` raises NotImplementedError by design)."""
+    """The Python type a column holds (a TypeDecorator's stored type), or None for JSON, which has none."""
     stored = getattr(column.type, "impl_instance", column.type)
-    try:
-        return stored.python_type
-    except NotImplementedError:  # SQLAlchemy's way of saying "no Python type": not unfinished code here
-        return None
+    return None if isinstance(stored, JSON) else stored.python_type
 
 
 def _duck_type(column) -> str:
