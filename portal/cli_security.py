@@ -77,6 +77,19 @@ def _show_counts(counts: dict[str, int]) -> None:
         click.echo(f"  {table:<{width}}  {count:>9,}")
 
 
+def _carried_out(work):
+    """The backup's or restore's outcome; a clear error and exit 1 if it failed, or the command to run by hand and
+    exit 2 when pg_dump or pg_restore is not on PATH."""
+    try:
+        return work()
+    except backups.ToolMissing as missing:
+        _by_hand(missing)
+    except backups.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    except SQLAlchemyError as error:
+        raise _database_problem(error) from None
+
+
 def _by_hand(missing: backups.ToolMissing) -> None:
     click.echo(str(missing), err=True)
     raise SystemExit(EXIT_BY_HAND)
@@ -91,16 +104,8 @@ def backup(path: Path) -> None:
     SQLite: an online copy, consistent while the service runs. PostgreSQL: pg_dump in its custom format when
     pg_dump is on PATH; otherwise this prints the pg_dump command to run and exits 2."""
     url = current_app.config["DATABASE_URL"]
-    try:
-        make = backups.backup_sqlite if backups.is_sqlite(url) else backups.backup_postgresql
-        outcome = make(url, path)
-    except backups.ToolMissing as missing:
-        _by_hand(missing)
-        return
-    except backups.BackupError as error:
-        raise click.ClickException(str(error)) from None
-    except SQLAlchemyError as error:
-        raise _database_problem(error) from None
+    make = backups.backup_sqlite if backups.is_sqlite(url) else backups.backup_postgresql
+    outcome = _carried_out(lambda: make(url, path))
     click.echo(f"Backed up the database to {outcome.path}: {outcome.size:,} bytes, schema revision {outcome.revision}.")
     _show_counts(outcome.counts)
 
@@ -118,16 +123,8 @@ def restore(path: Path, force: bool) -> None:
     url = current_app.config["DATABASE_URL"]
     known, head = _known_revisions()
     database().dispose()  # hold no connection while the database is replaced
-    try:
-        restore_from = backups.restore_sqlite if backups.is_sqlite(url) else backups.restore_postgresql
-        outcome = restore_from(url, path, known, force=force)
-    except backups.ToolMissing as missing:
-        _by_hand(missing)
-        return
-    except backups.BackupError as error:
-        raise click.ClickException(str(error)) from None
-    except SQLAlchemyError as error:
-        raise _database_problem(error) from None
+    restore_from = backups.restore_sqlite if backups.is_sqlite(url) else backups.restore_postgresql
+    outcome = _carried_out(lambda: restore_from(url, path, known, force=force))
     click.echo(f"Restored the database from {path} (schema revision {outcome.revision}).")
     _show_counts(outcome.counts)
     if outcome.revision != head:
