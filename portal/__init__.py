@@ -94,6 +94,9 @@ def init_extensions(app: Flask) -> None:
 
     csrf.init_app(app)
     limiter.init_app(app)
+    # The limiter is one object per process, and init_app gives it a new store but keeps its mark that the old store
+    # had failed; left set, this app would count in the in-memory fallback until a back-off check clears it.
+    limiter._storage_dead = False
     login_manager.init_app(app)
 
 
