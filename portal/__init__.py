@@ -113,7 +113,10 @@ def init_security(app: Flask) -> None:
 
 
 def init_blueprints(app: Flask) -> None:
+    from portal.admin.emails import bp as admin_emails_bp
     from portal.admin.routes import bp as admin_bp
+    from portal.admin.settings_routes import bp as admin_settings_bp
+    from portal.admin.term_dates import bp as admin_terms_bp
     from portal.auth.routes import bp as auth_bp
     from portal.main.routes import bp as main_bp
     from portal.referral.routes import bp as referral_bp
@@ -124,7 +127,8 @@ def init_blueprints(app: Flask) -> None:
     from portal.staff import search as staff_search  # noqa: F401
     from portal.staff.routes import bp as staff_bp
 
-    for blueprint in (main_bp, referral_bp, auth_bp, staff_bp, schools_bp, admin_bp):
+    blueprints = (main_bp, referral_bp, auth_bp, staff_bp, schools_bp, admin_bp)
+    for blueprint in (*blueprints, admin_settings_bp, admin_terms_bp, admin_emails_bp):
         app.register_blueprint(blueprint)
 
 

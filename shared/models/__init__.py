@@ -1,5 +1,6 @@
 """The service's data model (SQLAlchemy 2 typed models). Import models from here."""
 
+from shared.models.admin import Invitation, Setting, TermPeriod
 from shared.models.attendance import (
     AttendanceAlert,
     AttendanceImport,
@@ -32,6 +33,7 @@ __all__ = [
     "Child",
     "ChildNameKey",
     "Enquiry",
+    "Invitation",
     "NoticeUpload",
     "OutboxMessage",
     "PartTimeTimetable",
@@ -42,6 +44,8 @@ __all__ = [
     "ReportDraft",
     "School",
     "SchoolNotice",
+    "Setting",
+    "TermPeriod",
     "TimetableReturn",
     "User",
     "utcnow",

@@ -45,7 +45,7 @@ def test_a_migrated_database_with_rate_limits_in_memory_is_ready(client):
             },
         },
     )
-    assert migrations_head() == "0008"  # the newest file in migrations/versions/
+    assert migrations_head() == "0009"  # the newest file in migrations/versions/
 
 
 @pytest.fixture

@@ -1,0 +1,57 @@
+"""What an authority's admin keeps in the service itself: invitations to set a password, the settings changed in
+the admin pages, and the authority's term dates."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shared.models.base import Base, utcnow
+from shared.models.people import User
+
+
+class Invitation(Base):
+    """A one-time link for a new user to set their password; only the token's SHA-256 is kept."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class Setting(Base):
+    """One setting changed in the admin pages (its value as JSON); a setting with no row takes its default."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class TermPeriod(Base):
+    """A term (or half term) of the authority's schools, or a day or days they close within one (kind 'closure')."""
+
+    __tablename__ = "term_periods"
+    __table_args__ = (
+        CheckConstraint("kind IN ('term', 'closure')", name="kind_is_known"),
+        CheckConstraint("ends_on >= starts_on", name="ends_after_it_starts"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    starts_on: Mapped[date] = mapped_column(index=True)
+    ends_on: Mapped[date]
+    description: Mapped[str] = mapped_column(String(100), default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
