@@ -162,6 +162,10 @@ def load(**overrides) -> dict:
         # School days after a child is placed in a school that the team reviews their attendance, by default.
         "MONITORING_REVIEW_SCHOOL_DAYS": _parsed("CME_MONITORING_REVIEW_SCHOOL_DAYS", "30", _school_days),
         **_retention_settings(),
+        # Whether a registered pupil's long unexplained absence is children missing education in this authority:
+        # continuous-absence notices and attendance alerts go to the CME team's intake (the starting value of the
+        # setting admins change at /admin/settings, as are the authority's details, due days and retention above).
+        "LONG_ABSENCE_IS_CME": _flag("CME_LONG_ABSENCE_IS_CME", True),
         # The address people reach the service at: links in emails are built on it, never on a request's Host.
         "SERVICE_URL": os.environ.get("CME_SERVICE_URL", "http://127.0.0.1:8000").rstrip("/"),
         "TERM_DATES_FILE": os.environ.get("CME_TERM_DATES_FILE", str(ROOT / "shared" / "data" / "term_dates.csv")),

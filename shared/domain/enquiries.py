@@ -23,6 +23,10 @@ DEFAULT_DUE_SCHOOL_DAYS: dict[CheckType, int] = {
 
 STANDARD_CHECKS: tuple[CheckType, ...] = tuple(DEFAULT_DUE_SCHOOL_DAYS)
 
+# The fewest and most school days a check may be given: a check that needs longer than a term (about 60 school
+# days) is not a reasonable enquiry but a wait, which the case's other states are for.
+DUE_SCHOOL_DAYS_LEAST, DUE_SCHOOL_DAYS_MOST = 1, 60
+
 
 def parse_due_days(text: str) -> dict[CheckType, int]:
     """School days each standard check is given: the defaults above, with overrides written like
@@ -37,8 +41,11 @@ def parse_due_days(text: str) -> dict[CheckType, int]:
         except ValueError:
             known = ", ".join(CheckType)
             raise ValueError(f"'{name.strip()}' is not a kind of check: use one of {known}") from None
-        if not value.strip().isdigit() or not 0 < int(value) <= 200:
-            raise ValueError(f"The school days for '{check}' must be a whole number from 1 to 200")
+        if not value.strip().isdigit() or not DUE_SCHOOL_DAYS_LEAST <= int(value) <= DUE_SCHOOL_DAYS_MOST:
+            raise ValueError(
+                f"The school days for '{check}' must be a whole number from {DUE_SCHOOL_DAYS_LEAST} to "
+                f"{DUE_SCHOOL_DAYS_MOST}"
+            )
         days[check] = int(value)
     return days
 

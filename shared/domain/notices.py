@@ -174,12 +174,14 @@ def parse_date(value: str) -> date | None:
         return None
 
 
-def routes_to_cme(kind: str, ground: str | None, destination_laestab: str | None) -> bool:
-    """Whether the CME team must act on the notice: every continuous-absence notice, and a removal whose pupil
-    has no known school to go to (destination unknown or out of scope, elective home education, the absence
-    grounds)."""
+def routes_to_cme(
+    kind: str, ground: str | None, destination_laestab: str | None, *, absence_is_cme: bool = True
+) -> bool:
+    """Whether the CME team must act on the notice: every continuous-absence notice (where the authority counts a
+    registered pupil's long absence as missing education, `absence_is_cme`), and a removal whose pupil has no known
+    school to go to (destination unknown or out of scope, elective home education, the absence grounds)."""
     if kind == NoticeKind.ABSENCE:
-        return True
+        return absence_is_cme
     if kind != NoticeKind.LEAVER:
         return False
     if destination_laestab in (DESTINATION_UNKNOWN, DESTINATION_OUT_OF_SCOPE):

@@ -187,8 +187,9 @@ def _alerts(sources: Collection[str], statuses: Collection[str]) -> Select | Non
 _KINDS: tuple[Callable[[Collection[str], Collection[str]], Select | None], ...] = (_referrals, _notices, _alerts)
 
 
-def _queue(sources: Collection[str], statuses: Collection[str]):
-    parts = [part for part in (kind(sources, statuses) for kind in _KINDS) if part is not None]
+def _queue(sources: Collection[str], statuses: Collection[str], with_alerts: bool = True):
+    kinds = _KINDS if with_alerts else tuple(kind for kind in _KINDS if kind is not _alerts)
+    parts = [part for part in (kind(sources, statuses) for kind in kinds) if part is not None]
     if not parts:
         return None
     return (parts[0] if len(parts) == 1 else union_all(*parts)).subquery("queue")
@@ -201,10 +202,13 @@ def intake_queue(
     statuses: Collection[str] = (),
     page: int = 1,
     per_page: int = PER_PAGE,
+    with_alerts: bool = True,
 ) -> QueuePage:
     """Everything waiting for the team's decision, urgent first, then oldest first, a page at a time, narrowed to
-    some sources and statuses (none given: all of them). Unknown filter values match nothing of their own."""
-    queue = _queue(set(sources), set(statuses))
+    some sources and statuses (none given: all of them). Unknown filter values match nothing of their own.
+    Attendance alerts are left out where the authority does not count long absence as missing education
+    (`with_alerts` off): they stay on the attendance pages for the attendance team."""
+    queue = _queue(set(sources), set(statuses), with_alerts)
     if queue is None:
         return QueuePage([], 0, 1, 1)
     total = session.scalar(select(func.count()).select_from(queue)) or 0
@@ -219,9 +223,9 @@ def intake_queue(
     return QueuePage([QueueRow(**row._mapping) for row in rows], total, page, pages)
 
 
-def waiting_count(session: Session) -> int:
+def waiting_count(session: Session, with_alerts: bool = True) -> int:
     """How many items wait for a decision (the home page's figure)."""
-    queue = _queue((), ())
+    queue = _queue((), (), with_alerts)
     return session.scalar(select(func.count()).select_from(queue)) or 0
 
 

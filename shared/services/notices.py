@@ -80,6 +80,7 @@ def send_notices(
     submission_key: str | None = None,
     progress: Callable[[int], None] | None = None,
     commit: bool = True,
+    absence_is_cme: bool = True,
 ) -> Sent:
     """Store the notices in one transaction (all or none), route and attach them, and queue the
     acknowledgement. More than one notice makes a batch with its own reference.
@@ -87,7 +88,8 @@ def send_notices(
     A single notice may carry the key of the form that sent it: sending that form again (a double click, a
     reload, a retry after a lost response) returns the notice already stored instead of storing another.
     `progress` is told how many notices have been prepared, every 500 and at the end. With `commit=False` the
-    caller adds its own changes to the same transaction and commits it."""
+    caller adds its own changes to the same transaction and commits it. Where the authority does not count long
+    absence as missing education (`absence_is_cme` off), a continuous-absence notice is stored but not routed."""
     if submission_key is not None:
         if len(notices) != 1:
             raise ValueError("a submission key belongs to a single notice")
@@ -124,7 +126,9 @@ def send_notices(
             batch_reference=batch,
             routed_to_cme=False,  # every row has the same columns, so they are inserted in batches
         )
-        if routes_to_cme(notice.kind, notice.deletion_ground, notice.destination_laestab):
+        if routes_to_cme(
+            notice.kind, notice.deletion_ground, notice.destination_laestab, absence_is_cme=absence_is_cme
+        ):
             record.routed_to_cme = True
             record.status = NoticeStatus.FOR_CME
             routed += 1

@@ -78,12 +78,16 @@ class UploadPreview:
     upload: NoticeUpload
     notices: list[tuple[int, CheckedNotice]]
     problems: list[RowProblem]
+    absence_is_cme: bool = True  # whether continuous-absence notices go to the CME team in this authority
 
     @property
     def to_cme(self) -> int:
         """How many of the notices go to the CME team to act on."""
         return sum(
-            routes_to_cme(notice.kind, notice.deletion_ground, notice.destination_laestab) for _, notice in self.notices
+            routes_to_cme(
+                notice.kind, notice.deletion_ground, notice.destination_laestab, absence_is_cme=self.absence_is_cme
+            )
+            for _, notice in self.notices
         )
 
     @property
@@ -302,9 +306,9 @@ def find_upload(session: Session, school_id: int, reference: str) -> NoticeUploa
     )
 
 
-def preview_upload(session: Session, upload: NoticeUpload, today: date) -> UploadPreview:
+def preview_upload(session: Session, upload: NoticeUpload, today: date, absence_is_cme: bool = True) -> UploadPreview:
     preview = read_file(session, upload.school, upload.file_format, upload.content, upload.options, today)
-    return UploadPreview(upload, preview.notices, preview.problems)
+    return UploadPreview(upload, preview.notices, preview.problems, absence_is_cme)
 
 
 def change_options(session: Session, upload: NoticeUpload, options: dict) -> None:
@@ -336,6 +340,7 @@ def confirm_upload(
     *,
     expected: int | None = None,
     progress: Callable[[int], None] | None = None,
+    absence_is_cme: bool = True,
 ) -> Sent | None:
     """Send every valid notice in the upload, in one transaction with marking the upload sent (and emptying its
     bytes). The upload is claimed with a conditional update, so a second confirm (a double click, another tab)
@@ -370,6 +375,7 @@ def confirm_upload(
         service_url,
         progress=progress,
         commit=False,
+        absence_is_cme=absence_is_cme,
     )
     # in the notices' own transaction: a single notice makes no batch, so the upload keeps its reference
     upload.batch_reference = sent.batch_reference or sent.references[0]

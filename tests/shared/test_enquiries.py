@@ -22,10 +22,10 @@ def test_an_authority_sets_its_own_school_days_for_some_checks():
     ("text", "message"),
     [
         ("wizard=3", "'wizard' is not a kind of check: use one of health, social_care, police, housing"),
-        ("health=0", "The school days for 'health' must be a whole number from 1 to 200"),
-        ("health=two", "The school days for 'health' must be a whole number from 1 to 200"),
-        ("health", "The school days for 'health' must be a whole number from 1 to 200"),
-        ("police=201", "The school days for 'police' must be a whole number from 1 to 200"),
+        ("health=0", "The school days for 'health' must be a whole number from 1 to 60"),
+        ("health=two", "The school days for 'health' must be a whole number from 1 to 60"),
+        ("health", "The school days for 'health' must be a whole number from 1 to 60"),
+        ("police=61", "The school days for 'police' must be a whole number from 1 to 60"),
     ],
 )
 def test_an_override_the_service_cannot_use_is_refused_with_what_is_wrong(text, message):
