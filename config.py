@@ -87,6 +87,12 @@ def _minutes(value: str) -> timedelta:
     return timedelta(minutes=int(value))
 
 
+def _invitation_hours(value: str) -> timedelta:
+    if not value.strip().isdigit() or not 0 < int(value) <= 14 * 24:
+        raise ValueError(f"'{value}' must be a whole number of hours from 1 to 336 (14 days)")
+    return timedelta(hours=int(value))
+
+
 def _session_minutes(value: str) -> timedelta:
     if not value.strip().isdigit() or not 0 < int(value) <= 12 * 60:
         raise ValueError(f"'{value}' must be a whole number of minutes from 1 to 720 (12 hours)")
@@ -180,6 +186,8 @@ def load(**overrides) -> dict:
         "SIGN_IN_LOCKOUT_PERIOD": _parsed("CME_SIGN_IN_LOCKOUT_MINUTES", "15", _minutes),
         # How long staff have after the right password to give their security code.
         "SIGN_IN_PENDING_PERIOD": _parsed("CME_SIGN_IN_PENDING_MINUTES", "10", _minutes),
+        # How long the link in an invitation to set a password works for.
+        "INVITATION_PERIOD": _parsed("CME_INVITATION_HOURS", "72", _invitation_hours),
         # A signed-in session ends once unused this long, and this long after sign-in whatever happens; the
         # second is at most PERMANENT_SESSION_LIFETIME (below), after which the cookie's own signature expires.
         "SESSION_IDLE_TIMEOUT": _parsed("CME_SESSION_IDLE_MINUTES", "30", _minutes),
