@@ -9,7 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from shared.domain.notices import Problem
 from shared.domain.roles import Role
 from shared.models import Case, OutboxMessage, User
-from shared.services import audit, mail
+from shared.services import audit, emails, mail
 from shared.services.cases import CASE_FIELDS, StaleEdit, check_version, record_event
 
 CASEWORKER_ROLES = (Role.OFFICER, Role.LEAD)
@@ -62,10 +62,7 @@ def assign(
         message = mail.queue(
             session,
             officer.email,
-            f"Case {case.reference} is assigned to you",
-            f"{actor.name} has assigned case {case.reference} to you.\n\n"
-            f"Open it: {service_url}/staff/cases/{case.reference}\n\n"
-            "This email does not include the child's details: sign in to see them.\n",
+            *emails.render("case_assigned", assigned_by=actor.name, reference=case.reference, service_url=service_url),
         )
     try:
         session.flush()

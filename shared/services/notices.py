@@ -18,7 +18,7 @@ from shared.domain.notices import CheckedNotice, joiner_is_late, routes_to_cme
 from shared.domain.reference import new_reference
 from shared.domain.vocab import NoticeKind, NoticeStatus
 from shared.models import Case, Child, PartTimeTimetable, School, SchoolNotice, User
-from shared.services import audit, mail
+from shared.services import audit, emails, mail
 
 
 @dataclass(frozen=True)
@@ -209,13 +209,10 @@ def _timetable(record: SchoolNotice, notice: CheckedNotice, now: datetime) -> Pa
 def _acknowledgement(stored: list[SchoolNotice], batch: str | None, school: School, service_url: str):
     """The email to the school user: references only, never a pupil's details."""
     if batch:
-        subject = f"{len(stored)} notices received: {batch}"
-        lines = [f"We have received {len(stored)} notices from {school.name}, batch reference {batch}.", ""]
-        lines += [f"- {record.reference}" for record in stored[:50]]
-        if len(stored) > 50:
-            lines.append(f"- and {len(stored) - 50} more: see your school's notices in the service")
-    else:
-        subject = f"Notice received: {stored[0].reference}"
-        lines = [f"We have received a notice from {school.name}. Its reference is {stored[0].reference}."]
-    lines += ["", f"See your school's notices: {service_url}/schools/", ""]
-    return subject, "\n".join(lines)
+        references = [record.reference for record in stored]
+        return emails.render(
+            "notices_received", school_name=school.name, batch=batch, references=references, service_url=service_url
+        )
+    return emails.render(
+        "notice_received", school_name=school.name, reference=stored[0].reference, service_url=service_url
+    )

@@ -16,7 +16,7 @@ from shared.domain.roles import Role
 from shared.domain.vocab import CheckType
 from shared.models import Enquiry, ReminderSend, User
 from shared.queries import team
-from shared.services import mail
+from shared.services import emails, mail
 from shared.services.assignment import caseworkers
 
 OFFICER_DIGEST, OVERDUE_SUMMARY = "officer_digest", "overdue_summary"
@@ -31,33 +31,47 @@ class Sent:
     outbox_ids: tuple[int, ...]
 
 
-def _check_line(check: Enquiry, today: date) -> str:
+def _check(check: Enquiry, today: date) -> dict:
     name = CheckType(check.check_type).label
     if check.other_authority:
         name += f" ({check.other_authority})"
-    when = "due today" if check.due_on == today else f"overdue since {long_date(check.due_on)}"
-    return f"- {check.case.reference}: {name}, {when}"
+    return {
+        "reference": check.case.reference,
+        "name": name,
+        "due_today": check.due_on == today,
+        "due_on": long_date(check.due_on),
+    }
 
 
 def officer_digest(checks: list[Enquiry], today: date, service_url: str) -> tuple[str, str]:
     overdue = sum(1 for check in checks if check.due_on < today)
-    due = len(checks) - overdue
-    subject = f"CME checks: {overdue} overdue, {due} due today"
-    lines = [f"Your checks on {long_date(today)}:", ""]
-    lines += [_check_line(check, today) for check in checks]
-    lines += ["", f"My cases: {service_url}/staff/my-cases", "", "Sign in to see the children's details."]
-    return subject, "\n".join(lines) + "\n"
+    return emails.render(
+        "checks_due",
+        date=long_date(today),
+        overdue=overdue,
+        due_today=len(checks) - overdue,
+        checks=[_check(check, today) for check in checks],
+        service_url=service_url,
+    )
 
 
 def overdue_summary(rows: list[team.OfficerLoad], today: date, service_url: str) -> tuple[str, str]:
-    total = sum(row.overdue_checks for row in rows)
-    lines = [f"Overdue checks on open cases on {long_date(today)}: {total}", ""]
-    for row in rows:
-        if row.overdue_checks:
-            name = row.officer.name if row.officer else "Not assigned"
-            lines.append(f"- {name}: {row.overdue_checks} overdue on {row.open_cases} open case(s)")
-    lines += ["", f"Workload: {service_url}/staff/workload"]
-    return f"CME overdue checks: {total}", "\n".join(lines) + "\n"
+    officers = [
+        {
+            "name": row.officer.name if row.officer else "Not assigned",
+            "overdue": row.overdue_checks,
+            "open_cases": row.open_cases,
+        }
+        for row in rows
+        if row.overdue_checks
+    ]
+    return emails.render(
+        "overdue_checks",
+        date=long_date(today),
+        total=sum(row.overdue_checks for row in rows),
+        officers=officers,
+        service_url=service_url,
+    )
 
 
 def _claim(session: Session, user: User, kind: str, today: date, subject: str, body: str) -> int | None:

@@ -28,7 +28,7 @@ from shared.domain.roles import Role
 from shared.domain.school_days import SchoolCalendar
 from shared.domain.terms import RETURN_REMINDER_SCHOOL_DAYS, ReturnSchedule, return_schedule
 from shared.models import PartTimeTimetable, School, SchoolNotice, TimetableReturn, User
-from shared.services import audit, mail
+from shared.services import audit, emails, mail
 
 ACTIVE, ENDED = "active", "ended"
 MAX_HOURS = 32.5  # the full school week the notice's own check uses
@@ -487,22 +487,12 @@ def _remind(session: Session, schedule: ReturnSchedule, today: date, now: dateti
 
 def _reminder(school: School, schedule: ReturnSchedule, today: date, active: int, service_url: str):
     """The reminder: the school, the term and the date, never a pupil."""
-    term, due = schedule.term, long_date(schedule.due_on)
-    subject = f"Part-time timetable return due by {due}"  # short: a long subject is folded badly
-    when = f"It was due by {due}." if today > schedule.due_on else f"It is due by {due}."
-    held = (
-        f"The service holds {active} current part-time timetable{'s' if active != 1 else ''} for your school: "
-        "check each one is still right, update or end any that have changed, and confirm them."
-        if active
-        else "The service holds no current part-time timetables for your school: if that is right, make a nil "
-        "return; if a pupil is on a part-time timetable, send a part-time timetable notice first."
+    return emails.render(
+        "timetable_return_reminder",
+        school_name=school.name,
+        term=schedule.term.label,
+        due=long_date(schedule.due_on),
+        overdue=today > schedule.due_on,
+        active=active,
+        return_url=f"{service_url}{RETURN_PATH}",
     )
-    lines = [
-        f"{school.name} has not yet made its return of part-time timetables for the {term.label}. {when}",
-        "",
-        held,
-        "",
-        f"Make the return: {service_url}{RETURN_PATH}",
-        "",
-    ]
-    return subject, "\n".join(lines)
