@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from dashboard.export import export_table
 from dashboard.layout import PREFIX, register_callbacks, shell
+from dashboard.settings import authority_settings
 from shared.db import Database
 from shared.domain.roles import Area, may
 
@@ -36,6 +37,11 @@ def _staff_only(view):
     return checked
 
 
+def _shell(database: Database):
+    found = authority_settings(database)
+    return shell(database, found.authority_name, found.authority_la_code)
+
+
 def init_dashboard(server: Flask, database: Database) -> Dash:
     dash_app = Dash(
         __name__,
@@ -52,9 +58,8 @@ def init_dashboard(server: Flask, database: Database) -> Dash:
     dash_app.index_string = dash_app.index_string.replace("<html>", '<html lang="en">').replace(
         "<body>", '<body class="govuk-template__body">'
     )
-    authority, la_code = server.config["AUTHORITY_NAME"], server.config["AUTHORITY_LA_CODE"]
-    # A function, so that each load lists the schools and officers as they are now.
-    dash_app.layout = lambda: shell(database, authority, la_code)
+    # A function, so that each load lists the schools and officers, and shows the authority's name, as they are now.
+    dash_app.layout = lambda: _shell(database)
     register_callbacks(dash_app, database)
     server.add_url_rule(f"{PREFIX}export/<key>.<kind>", "dashboard_export", export_table(database))
 

@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from dashboard import components as ui
 from dashboard.filters import FILTER_KEYS, Chosen, parse_query, phases, query_string, read_filters, school_year_start
 from dashboard.pages import PAGES, page_for
+from dashboard.settings import authority_settings
 from dashboard.view import View, Viewer
 from shared.clock import uk_today
 from shared.db import Database
@@ -301,7 +302,7 @@ def register_callbacks(dash_app: Dash, database: Database) -> None:
     )
     def find_schools(text, chosen):
         """The schools list narrowed to those matching the text, the chosen ones kept."""
-        schools, _, _ = _choices(database, current_app.config["AUTHORITY_LA_CODE"])
+        schools, _, _ = _choices(database, authority_settings(database).authority_la_code)
         words = (text or "").lower().split()
         chosen = set(chosen or [])
         return [

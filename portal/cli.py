@@ -129,6 +129,8 @@ def _seed(demo, if_empty: bool) -> list | None:
     """The accounts made, or None when the database has data and --if-empty was given. The demo schools get the
     term's attendance so far too, imported as a school's file is (so the pages have marks and the queue alerts)."""
     from shared.clock import uk_today
+    from shared.domain.settings import defaults
+    from shared.services import settings
     from shared.services.attendance import FileRejected, ImportRefused
     from shared.services.attendance_demo import seed_demo_attendance
     from shared.services.calendar import school_calendar
@@ -139,7 +141,8 @@ def _seed(demo, if_empty: bool) -> list | None:
             if if_empty:
                 return None
             raise click.ClickException("The database already has data: demo data goes into an empty database")
-        credentials = demo.seed(session, la_code=current_app.config["AUTHORITY_LA_CODE"], calendar=calendar)
+        la_code = settings.current(session, defaults(current_app.config)).authority_la_code
+        credentials = demo.seed(session, la_code=la_code, calendar=calendar)
         try:
             with tempfile.TemporaryDirectory() as folder:
                 seed_demo_attendance(session, calendar, uk_today(), Path(folder))

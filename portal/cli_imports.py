@@ -12,10 +12,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from portal.database import database
 from shared.clock import long_date, uk_today
+from shared.domain.settings import defaults
 from shared.importers.gias import GiasError, read_establishments
 from shared.models import School, User, utcnow
 from shared.services import attendance as attendance_service
-from shared.services import mail
+from shared.services import mail, settings
 from shared.services import uploads as upload_service
 from shared.services.calendar import school_calendar
 from shared.services.schools import import_schools
@@ -109,7 +110,8 @@ def _import_notices(session, file_name: str, data: bytes, urn: int, email: str, 
     except upload_service.UploadRefused as refused:
         raise click.ClickException("\n".join([*refused.messages, NOTHING_STORED])) from None
 
-    preview = upload_service.preview_upload(session, upload, uk_today())
+    absence_is_cme = settings.current(session, defaults(current_app.config)).long_absence_is_cme
+    preview = upload_service.preview_upload(session, upload, uk_today(), absence_is_cme=absence_is_cme)
     for problem in preview.problems:
         click.echo(str(problem))
     count = len(preview.notices)
@@ -141,6 +143,7 @@ def _import_notices(session, file_name: str, data: bytes, urn: int, email: str, 
                 current_app.config["SERVICE_URL"],
                 expected=count,
                 progress=progress,
+                absence_is_cme=absence_is_cme,
             )
         except (upload_service.PreviewChanged, upload_service.NothingToSend):
             upload_service.discard_upload(session, upload)

@@ -13,8 +13,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from portal.database import database
 from shared.clock import uk_today
+from shared.domain.settings import defaults
 from shared.models import utcnow
-from shared.services import retention, sar
+from shared.services import retention, sar, settings
 
 retention_group = AppGroup("retention", help="Anonymise or delete records past their retention period.")
 
@@ -49,11 +50,12 @@ def report_table(report: retention.RetentionReport) -> list[str]:
 @retention_group.command("run")
 @click.option("--dry-run", is_flag=True, help="Say what would be anonymised or deleted, and change nothing.")
 def retention_run(dry_run: bool) -> None:
-    """Anonymise or delete what is past its retention period (the CME_RETENTION_* settings). Safe to run again:
-    what is done is not done twice. Run it daily or weekly (docs/retention.md)."""
-    periods = retention.periods_from_config(current_app.config)
+    """Anonymise or delete what is past its retention period (the periods set at /admin/settings, which start as
+    the CME_RETENTION_* settings). Safe to run again: what is done is not done twice. Run it daily or weekly
+    (docs/retention.md)."""
     try:
         with database().session() as session:
+            periods = settings.current(session, defaults(current_app.config)).retention
             report = retention.run(session, periods, utcnow(), uk_today(), dry_run=dry_run)
     except SQLAlchemyError as error:
         raise _database_problem(error) from None

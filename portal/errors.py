@@ -10,6 +10,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from portal import settings
 from portal.database import end_session
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,7 @@ def init_app(app: Flask) -> None:
         g.pop("_login_user", None)  # the signed-in user was that session's: Flask-Login loads them again
         if database_unavailable(error):
             log.error("database unavailable", exc_info=error)
+            settings.unreadable()  # the page shows the configured numbers without waiting on the database again
             return error_response(503)
         if isinstance(error, InternalServerError):
             error = error.original_exception or error

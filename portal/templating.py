@@ -5,6 +5,7 @@ from flask_login import current_user
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput
 
 from portal.security import csp_nonce
+from portal.settings import authority_settings
 from shared.clock import long_date  # noqa: F401  (registered as a template filter)
 from shared.domain.roles import Area, Role, may
 
@@ -14,15 +15,9 @@ def signed_in_user():
     return current_user if current_user.is_authenticated else None
 
 
-# The only settings templates may read: never the secret key, passwords or the database URL.
-PUBLIC_SETTINGS = (
-    "AUTHORITY_NAME",
-    "AUTHORITY_EMAIL",
-    "AUTHORITY_PHONE",
-    "SOCIAL_CARE_PHONE",
-    "SOCIAL_CARE_OUT_OF_HOURS_PHONE",
-    "SESSION_COOKIE_NAME",
-)
+# The only settings templates may read: never the secret key, passwords or the database URL. The authority's
+# details are the ones admins set (portal.settings); the cookie's name is the configuration's.
+PUBLIC_SETTINGS = ("SESSION_COOKIE_NAME",)
 
 
 def role_label(role: str) -> str:
@@ -49,11 +44,19 @@ def error_items(form) -> list[dict]:
 
 def template_context() -> dict:
     user = signed_in_user()
+    authority = authority_settings()
     return {
         "cspNonce": csp_nonce(),
-        "authority_name": current_app.config["AUTHORITY_NAME"],
+        "authority_name": authority.authority_name,
         "service_name": "Children missing education",
-        "settings": {key: current_app.config[key] for key in PUBLIC_SETTINGS},
+        "settings": {
+            "AUTHORITY_NAME": authority.authority_name,
+            "AUTHORITY_EMAIL": authority.authority_email,
+            "AUTHORITY_PHONE": authority.authority_phone,
+            "SOCIAL_CARE_PHONE": authority.social_care_phone,
+            "SOCIAL_CARE_OUT_OF_HOURS_PHONE": authority.social_care_out_of_hours_phone,
+            **{key: current_app.config[key] for key in PUBLIC_SETTINGS},
+        },
         "signed_in_user": user,
         "may": (lambda area: user is not None and may(user.role, Area(area))),
     }

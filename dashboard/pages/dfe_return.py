@@ -10,11 +10,11 @@ import io
 from datetime import date, timedelta
 
 from dash import dcc, html
-from flask import current_app
 
 from dashboard import components as ui
 from dashboard.figures import horizontal_bars
 from dashboard.filters import Problem
+from dashboard.settings import settings_in
 from dashboard.tables import Column, Table
 from dashboard.view import View
 from shared.clock import long_date
@@ -67,7 +67,7 @@ def _return(view: View):
 
 def return_table(view: View, found=None) -> Table:
     found = found if found is not None else _return(view)[0]
-    la_code = current_app.config["AUTHORITY_LA_CODE"]
+    la_code = settings_in(view.session).authority_la_code
     text = queries.return_csv(found, la_code) if found else ""
     lines = list(csv.reader(io.StringIO(text)))[1:]
     rows = [dict(zip(queries.RETURN_COLUMNS, [*line[:-1], int(line[-1])], strict=True)) for line in lines]

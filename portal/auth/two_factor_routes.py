@@ -17,6 +17,7 @@ from portal.auth.permissions import public
 from portal.auth.routes import bp, home_for
 from portal.database import db_session
 from portal.extensions import limiter
+from portal.settings import authority_settings
 from shared.models import User
 from shared.services import two_factor as two_factor_service
 from shared.services import users
@@ -149,7 +150,7 @@ def set_up_two_factor():
             return refused
         form.code.errors.append(WRONG_CODE)
     form.code.data = None
-    uri = two_factor_service.provisioning_uri(user, f"{current_app.config['AUTHORITY_NAME']} CME")
+    uri = two_factor_service.provisioning_uri(user, f"{authority_settings().authority_name} CME")
     qr = segno.make(uri, error="m")
     key = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
     return render_template(

@@ -22,6 +22,7 @@ from portal.extensions import csrf, limiter
 from portal.mail import send_mail_later
 from portal.referral import flow, forms
 from portal.referral.summary import sections
+from portal.settings import authority_settings
 from shared.clock import uk_today
 from shared.domain import report as report_rules
 from shared.domain.reference import InvalidReference, new_reference, normalise_reference, normalise_resume_code
@@ -60,9 +61,9 @@ def _limit(setting: str):
 
 
 def _authority() -> reports.Authority:
-    config = current_app.config
+    found = authority_settings()
     return reports.Authority(
-        config["AUTHORITY_NAME"], config["AUTHORITY_PHONE"], config["SERVICE_URL"], config["AUTHORITY_EMAIL"]
+        found.authority_name, found.authority_phone, current_app.config["SERVICE_URL"], found.authority_email
     )
 
 

@@ -8,13 +8,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import date
 
-from flask import current_app
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovTextInput
 from wtforms import HiddenField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 
 from portal.database import db_session
 from portal.referral.fields import CharacterCount, DatePartsField, Radios, limit, strip
+from portal.settings import authority_settings
 from shared.domain.notices import (
     EVENT_DATE_LABEL,
     FIELD_LABELS,
@@ -178,7 +178,7 @@ class NoticeForm(FlaskForm):
         local authority (AUTHORITY_LA_CODE) that take children of compulsory school age: where most joiners come
         from and most leavers go, a few hundred even for a large county. Any other school is one search away with
         JavaScript, and without it "A school not in this list" takes its LAESTAB."""
-        return schools_for_picker(db_session(), [current_app.config["AUTHORITY_LA_CODE"]])
+        return schools_for_picker(db_session(), [authority_settings().authority_la_code])
 
     def _offer(self, picker: Picker, listed: list[School]) -> None:
         field = getattr(self, picker.select)

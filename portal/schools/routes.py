@@ -10,6 +10,7 @@ from portal.extensions import csrf
 from portal.mail import send_mail_later
 from portal.schools.forms import NoticeForm
 from portal.schools.summary import notice_rows
+from portal.settings import authority_settings
 from shared import queries
 from shared.clock import uk_today
 from shared.domain.notices import GROUNDS
@@ -116,6 +117,7 @@ def new_notice(kind: str):
         school_calendar(current_app.config["TERM_DATES_FILE"]).add_school_days,
         current_app.config["SERVICE_URL"],
         submission_key=form.submission_key.data,
+        absence_is_cme=authority_settings().long_absence_is_cme,
     )
     send_mail_later(sent.outbox_ids)
     flash(f"Notice sent. Its reference is {sent.references[0]}", "success")

@@ -16,6 +16,7 @@ from portal.database import db_session
 from portal.mail import send_mail_later
 from portal.referral.fields import strip
 from portal.schools.routes import bp
+from portal.settings import authority_settings
 from shared.clock import uk_today
 from shared.domain.notices import EVENT_DATE_LABEL, FIELD_LABELS, TEXT_LIMITS
 from shared.domain.roles import Area
@@ -119,7 +120,9 @@ def upload_preview(reference: str):
             return redirect(url_for("schools.upload_preview", reference=upload.reference))
     elif request.method == "POST":
         return _send(upload)
-    preview = upload_service.preview_upload(session, upload, uk_today())
+    preview = upload_service.preview_upload(
+        session, upload, uk_today(), absence_is_cme=authority_settings().long_absence_is_cme
+    )
     return render_template(
         "schools/upload_preview.html",
         upload=upload,
@@ -149,6 +152,7 @@ def _send(upload):
             school_calendar(current_app.config["TERM_DATES_FILE"]).add_school_days,
             current_app.config["SERVICE_URL"],
             expected=int(expected) if expected.isascii() and expected.isdigit() and len(expected) < 10 else None,
+            absence_is_cme=authority_settings().long_absence_is_cme,
         )
     except upload_service.PreviewChanged:
         flash("The notices this file would send have changed since you looked. Check them again before you send.")

@@ -3,13 +3,14 @@ the child in a school, close with an outcome, reopen. Thin views over `shared.se
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
 from portal.auth.permissions import requires
 from portal.database import db_session
 from portal.extensions import csrf
+from portal.settings import authority_settings
 from portal.staff.closure_forms import (
     CloseForm,
     MoveForm,
@@ -72,7 +73,7 @@ def _check_label(check: Enquiry) -> str:
 
 
 def _schools():
-    return schools_for_picker(db_session(), [current_app.config["AUTHORITY_LA_CODE"]])
+    return schools_for_picker(db_session(), [authority_settings().authority_la_code])
 
 
 def _not_writable(case: Case):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import abort, current_app
 
 from portal.database import db_session
+from portal.settings import authority_settings
 from shared import queries
 from shared.domain.reference import InvalidReference, normalise_reference
 from shared.models import Case
@@ -19,7 +20,8 @@ STALE_EDIT_MESSAGE = (
 
 
 def case_settings() -> CaseSettings:
-    config = current_app.config
+    """The case settings, each check's due days as the admins set them."""
+    config = {**current_app.config, "CHECK_DUE_SCHOOL_DAYS": authority_settings().due_days}
     return CaseSettings.from_config(config, school_calendar(config["TERM_DATES_FILE"]))
 
 

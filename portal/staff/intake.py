@@ -5,7 +5,7 @@ with a reason). Every staff role reads them and each look is audited; deciding i
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.auth.permissions import requires
@@ -13,6 +13,7 @@ from portal.database import db_session
 from portal.extensions import csrf
 from portal.referral import summary
 from portal.schools.summary import notice_rows
+from portal.settings import authority_settings
 from portal.staff.common import case_settings
 from portal.staff.intake_forms import ACTION_LABELS, TriageForm, case_label
 from portal.staff.routes import bp
@@ -69,8 +70,14 @@ def intake():
     narrowed by source and status. A filter value that is not one of the options (an edited link) is ignored."""
     sources = [value for value in request.args.getlist("source") if value in set(QueueSource)]
     statuses = [value for value in request.args.getlist("status") if value in set(QueueStatus)]
+    # Where long absence is not missing education here, attendance alerts are the attendance team's, not the queue's.
+    with_alerts = authority_settings().long_absence_is_cme
     found = queries.intake_queue(
-        db_session(), sources=sources, statuses=statuses, page=_page_number(request.args.get("page", "1"))
+        db_session(),
+        sources=sources,
+        statuses=statuses,
+        page=_page_number(request.args.get("page", "1")),
+        with_alerts=with_alerts,
     )
     calendar, today = case_settings().calendar, uk_today()
     ages = {
@@ -84,7 +91,7 @@ def intake():
         statuses=statuses,
         filtered=bool(sources or statuses),
         query={"source": sources, "status": statuses},
-        source_options=list(QueueSource),
+        source_options=[source for source in QueueSource if with_alerts or source != QueueSource.ATTENDANCE_ALERT],
         status_options=list(QueueStatus),
         status_tags=STATUS_TAGS,
         notice_kind=lambda code: _label(NoticeKind, code),
@@ -137,7 +144,7 @@ def _triage_url(item) -> str:
 
 
 def _schools():
-    return schools_for_picker(db_session(), [current_app.config["AUTHORITY_LA_CODE"]])
+    return schools_for_picker(db_session(), [authority_settings().authority_la_code])
 
 
 def _choices(item, form: TriageForm | None):

@@ -7,6 +7,7 @@ from portal.auth.permissions import requires
 from portal.database import db_session
 from portal.referral import summary
 from portal.schools.summary import notice_rows
+from portal.settings import authority_settings
 from shared import queries
 from shared.clock import uk_today
 from shared.domain.casework import CaseStatus
@@ -30,7 +31,7 @@ def home():
         overview=queries.overview(session, today),
         mine=queries.workload(session, today, current_user.id),
         part_time=queries.current_part_time_count(session),
-        waiting=intake_queries.waiting_count(session),
+        waiting=intake_queries.waiting_count(session, with_alerts=authority_settings().long_absence_is_cme),
         statuses=list(CaseStatus),
     )
 

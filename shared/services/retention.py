@@ -92,17 +92,6 @@ class RetentionReport:
         return [(label, self.counts[key]) for key, label in KINDS]
 
 
-def periods_from_config(config) -> RetentionPeriods:
-    return RetentionPeriods(
-        closed_case_years=config["RETENTION_CLOSED_CASE_YEARS"],
-        keep_until_age=config["RETENTION_KEEP_UNTIL_AGE"],
-        no_case_years=config["RETENTION_NO_CASE_YEARS"],
-        attendance_years=config["RETENTION_ATTENDANCE_YEARS"],
-        file_days=config["RETENTION_FILE_DAYS"],
-        outbox_days=config["RETENTION_OUTBOX_DAYS"],
-    )
-
-
 def run(
     session: Session,
     periods: RetentionPeriods,
