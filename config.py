@@ -105,6 +105,14 @@ class InsecureConfiguration(RuntimeError):
         self.reasons = reasons
 
 
+NOTIFY_API_URL = "https://api.notifications.service.gov.uk"
+
+
+def _either(*names: str, default: str | None = None) -> str | None:
+    """The first of these environment variables that is set and not blank."""
+    return next((value.strip() for name in names if (value := os.environ.get(name, "")).strip()), default)
+
+
 def _flag(name: str, default: bool) -> bool:
     value = os.environ.get(name)
     return default if value is None else value.strip().lower() in {"1", "true", "yes", "on"}
@@ -158,6 +166,12 @@ def load(**overrides) -> dict:
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "cme-service@northbridge.example"),
         "MAIL_TIMEOUT": float(os.environ.get("MAIL_TIMEOUT", "10")),
+        # GOV.UK Notify instead of SMTP when its API key is set: every email goes through one Notify email template
+        # whose subject is ((subject)) and body ((body)); the reply-to address is optional.
+        "NOTIFY_API_KEY": _either("CME_NOTIFY_API_KEY", "NOTIFY_API_KEY"),
+        "NOTIFY_TEMPLATE_ID": _either("CME_NOTIFY_TEMPLATE_ID", "NOTIFY_TEMPLATE_ID"),
+        "NOTIFY_EMAIL_REPLY_TO_ID": _either("CME_NOTIFY_EMAIL_REPLY_TO_ID", "NOTIFY_EMAIL_REPLY_TO_ID"),
+        "NOTIFY_BASE_URL": _either("CME_NOTIFY_BASE_URL", "NOTIFY_BASE_URL", default=NOTIFY_API_URL),
         # School days before a term's part-time timetable return is due (its last school day) that reminders start.
         "TIMETABLE_RETURN_REMINDER_SCHOOL_DAYS": int(os.environ.get("CME_TIMETABLE_RETURN_REMINDER_SCHOOL_DAYS", "10")),
         # School days each reasonable enquiry is given when a case opens: overrides of the defaults in
@@ -248,5 +262,12 @@ def check_production(settings: dict, database_url_given: bool) -> None:
         reasons.append("CME_SERVICE_URL must be the service's https:// address: links in emails use it")
     if settings["MAIL_SERVER"] not in {"localhost", "127.0.0.1"} and not settings["MAIL_USE_TLS"]:
         reasons.append("MAIL_USE_TLS must be on when mail goes to another host")
+    if settings.get("NOTIFY_API_KEY") and not settings.get("NOTIFY_TEMPLATE_ID"):
+        reasons.append(
+            "NOTIFY_TEMPLATE_ID must be set with NOTIFY_API_KEY: the GOV.UK Notify email template whose subject is "
+            "((subject)) and body ((body))"
+        )
+    if settings.get("NOTIFY_API_KEY") and not str(settings.get("NOTIFY_BASE_URL", "")).startswith("https://"):
+        reasons.append("NOTIFY_BASE_URL must be an https:// address: the API key signs every request")
     if reasons:
         raise InsecureConfiguration(reasons)

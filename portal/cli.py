@@ -227,14 +227,16 @@ mail_group = AppGroup("mail", help="Email waiting in the outbox.")
 
 @mail_group.command("send")
 def mail_send() -> None:
-    """Send email still waiting in the outbox (for example after the mail server was down)."""
+    """Send email still waiting in the outbox (for example after the mail server was down), over SMTP or through
+    GOV.UK Notify when NOTIFY_API_KEY is set."""
     from shared.services import mail
 
+    settings = mail.MailSettings.from_config(current_app.config)
     try:
-        outcome = mail.send_pending(database().sessionmaker, mail.MailSettings.from_config(current_app.config))
+        outcome = mail.send_pending(database().sessionmaker, settings)
     except SQLAlchemyError as error:
         raise click.ClickException(_database_problem(error)) from None
-    click.echo(f"Sent {outcome.sent} email(s); {outcome.waiting} still waiting.")
+    click.echo(f"Sent {outcome.sent} email(s) through {settings.transport}; {outcome.waiting} still waiting.")
     if outcome.given_up:
         click.echo(
             f"{outcome.given_up} email(s) refused {mail.MAX_ATTEMPTS} times are no longer tried: "

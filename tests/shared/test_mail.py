@@ -86,7 +86,7 @@ def test_a_message_refused_ten_times_is_given_up_and_cme_mail_send_says_so(app, 
     result = app.test_cli_runner().invoke(args=["mail", "send"])
     assert result.exit_code == 1
     assert result.output == (
-        "Sent 0 email(s); 0 still waiting.\n"
+        f"Sent 0 email(s) through SMTP server 127.0.0.1:{_SMTP['port']}; 0 still waiting.\n"
         "1 email(s) refused 10 times are no longer tried: see last_error in the outbox_messages table.\n"
     )
     assert mailbox.messages == []
