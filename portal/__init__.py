@@ -117,6 +117,7 @@ def init_blueprints(app: Flask) -> None:
     from portal.admin.routes import bp as admin_bp
     from portal.admin.settings_routes import bp as admin_settings_bp
     from portal.admin.term_dates import bp as admin_terms_bp
+    from portal.auth import invitations  # noqa: F401
     from portal.auth.routes import bp as auth_bp
     from portal.main.routes import bp as main_bp
     from portal.referral.routes import bp as referral_bp
