@@ -92,7 +92,7 @@ CATALOGUE: tuple[Email, ...] = (
     Email(
         "notices_received",
         "Notices received",
-        "A school user sends a file of notices (uploaded, or by `cme import notices`).",
+        "A school user sends a file of notices, uploaded or through the cme import notices command.",
         "The school user who sent them.",
         {
             "school_name": "Northbridge Primary School",
@@ -105,7 +105,7 @@ CATALOGUE: tuple[Email, ...] = (
         "timetable_return_reminder",
         "Part-time timetable return reminder",
         "Once a term, from the set number of school days before it is due, to a school that has not made its "
-        "return of part-time timetables (`cme schools remind-returns`).",
+        "return of part-time timetables (the daily cme schools remind-returns command).",
         "Every active user of the school.",
         {
             "school_name": "Northbridge Primary School",
@@ -142,7 +142,7 @@ CATALOGUE: tuple[Email, ...] = (
     Email(
         "checks_due",
         "Checks due",
-        "Each morning (`cme reminders send`), when an officer has checks due that day or overdue.",
+        "Each morning (the cme reminders send command), when an officer has checks due that day or overdue.",
         "The officer.",
         {
             "date": "12 November 2026",
@@ -163,7 +163,7 @@ CATALOGUE: tuple[Email, ...] = (
     Email(
         "overdue_checks",
         "Overdue checks",
-        "Each morning (`cme reminders send`), when any check on an open case is overdue.",
+        "Each morning (the cme reminders send command), when any check on an open case is overdue.",
         "Every active CME lead and manager.",
         {
             "date": "12 November 2026",
