@@ -3,8 +3,9 @@
 request.
 
 Nothing personal is logged. The access line has the path without its query string (search terms travel
-there), never the client's address, the body or form values. An exception is logged with its type and its
-traceback's frames but not its message, which can quote what was sent (`int("Amira")` says "Amira").
+there) and without the token in an invitation's link, never the client's address, the body or form values. An
+exception is logged with its type and its traceback's frames but not its message, which can quote what was sent
+(`int("Amira")` says "Amira").
 """
 
 from __future__ import annotations
@@ -53,6 +54,15 @@ def exception_fields(exc_info) -> dict:
     return {"type": _type_name(kind), "traceback": "Traceback (most recent call last):\n" + "".join(frames)}
 
 
+# Paths that carry a credential: an invitation's link works once and is the only thing needed to choose the
+# account's password, so the log keeps the path's shape but never the token in it.
+SECRET_PATHS = re.compile(r"^(/invitation/)[^/]+")
+
+
+def logged_path() -> str:
+    return SECRET_PATHS.sub(r"\1…", request.path)
+
+
 def fields(record: logging.LogRecord) -> dict:
     """A record as the fields of its log line, in order."""
     entry = {
@@ -62,7 +72,7 @@ def fields(record: logging.LogRecord) -> dict:
         "message": record.getMessage(),
     }
     if has_request_context():
-        entry.update(request_id=request_id(), method=request.method, path=request.path)
+        entry.update(request_id=request_id(), method=request.method, path=logged_path())
     for name in ("status", "duration_ms"):
         if hasattr(record, name):
             entry[name] = getattr(record, name)
@@ -144,7 +154,7 @@ def init_app(app: Flask) -> None:
             level,
             "%s %s %s",
             request.method,
-            request.path,
+            logged_path(),
             response.status_code,
             extra={"status": response.status_code, "duration_ms": duration},
         )

@@ -49,6 +49,16 @@ def test_a_request_id_from_the_proxy_is_sent_back_and_is_on_the_access_line(json
     }
 
 
+def test_an_invitation_links_token_is_never_logged(json_app, capsys):
+    capsys.readouterr()
+    token = "k3Yq9-secret-token-from-an-email"
+    response = json_app.test_client().get(f"/invitation/{token}")
+    output = capsys.readouterr().err
+    [line] = access_lines([json.loads(text) for text in output.splitlines()])
+    assert (response.status_code, line["path"], line["message"]) == (404, "/invitation/…", "GET /invitation/… 404")
+    assert token not in output
+
+
 @pytest.mark.parametrize(
     "given",
     [None, "", "has space", "a" * 65, "<script>", "id;drop", "caf\u00e9"],
