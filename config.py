@@ -188,7 +188,6 @@ def load(**overrides) -> dict:
         "LONG_ABSENCE_IS_CME": _flag("CME_LONG_ABSENCE_IS_CME", True),
         # The address people reach the service at: links in emails are built on it, never on a request's Host.
         "SERVICE_URL": os.environ.get("CME_SERVICE_URL", "http://127.0.0.1:8000").rstrip("/"),
-        "TERM_DATES_FILE": os.environ.get("CME_TERM_DATES_FILE", str(ROOT / "shared" / "data" / "term_dates.csv")),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         # If the rate-limit store (Redis) is down, count in memory meanwhile rather than refuse every report.

@@ -55,6 +55,7 @@ from bench.notices import MIB, max_rss, scratch_database  # noqa: E402
 from shared.clock import uk_today  # noqa: E402
 from shared.db import make_engine  # noqa: E402
 from shared.domain.attendance import CODES, Category, week_start  # noqa: E402
+from shared.domain.school_days import SchoolCalendar, parse_term_dates  # noqa: E402
 from shared.domain.terms import authority_terms  # noqa: E402
 from shared.models import AttendanceAlert, AttendanceWeek, School  # noqa: E402
 from shared.queries.attendance import (  # noqa: E402
@@ -66,7 +67,6 @@ from shared.queries.attendance import (  # noqa: E402
 )
 from shared.services import attendance as service  # noqa: E402
 from shared.services import attendance_demo as generator  # noqa: E402
-from shared.services.calendar import school_calendar  # noqa: E402
 
 TERM_DATES = ROOT / "shared" / "data" / "term_dates.csv"
 LA_CODE = "999"
@@ -217,7 +217,7 @@ def timed_runs(engine, runs: int, work: Callable[[Session], object]) -> tuple[li
 
 
 def run(args, label: str, server: str | None) -> None:
-    calendar = school_calendar(str(TERM_DATES))
+    calendar = SchoolCalendar(parse_term_dates(TERM_DATES.read_text(encoding="utf-8-sig")))
     today = uk_today()
     start = generator.latest_term_start(calendar, args.days, today)
     days = generator.school_days_from(calendar, start, args.days)

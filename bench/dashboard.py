@@ -910,7 +910,8 @@ def run(args, label: str, server: str | None) -> None:
             app = make_app(url)
             database = app.extensions["cme.database"]
             try:
-                calendar = school_calendar(app.config["TERM_DATES_FILE"])
+                with database.session() as session:
+                    calendar = school_calendar(session)
                 today = uk_today()
                 built = build(database.engine, scale=args.scale, seed=args.seed, today=today, calendar=calendar)
                 built_rss = max_rss()

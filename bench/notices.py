@@ -53,12 +53,12 @@ from shared.db import make_engine, normalise_database_url  # noqa: E402
 from shared.domain.casework import CaseStatus  # noqa: E402
 from shared.domain.notices import CheckedNotice  # noqa: E402
 from shared.domain.reference import new_reference  # noqa: E402
+from shared.domain.school_days import SchoolCalendar, parse_term_dates  # noqa: E402
 from shared.domain.vocab import NoticeKind, NoticeStatus  # noqa: E402
 from shared.importers.ctf import parse_ctf  # noqa: E402
 from shared.importers.notices_csv import MAX_ROWS, parse_notices_csv  # noqa: E402
 from shared.models import Case, Child, PartTimeTimetable, School, SchoolNotice, User, utcnow  # noqa: E402
 from shared.services import users as user_service  # noqa: E402
-from shared.services.calendar import school_calendar  # noqa: E402
 from shared.services.notices import send_notices  # noqa: E402
 
 TERM_DATES = ROOT / "shared" / "data" / "term_dates.csv"
@@ -273,7 +273,7 @@ def bare_rows(notices: list[CheckedNotice], school_id: int, user_id: int) -> lis
 def import_rows(
     label: str, server_url: str | None, csv_notices, ctf_notices, args, today: date
 ) -> tuple[list[Row], list[str]]:
-    add_school_days = school_calendar(str(TERM_DATES)).add_school_days
+    add_school_days = SchoolCalendar(parse_term_dates(TERM_DATES.read_text(encoding="utf-8-sig"))).add_school_days
     rows, checks = [], []
     with scratch_database(server_url) as url:
         engine = make_engine(url)

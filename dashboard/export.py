@@ -5,7 +5,7 @@ which filters; never the rows."""
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, request
+from flask import Response, abort, request
 from flask_login import current_user
 
 from dashboard.filters import read_filters
@@ -38,7 +38,7 @@ def export_table(database: Database):
                 session,
                 chosen,
                 today,
-                school_calendar(current_app.config["TERM_DATES_FILE"]),
+                school_calendar(session),
                 Viewer(current_user.id, current_user.role),
                 page.PATH,
             )

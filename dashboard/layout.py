@@ -14,7 +14,6 @@ from datetime import date
 
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
-from flask import current_app
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
@@ -242,12 +241,12 @@ def navigation(path: str, chosen: Chosen) -> html.Ul:
     return html.Ul(items, className="cme-dashboard-nav__list")
 
 
-def render_page(database: Database, calendar_file: str, path: str, search: str, viewer: Viewer, today: date):
+def render_page(database: Database, path: str, search: str, viewer: Viewer, today: date):
     """The page for a URL: (page content, navigation, the filters' values)."""
     page = page_for(path)
     with database.session() as session:
         chosen = read_filters(session, search, today)
-        view = View(session, chosen, today, school_calendar(calendar_file), viewer, page.PATH if page else path)
+        view = View(session, chosen, today, school_calendar(session), viewer, page.PATH if page else path)
         if page is None:
             content = [
                 html.H1("Page not found", className="govuk-heading-l"),
@@ -280,9 +279,7 @@ def register_callbacks(dash_app: Dash, database: Database) -> None:
     def show_page(pathname, search):
         path = pathname or PREFIX
         viewer = Viewer(current_user.id, current_user.role)
-        content, nav, chosen = render_page(
-            database, current_app.config["TERM_DATES_FILE"], path, search or "", viewer, uk_today()
-        )
+        content, nav, chosen = render_page(database, path, search or "", viewer, uk_today())
         return (
             content,
             nav,

@@ -19,6 +19,7 @@ from portal.cli_reminders import reminders_group
 from portal.cli_retention import GROUPS as RETENTION_GROUPS
 from portal.cli_schools import schools_group
 from portal.cli_security import audit_group, backup, restore
+from portal.cli_term_dates import term_dates_group
 from portal.database import database
 from shared.domain.roles import Role
 from shared.services import users as user_service
@@ -135,8 +136,8 @@ def _seed(demo, if_empty: bool) -> list | None:
     from shared.services.attendance_demo import seed_demo_attendance
     from shared.services.calendar import school_calendar
 
-    calendar = school_calendar(current_app.config["TERM_DATES_FILE"])
     with database().session() as session:
+        calendar = school_calendar(session)
         if demo.has_data(session):
             if if_empty:
                 return None
@@ -197,7 +198,8 @@ def _write_demo_attendance(pupils: int, days: int, out: Path, seed: int | None, 
     from shared.services import attendance_demo as generator
     from shared.services.calendar import school_calendar
 
-    calendar = school_calendar(current_app.config["TERM_DATES_FILE"])
+    with database().session() as session:
+        calendar = school_calendar(session)
     seed = generator.SEED if seed is None else seed
     try:
         first = start.date() if start else generator.latest_term_start(calendar, days, uk_today())
@@ -349,6 +351,7 @@ def register(app: Flask) -> None:
         import_group,
         schools_group,
         reminders_group,
+        term_dates_group,
         audit_group,
         backup,
         restore,

@@ -139,7 +139,7 @@ def _import_notices(session, file_name: str, data: bytes, urn: int, email: str, 
                 user,
                 utcnow(),
                 uk_today(),
-                school_calendar(current_app.config["TERM_DATES_FILE"]).add_school_days,
+                school_calendar(session).add_school_days,
                 current_app.config["SERVICE_URL"],
                 expected=count,
                 progress=progress,
@@ -182,9 +182,9 @@ def import_attendance_command(file: Path, skip_bad_lines: bool) -> None:
     The whole file is checked first and every problem listed by its line. If any line has a problem, nothing is
     imported unless --skip-bad-lines is given. The marks a school already has on the dates the file covers for it
     are replaced by the file's, never added to; the file is imported in one transaction."""
-    calendar = school_calendar(current_app.config["TERM_DATES_FILE"])
     try:
         with file.open("rb") as stream, database().session() as session:
+            calendar = school_calendar(session)
             lines = sum(chunk.count(b"\n") for chunk in iter(lambda: stream.read(1 << 20), b"")) + 1
             stream.seek(0)
             with click.progressbar(length=lines, label="Checking the file") as bar:

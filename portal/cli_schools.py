@@ -32,7 +32,7 @@ def remind_returns() -> None:
                 session,
                 today,
                 utcnow(),
-                school_calendar(config["TERM_DATES_FILE"]),
+                school_calendar(session),
                 config["SERVICE_URL"],
                 reminder_school_days=config.get("TIMETABLE_RETURN_REMINDER_SCHOOL_DAYS", RETURN_REMINDER_SCHOOL_DAYS),
             )

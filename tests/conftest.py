@@ -13,6 +13,7 @@ from collections import Counter
 from email import message_from_bytes
 from email import policy as email_policy
 from email.message import EmailMessage
+from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
@@ -21,7 +22,7 @@ from sqlalchemy.engine import make_url
 
 from portal.cli import upgrade_database
 from shared.db import make_engine, normalise_database_url
-from shared.models import Base
+from shared.models import Base, TermPeriod
 from shared.services import users as user_service
 
 # CI sets this: a leg that cannot run (no PostgreSQL, no Chromium) fails instead of skipping.
@@ -81,7 +82,44 @@ def database_url(database_template, tmp_path) -> str:
     tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
     with database_template["engine"].begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        # As the migrations left it: the shipped term dates, which every copy of the SQLite template has too.
+        connection.execute(TermPeriod.__table__.insert(), shipped_term_periods())
     return database_template["url"]
+
+
+SHIPPED_TERM_DATES = Path(__file__).resolve().parents[1] / "shared" / "data" / "term_dates.csv"
+
+
+def shipped_term_periods() -> list[dict]:
+    from shared.domain.school_days import parse_term_dates
+    from shared.models import utcnow
+
+    return [
+        {"kind": p.kind, "starts_on": p.start, "ends_on": p.end, "description": p.description, "updated_at": utcnow()}
+        for p in parse_term_dates(SHIPPED_TERM_DATES.read_text(encoding="utf-8-sig"))
+    ]
+
+
+def set_term_dates(app, csv_text: str) -> None:
+    """Put these term dates (CSV, as the shipped file) in place of the app's database's."""
+    from shared.domain.school_days import parse_term_dates
+    from shared.models import utcnow
+
+    with app.extensions["cme.database"].session() as session:
+        session.execute(TermPeriod.__table__.delete())
+        session.add_all(
+            TermPeriod(kind=p.kind, starts_on=p.start, ends_on=p.end, description=p.description, updated_at=utcnow())
+            for p in parse_term_dates(csv_text)
+        )
+        session.commit()
+
+
+def calendar_of(app):
+    """The school-day calendar the app uses: its database's term dates."""
+    from shared.services.calendar import school_calendar
+
+    with app.extensions["cme.database"].session() as session:
+        return school_calendar(session)
 
 
 class Mailbox:

@@ -114,7 +114,7 @@ def new_notice(kind: str):
         [checked],
         utcnow(),
         uk_today(),
-        school_calendar(current_app.config["TERM_DATES_FILE"]).add_school_days,
+        school_calendar(db_session()).add_school_days,
         current_app.config["SERVICE_URL"],
         submission_key=form.submission_key.data,
         absence_is_cme=authority_settings().long_absence_is_cme,

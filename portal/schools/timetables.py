@@ -131,7 +131,7 @@ def _timetable(reference: str) -> PartTimeTimetable:
 
 def _schedule() -> ReturnSchedule:
     days = current_app.config.get("TIMETABLE_RETURN_REMINDER_SCHOOL_DAYS", RETURN_REMINDER_SCHOOL_DAYS)
-    return return_schedule(uk_today(), school_calendar(current_app.config["TERM_DATES_FILE"]), days)
+    return return_schedule(uk_today(), school_calendar(db_session()), days)
 
 
 def _ended(timetable: PartTimeTimetable):

@@ -149,7 +149,7 @@ def _send(upload):
             current_user,
             utcnow(),
             uk_today(),
-            school_calendar(current_app.config["TERM_DATES_FILE"]).add_school_days,
+            school_calendar(db_session()).add_school_days,
             current_app.config["SERVICE_URL"],
             expected=int(expected) if expected.isascii() and expected.isdigit() and len(expected) < 10 else None,
             absence_is_cme=authority_settings().long_absence_is_cme,

@@ -50,7 +50,7 @@ class ConfirmForm(CaseworkForm):
 
 
 def _calendar():
-    return school_calendar(current_app.config["TERM_DATES_FILE"])
+    return school_calendar(db_session())
 
 
 def _chosen_term(calendar) -> tuple[Term, list[Term]]:

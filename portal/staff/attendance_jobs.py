@@ -126,7 +126,7 @@ def _run(app: Flask, import_id: int, job: str) -> None:
 
 
 def _work(app: Flask, session, record: AttendanceImport, job: str, progress: _Progress) -> None:
-    calendar = school_calendar(app.config["TERM_DATES_FILE"])
+    calendar = school_calendar(session)
     progress.stage("Checking the file")
     allowed = None if record.school_id is None else {record.school_id}
     try:

@@ -22,7 +22,7 @@ STALE_EDIT_MESSAGE = (
 def case_settings() -> CaseSettings:
     """The case settings, each check's due days as the admins set them."""
     config = {**current_app.config, "CHECK_DUE_SCHOOL_DAYS": authority_settings().due_days}
-    return CaseSettings.from_config(config, school_calendar(config["TERM_DATES_FILE"]))
+    return CaseSettings.from_config(config, school_calendar(db_session()))
 
 
 def case_or_404(reference: str) -> Case:

@@ -12,7 +12,8 @@ from shared import queries
 from shared.clock import uk_today
 from shared.domain.casework import CaseStatus
 from shared.domain.reference import InvalidReference, normalise_reference
-from shared.domain.roles import Area
+from shared.domain.roles import Area, Role
+from shared.domain.term_dates import coming_term_warning
 from shared.domain.terms import return_schedule
 from shared.domain.vocab import NoticeKind, ReferralSource, ReferralStatus
 from shared.queries import intake as intake_queries
@@ -33,7 +34,15 @@ def home():
         part_time=queries.current_part_time_count(session),
         waiting=intake_queries.waiting_count(session, with_alerts=authority_settings().long_absence_is_cme),
         statuses=list(CaseStatus),
+        term_dates_warning=_term_dates_warning(session, today),
     )
+
+
+def _term_dates_warning(session, today):
+    """The lead and admins are told when the coming term has no dates (the admins add them)."""
+    if current_user.role not in (Role.LEAD, Role.ADMIN):
+        return None
+    return coming_term_warning(school_calendar(session).terms, today)
 
 
 @bp.route("/referrals")
@@ -91,7 +100,7 @@ def part_time_timetables():
     return of them."""
     session, today = db_session(), uk_today()
     days = current_app.config["TIMETABLE_RETURN_REMINDER_SCHOOL_DAYS"]
-    schedule = return_schedule(today, school_calendar(current_app.config["TERM_DATES_FILE"]), days)
+    schedule = return_schedule(today, school_calendar(session), days)
     returns = queries.timetable_returns(session, schedule.term.key)
     return render_template(
         "staff/part_time_timetables.html",

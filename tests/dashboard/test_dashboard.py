@@ -19,8 +19,7 @@ from dashboard.filters import query_string, read_filters, school_year_start
 from dashboard.tables import Column, Table, as_csv, safe_text
 from shared.clock import long_date, uk_today
 from shared.models import AuditEvent, Case, Child, Enquiry, Referral, SchoolNotice
-from shared.services.calendar import school_calendar
-from tests.conftest import a_school, sign_in
+from tests.conftest import a_school, calendar_of, sign_in
 
 FORMULA = '=HYPERLINK("http://attacker.example","Open")'
 
@@ -240,7 +239,7 @@ def test_a_table_downloads_as_the_page_shows_it_and_a_formula_stays_text(app, cl
     response = client.get("/dashboard/export/overdue-checks.csv?sort=overdue&order=desc")
     assert response.status_code == 200
     assert response.headers["Content-Disposition"] == f'attachment; filename="overdue-checks-{uk_today()}.csv"'
-    calendar = school_calendar(app.config["TERM_DATES_FILE"])
+    calendar = calendar_of(app)
     today = uk_today()
     days = [calendar.school_days_between(today - timedelta(days=n), today) for n in (8, 1)]
     rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))

@@ -12,9 +12,8 @@ from shared.clock import uk_today
 from shared.domain.notices import check_notice, joiner_is_late
 from shared.models import SchoolNotice, utcnow
 from shared.services import users as user_service
-from shared.services.calendar import school_calendar
 from shared.services.notices import send_notices
-from tests.conftest import PASSWORD, a_school
+from tests.conftest import PASSWORD, a_school, calendar_of
 from tests.e2e.accessibility import assert_accessible, wait_for_error_summary
 from tests.e2e.test_journeys import sign_in
 
@@ -258,7 +257,7 @@ def test_a_school_tells_the_cme_team_of_a_continuous_unexplained_absence(person,
 def test_a_joiner_sent_late_is_shown_as_late(person, live_server, users):
     page = person.page
     joined = TODAY - timedelta(days=60)  # more than 5 school days ago, whatever the holidays
-    calendar = school_calendar(live_server.app.config["TERM_DATES_FILE"])
+    calendar = calendar_of(live_server.app)
     assert joiner_is_late(joined, TODAY, calendar.add_school_days)
     sign_in(person, "school@northbridge.example")
     start_notice(page, "Pupil added to the admission register")
@@ -369,7 +368,7 @@ def test_another_schools_notice_is_not_found(person, live_server, db, users, sch
         TODAY,
     )
     assert problems == []
-    calendar = school_calendar(live_server.app.config["TERM_DATES_FILE"])
+    calendar = calendar_of(live_server.app)
     [reference] = send_notices(
         db, school, users["school"], [checked], utcnow(), TODAY, calendar.add_school_days, live_server
     ).references

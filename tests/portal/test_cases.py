@@ -11,9 +11,8 @@ from sqlalchemy import select
 from shared.clock import uk_today
 from shared.domain.enquiries import DEFAULT_DUE_SCHOOL_DAYS
 from shared.models import AuditEvent, Carer, Case, Child, Referral, SchoolNotice
-from shared.services.calendar import school_calendar
 from shared.services.cases import CaseSettings, open_case, record_event
-from tests.conftest import error_summary, get_page, parse, sign_in, text_of
+from tests.conftest import calendar_of, error_summary, get_page, parse, sign_in, text_of
 
 
 def born() -> date:
@@ -22,7 +21,7 @@ def born() -> date:
 
 
 def settings_for(app) -> CaseSettings:
-    return CaseSettings(calendar=school_calendar(app.config["TERM_DATES_FILE"]), due_days=dict(DEFAULT_DUE_SCHOOL_DAYS))
+    return CaseSettings(calendar=calendar_of(app), due_days=dict(DEFAULT_DUE_SCHOOL_DAYS))
 
 
 def a_child(db, **details) -> Child:

@@ -13,7 +13,17 @@ from shared.models import AuditEvent, PartTimeTimetable, TimetableReturn
 from shared.services import timetables as service
 from shared.services import users as user_service
 from shared.services.notices import send_notices
-from tests.conftest import PASSWORD, csrf_token, error_summary, get_page, make_app, parse, sign_in, text_of
+from tests.conftest import (
+    PASSWORD,
+    csrf_token,
+    error_summary,
+    get_page,
+    make_app,
+    parse,
+    set_term_dates,
+    sign_in,
+    text_of,
+)
 
 TERM_DATES = """kind,start,end,description
 term,2026-09-02,2026-10-23,Autumn 2026 first half
@@ -27,13 +37,12 @@ ROUTES = ("", "/update", "/extend", "/end")
 
 
 @pytest.fixture
-def app(database_url, tmp_path, monkeypatch):
+def app(database_url, monkeypatch):
     """The app on these term dates, on Monday 7 December 2026 at 10:30."""
     monkeypatch.setattr("portal.schools.timetables.uk_today", lambda: TODAY)
     monkeypatch.setattr("portal.schools.timetables.utcnow", lambda: NOW)
-    term_dates = tmp_path / "term_dates.csv"
-    term_dates.write_text(TERM_DATES)
-    app = make_app(database_url, TERM_DATES_FILE=str(term_dates))
+    app = make_app(database_url)
+    set_term_dates(app, TERM_DATES)
     yield app
     app.extensions["cme.database"].dispose()
 

@@ -14,12 +14,12 @@ from sqlalchemy import func, select
 
 from shared.domain import attendance as marks
 from shared.domain.school_age import national_curriculum_year
+from shared.domain.school_days import SchoolCalendar, parse_term_dates
 from shared.domain.upn import validate_upn
 from shared.models import AttendanceAlert, AttendancePupil, AttendanceWeek, Case
 from shared.services import attendance_demo as generator
 from shared.services import demo
 from shared.services.attendance_demo import GeneratorError, PupilSpec, school_days_from, school_spec
-from shared.services.calendar import school_calendar
 from tests.conftest import PASSWORD
 
 ROLES = ("admin", "lead", "officer", "officer2", "manager", "school")
@@ -33,7 +33,7 @@ SPECIAL = school_spec(990301, "999", "7001", 3, 19, "Community special school")
 def calendar():
     from config import ROOT
 
-    return school_calendar(str(ROOT / "shared" / "data" / "term_dates.csv"))
+    return SchoolCalendar(parse_term_dates((ROOT / "shared" / "data" / "term_dates.csv").read_text(encoding="utf-8")))
 
 
 def generated(schools, days, pupils, seed=7, extra=()) -> tuple[str, generator.Written]:

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from shared.domain.attendance import Run
+from shared.domain.school_days import SchoolCalendar, parse_term_dates
 from shared.importers import attendance_csv
 from shared.importers.attendance_csv import FileRejected, SchoolLookup, read_attendance
 from shared.models import (
@@ -25,10 +26,10 @@ from shared.models import (
     School,
 )
 from shared.services import attendance as service
-from shared.services.calendar import school_calendar
+from tests.conftest import calendar_of
 
 TERM_DATES = Path(__file__).resolve().parents[2] / "shared" / "data" / "term_dates.csv"
-CALENDAR = school_calendar(str(TERM_DATES))
+CALENDAR = SchoolCalendar(parse_term_dates(TERM_DATES.read_text(encoding="utf-8-sig")))
 TODAY = date(2026, 12, 3)
 HEADER = "URN,UPN,Surname,Forename,DOB,Date,Session,Code"
 MONDAY = date(2026, 9, 7)  # a whole week in the autumn term 2026
@@ -316,7 +317,7 @@ def test_progress_is_reported_as_lines_are_read(monkeypatch):
 
 @pytest.fixture
 def calendar(app):
-    return school_calendar(app.config["TERM_DATES_FILE"])
+    return calendar_of(app)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from shared.domain.attendance import count, encode
 from shared.models import AttendancePupil, AttendanceSchoolWeek, AttendanceWeek, Child, School
 from shared.queries import attendance as queries
-from shared.services.calendar import school_calendar
+from tests.conftest import calendar_of
 
 MON = date(2026, 11, 2)  # the first Monday of the second half of the autumn term 2026
 PRESENT = ["/", "\\"] * 5
@@ -174,7 +174,7 @@ def test_the_weekly_trend_is_read_from_the_rollups(db, school, pupils):
 
 
 def test_terms_with_marks(db, app, pupils):
-    calendar = school_calendar(app.config["TERM_DATES_FILE"])
+    calendar = calendar_of(app)
     assert [term.key for term in queries.terms_with_marks(db, calendar)] == ["2026-autumn"]
 
 
@@ -199,7 +199,7 @@ def test_attendance_since_placement(db, school, pupils):
 
 
 def test_a_terms_measures_are_read_from_the_rollups_at_each_schools_latest_week(db, app, school, pupils):
-    calendar = school_calendar(app.config["TERM_DATES_FILE"])
+    calendar = calendar_of(app)
     autumn = next(term for term in queries.terms_with_marks(db, calendar) if term.key == "2026-autumn")
     riverside = pupils["riverside"]
     second = MON + timedelta(days=7)

@@ -17,9 +17,9 @@ from shared.models import AuditEvent, Case, CaseEvent, CaseNote, Child, ChildNam
 from shared.models.name_keys import keys_for
 from shared.queries.cases import Link, case_checks, case_timeline, child_records
 from shared.services import case_details, checks
-from shared.services.calendar import school_calendar
 from shared.services.case_details import ChildAnswers, DetailsProblems
 from shared.services.cases import CaseSettings, StaleEdit, open_case
+from tests.conftest import calendar_of
 
 TODAY = uk_today()
 BORN = date(TODAY.year - 11, 10, 1)
@@ -27,7 +27,7 @@ BORN = date(TODAY.year - 11, 10, 1)
 
 @pytest.fixture
 def settings(app) -> CaseSettings:
-    return CaseSettings(calendar=school_calendar(app.config["TERM_DATES_FILE"]), due_days=dict(DEFAULT_DUE_SCHOOL_DAYS))
+    return CaseSettings(calendar=calendar_of(app), due_days=dict(DEFAULT_DUE_SCHOOL_DAYS))
 
 
 @pytest.fixture

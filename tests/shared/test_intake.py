@@ -26,9 +26,9 @@ from shared.models import (
 )
 from shared.queries import intake as queries
 from shared.services import intake
-from shared.services.calendar import school_calendar
 from shared.services.cases import CaseSettings, open_case
 from shared.services.intake import AlreadyTriaged, Decision, TriageProblems
+from tests.conftest import calendar_of
 
 TODAY = uk_today()
 BORN = date(TODAY.year - 11, 10, 1)
@@ -38,7 +38,7 @@ NOW = datetime.now(UTC)
 
 @pytest.fixture
 def settings(app) -> CaseSettings:
-    return CaseSettings(calendar=school_calendar(app.config["TERM_DATES_FILE"]), due_days=dict(DEFAULT_DUE_SCHOOL_DAYS))
+    return CaseSettings(calendar=calendar_of(app), due_days=dict(DEFAULT_DUE_SCHOOL_DAYS))
 
 
 def a_referral(db, *, urgent=False, source="professional", status="new", received_at=None, **answers) -> Referral:

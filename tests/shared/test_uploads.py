@@ -15,8 +15,7 @@ from shared.importers.notices_csv import RowProblem
 from shared.models import NoticeUpload, School, SchoolNotice, utcnow
 from shared.services import mail
 from shared.services import uploads as service
-from shared.services.calendar import school_calendar
-from tests.conftest import a_school
+from tests.conftest import a_school, calendar_of
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SAMPLE = (FIXTURES / "notices_sample.csv").read_bytes()
@@ -41,7 +40,7 @@ def user(users):
 
 @pytest.fixture
 def confirm(app, user):
-    add_school_days = school_calendar(app.config["TERM_DATES_FILE"]).add_school_days
+    add_school_days = calendar_of(app).add_school_days
 
     def confirm(session, upload, **kwargs):
         return service.confirm_upload(
