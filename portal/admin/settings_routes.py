@@ -85,11 +85,11 @@ def settings():
     return render_template("admin/settings.html", sections=sections, current=current)
 
 
-@bp.route("/<slug>", methods=["GET", "POST"])
+@bp.route("/<section>", methods=["GET", "POST"])
 @requires(Area.ADMIN)
 @csrf.exempt  # the form checks its own token, so a page open too long keeps what was typed
-def change(slug: str):
-    section = SECTIONS.get(slug)
+def change(section: str):
+    slug, section = section, SECTIONS.get(section)
     if section is None:
         abort(404)
     definitions = rules.in_section(section)

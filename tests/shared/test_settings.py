@@ -138,6 +138,20 @@ def test_answers_in_range_become_values():
     }
 
 
+@pytest.mark.parametrize(
+    "typed", ["01632 960000", "(01632) 960 000", "+44 1632 960000", "+44 (0)1632 960000", "0800 123 4567"]
+)
+def test_a_uk_phone_number_is_taken_however_it_is_spaced(typed):
+    assert rules.check_answers({"authority_phone": typed}) == ({"authority_phone": typed}, [])
+
+
+@pytest.mark.parametrize("typed", ["01632 9600", "01632 9600000", "+33 1 23 45 67 89", "1632 960000", "01632 96000O"])
+def test_a_number_that_is_not_a_uk_phone_number_is_refused(typed):
+    assert rules.check_answers({"authority_phone": typed})[1] == [
+        Problem("authority_phone", "Enter the CME team's phone number in the correct format, like 01632 960000")
+    ]
+
+
 def test_a_stored_value_that_no_longer_passes_gives_way_to_the_default():
     found = rules.merged(DEFAULTS, {"check_due_days_health": 500, "authority_la_code": 801, "gone": 1})
     assert found.due_days[CheckType.HEALTH] == 5
