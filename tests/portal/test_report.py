@@ -765,7 +765,7 @@ def test_mail_that_cannot_be_sent_waits_in_the_outbox_for_cme_mail_send(database
 
     working = make_app(database_url, MAIL_PORT=_SMTP["port"])
     result = working.test_cli_runner().invoke(args=["mail", "send"])
-    assert result.output == "Sent 1 email(s); 0 still waiting.\n"
+    assert result.output == f"Sent 1 email(s) through SMTP server 127.0.0.1:{_SMTP['port']}; 0 still waiting.\n"
     assert mailbox.wait_for(1)[0]["Subject"] == f"Your report to Northbridge Council: {reference}"
     working.extensions["cme.database"].dispose()
 
