@@ -59,7 +59,7 @@ CATALOGUE: tuple[Email, ...] = (
             "authority_name": "Northbridge Council",
             "authority_phone": "01632 960000",
             "service_url": _SERVICE_URL,
-            "token": "example-resume-token",
+            "token": "example-resume-token",  # nosec B105: an example shown on the admin page, not a secret
             "until": "14 November 2026",
         },
     ),
