@@ -84,6 +84,47 @@ def users_create(email: str, role: str, name: str, school_urn: int | None, passw
     click.echo(f"Created {user.role} {user.email}.")
 
 
+@users_group.command("invite")
+@click.argument("email")
+@click.option("--role", required=True, help=f"One of: {', '.join(r.value for r in Role)}.")
+@click.option("--name", required=True, help="The person's full name.")
+@click.option("--school", "school_urn", help="URN of the school (school users only).")
+@click.option(
+    "--print-link",
+    is_flag=True,
+    help="Also print the link (for a first administrator where email is not set up yet); it works once.",
+)
+def users_invite(email: str, role: str, name: str, school_urn: str | None, print_link: bool) -> None:
+    """Invite a user: they are emailed a one-time link to choose their password (as Invite a user at /admin/)."""
+    from shared.services import invitations, mail
+
+    config = current_app.config
+    with database().session() as session:
+        try:
+            invited = invitations.invite(
+                session,
+                email=email,
+                name=name,
+                role=role,
+                school_urn=school_urn,
+                actor=None,
+                actor_label="command line",
+                service_url=config["SERVICE_URL"],
+                period=config["INVITATION_PERIOD"],
+            )
+        except invitations.InvitationProblems as refused:
+            raise click.ClickException(str(refused)) from None
+        except SQLAlchemyError as error:
+            raise click.ClickException(_database_problem(error)) from None
+        expires = invitations.plain_time(invited.invitation.expires_at)
+        message_id = invited.message.id
+    outcome = mail.send_pending(database().sessionmaker, mail.MailSettings.from_config(config), [message_id])
+    sent = "emailed" if outcome.sent else "queued (not sent yet: run `cme mail send`)"
+    click.echo(f"Invited {role} {invited.user.email}: the link is {sent}. It works once, until {expires}.")
+    if print_link:
+        click.echo(invited.link)
+
+
 @users_group.command("reset-two-factor")
 @click.argument("email")
 def users_reset_two_factor(email: str) -> None:

@@ -1,5 +1,6 @@
 """The `cme` command line as an operator uses it."""
 
+import re
 from datetime import date
 
 from sqlalchemy import func, select
@@ -7,7 +8,7 @@ from sqlalchemy import func, select
 from shared.domain.casework import CaseStatus
 from shared.domain.school_days import SchoolCalendar
 from shared.models import AuditEvent, Case, Child, Enquiry, PartTimeTimetable, Referral, School, SchoolNotice, User
-from shared.services import demo, users
+from shared.services import demo, invitations, users
 
 
 def run(app, *args, input=None):
@@ -189,3 +190,36 @@ def test_db_upgrade_on_a_database_that_cannot_be_reached_is_one_clear_line(tmp_p
         "Error: The database could not be used (unable to open database file). Is DATABASE_URL "
         "right, and is the database server running?\n"
     )
+
+
+def test_users_invite_emails_a_link_that_sets_the_password(app, db, mailbox):
+    from shared.models import Invitation
+
+    result = run(app, "users", "invite", "Lead@Northbridge.example", "--role", "lead", "--name", "Lee Ward")
+    assert result.exit_code == 0, result.output
+    user = db.scalar(select(User).where(User.email == "lead@northbridge.example"))
+    invitation = db.scalar(select(Invitation).where(Invitation.user_id == user.id))
+    expires = invitations.plain_time(invitation.expires_at)
+    assert result.output == (
+        f"Invited lead lead@northbridge.example: the link is emailed. It works once, until {expires}.\n"
+    )
+    [email] = mailbox.wait_for(1)
+    token = re.search(r"https://cme\.northbridge\.example/invitation/(\S+)", email.get_content()).group(1)
+    assert (email["To"], invitation.token_hash) == ("lead@northbridge.example", invitations.token_hash(token))
+    assert token not in result.output  # printed only when asked for
+    audit = db.scalar(select(AuditEvent).where(AuditEvent.action == "user.invited"))
+    assert (audit.actor_label, audit.object_id) == ("command line", user.id)
+    invitations.accept(db, token, "a long enough password", "a long enough password")
+    assert users.authenticate(db, "lead@northbridge.example", "a long enough password").id == user.id
+
+
+def test_users_invite_prints_the_link_when_asked_and_refuses_an_existing_email(app, db, mailbox):
+    first = run(
+        app, "users", "invite", "new@northbridge.example", "--role", "officer", "--name", "Ola Bee", "--print-link"
+    )
+    assert first.exit_code == 0, first.output
+    link = first.output.splitlines()[-1]
+    assert re.fullmatch(r"https://cme\.northbridge\.example/invitation/[A-Za-z0-9_-]{43}", link)
+    again = run(app, "users", "invite", "NEW@northbridge.example", "--role", "officer", "--name", "Ola Bee")
+    assert (again.exit_code, again.output) == (1, "Error: A user with this email address already exists\n")
+    assert db.scalar(select(func.count()).select_from(User).where(User.email == "new@northbridge.example")) == 1
