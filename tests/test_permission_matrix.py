@@ -19,7 +19,8 @@ from dashboard.pages import TABLES as DASHBOARD_TABLES
 from portal.referral.flow import PAGES as REPORT_PAGES
 from shared.domain.reference import new_reference
 from shared.domain.roles import Area
-from shared.models import AttendanceImport, Enquiry, NoticeUpload, Referral, School, SchoolNotice
+from shared.models import AttendanceImport, Enquiry, NoticeUpload, Referral, School, SchoolNotice, TermPeriod
+from shared.services import invitations
 from tests.conftest import sign_in
 from tests.portal.test_cases import a_case
 from tests.portal.test_timetables import start_timetable
@@ -139,8 +140,26 @@ MATRIX: dict[str, object] = {
     "staff.attendance_school": Area.CASEWORK_READ,
     "staff.attendance_upload": Area.CASEWORK_WRITE,
     "staff.attendance_import": Area.CASEWORK_WRITE,
-    # Users and settings.
+    # Users, settings, term dates and emails: the administration pages; an invitation's link is public.
+    "auth.invitation": PUBLIC,
     "admin.users": Area.ADMIN,
+    "admin.invite": Area.ADMIN,
+    "admin.user": Area.ADMIN,
+    "admin.change_role": Area.ADMIN,
+    "admin.deactivate": Area.ADMIN,
+    "admin.reactivate": Area.ADMIN,
+    "admin.reset_two_factor": Area.ADMIN,
+    "admin.resend_invitation": Area.ADMIN,
+    "admin_settings.settings": Area.ADMIN,
+    "admin_settings.change": Area.ADMIN,
+    "admin_terms.index": Area.ADMIN,
+    "admin_terms.download": Area.ADMIN,
+    "admin_terms.add": Area.ADMIN,
+    "admin_terms.change": Area.ADMIN,
+    "admin_terms.remove": Area.ADMIN,
+    "admin_terms.upload": Area.ADMIN,
+    "admin_terms.confirm_upload": Area.ADMIN,
+    "admin_emails.index": Area.ADMIN,
     # The dashboard: its pages and downloads ask for sign-in; Dash's own requests answer 401.
     "/dashboard/": Area.DASHBOARD,
     "/dashboard/<path:path>": Area.DASHBOARD,
@@ -292,6 +311,15 @@ def probes(app, db, users, school) -> list[Probe]:
     alert = an_alert(db, school)
     other = db.scalar(select(School).where(School.urn == 990102))
     own_records, other_records = school_records(db, school, users), school_records(db, other, users)
+    invited = invitations.invite(
+        db,
+        email="invited@northbridge.example",
+        name="Ina Vite",
+        role="officer",
+        school_urn=None,
+        actor=users["admin"],
+        service_url="https://cme.northbridge.example",
+    )
 
     shared_values = {
         "reference": case.reference,
@@ -305,6 +333,10 @@ def probes(app, db, users, school) -> list[Probe]:
         "filename": "cme.css",
         "package_name": "dash",
         "fingerprinted_path": "dcc/dash_core_components.js",
+        "user_id": users["officer"].id,
+        "token": invited.link.rsplit("/", 1)[1],  # a link that works, so the public page answers 200
+        "section": "authority-details",
+        "period_id": db.scalar(select(TermPeriod.id).order_by(TermPeriod.id).limit(1)),
     }
     by_endpoint = {
         "staff.triage_referral": referral.reference,
