@@ -306,3 +306,18 @@ def test_with_the_database_down_the_503_page_still_shows_the_configured_phone_nu
         assert page.title.get_text(strip=True).endswith("Northbridge Council")
     database.sessionmaker = original
     database.dispose()
+
+
+def test_the_dashboard_shows_the_saved_name_and_returns_under_the_saved_code(app, admin, db, users):
+    save(
+        admin,
+        "authority-details",
+        {**AUTHORITY, "authority_name": "Westshire County Council", "authority_la_code": "801"},
+    )
+    lead = app.test_client()
+    sign_in(lead, "lead@northbridge.example")
+    layout = lead.get("/dashboard/_dash-layout").get_data(as_text=True)
+    assert "Westshire County Council: children missing education" in layout
+    assert "Northbridge Council" not in layout
+    text = lead.get(f"/dashboard/export/dfe-return.csv?census={uk_today()}").get_data(as_text=True)
+    assert text.splitlines()[1].startswith(f"801,{uk_today()},")
