@@ -38,6 +38,7 @@ WIDTHS = {
     rules.Kind.DAYS: "govuk-input--width-5",
     rules.Kind.PHONE: "govuk-input--width-20",
 }
+SUFFIXES = {rules.Kind.SCHOOL_DAYS: "school days", rules.Kind.YEARS: "years", rules.Kind.DAYS: "days"}
 INPUT_TYPES = {rules.Kind.EMAIL: "email", rules.Kind.PHONE: "tel"}
 AUTOCOMPLETE = {rules.Kind.EMAIL: "email", rules.Kind.PHONE: "tel"}
 
@@ -71,6 +72,8 @@ def field_params(definition: rules.Definition) -> dict:
         params["classes"] = WIDTHS[definition.kind]
     if definition.numeric or definition.kind == rules.Kind.LA_CODE:
         params["inputmode"] = "numeric"
+    if definition.kind in SUFFIXES:
+        params["suffix"] = {"text": SUFFIXES[definition.kind]}
     if definition.kind in INPUT_TYPES:
         params["type"] = INPUT_TYPES[definition.kind]
         params["autocomplete"] = AUTOCOMPLETE[definition.kind]

@@ -39,6 +39,16 @@ def test_an_admin_changes_the_team_s_phone_number_after_fixing_a_mistake(person,
     assert page.locator("#authority-details").get_by_text("01632 960222").count() == 1
     assert_accessible(page)
 
+    # The other sections' forms: numbers with their units, and the long-absence choice with what each answer does.
+    for slug, heading in [
+        ("reasonable-enquiries", "Reasonable enquiries"),
+        ("retention-periods", "Retention periods"),
+        ("long-absence", "Long absence"),
+    ]:
+        page.goto(f"/admin/settings/{slug}")
+        assert page.locator("h1").inner_text().strip() == heading
+        assert_accessible(page)
+
     # Someone from the public, in their own browser.
     context = browser.new_context(base_url=live_server)
     public = context.new_page()
