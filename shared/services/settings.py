@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from shared.db import Database
@@ -58,6 +58,16 @@ def save(session: Session, actor: User, answers: Mapping[str, str], defaults: Ma
     values, problems = check_answers(answers)
     if problems:
         return Saved(problems=problems)
+    try:
+        return _write(session, actor, values, defaults)
+    except IntegrityError:
+        # Another admin saved one of these settings for the first time at the same moment: their row is there
+        # now, so read again and save over it (the later save wins, as it would have a moment later).
+        session.rollback()
+        return _write(session, actor, values, defaults)
+
+
+def _write(session: Session, actor: User, values: Mapping[str, Any], defaults: Mapping[str, Any]) -> Saved:
     now = current(session, defaults)
     changed = {key: value for key, value in values.items() if now[key] != value}
     if not changed:

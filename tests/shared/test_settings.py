@@ -212,6 +212,33 @@ def test_a_save_writes_only_what_changed_and_records_one_audit_event(db, users):
     assert audit_count(db) == before + 2
 
 
+def test_two_admins_saving_a_setting_for_the_first_time_at_once_both_succeed(db, users):
+    """The other admin's first save lands just before this one's row is written: this save then finds their row
+    and saves over it, rather than failing on the duplicate key."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    landed = []
+
+    def the_other_save_lands_first(session, flush_context, instances):
+        if landed:
+            return
+        landed.append(True)
+        with Session(db.get_bind()) as other:
+            settings_service.save(other, users["lead"], {"authority_phone": "01632 960333"}, DEFAULTS)
+
+    event.listen(db, "before_flush", the_other_save_lands_first)
+    before = audit_count(db)
+    try:
+        saved = settings_service.save(db, users["admin"], {"authority_phone": "01632 960222"}, DEFAULTS)
+    finally:
+        event.remove(db, "before_flush", the_other_save_lands_first)
+    assert (saved.before, saved.after) == ({"authority_phone": "01632 960333"}, {"authority_phone": "01632 960222"})
+    rows = {row.key: (row.value, row.updated_by_id) for row in db.scalars(select(Setting))}
+    assert rows == {"authority_phone": ("01632 960222", users["admin"].id)}
+    assert audit_count(db) == before + 2
+
+
 def test_a_save_with_any_problem_saves_nothing(db, users):
     before = audit_count(db)
     saved = settings_service.save(
