@@ -175,7 +175,7 @@ class NoticeForm(FlaskForm):
     def _listed_schools() -> list[School]:
         """The list people choose from when the search cannot run (JavaScript off). The national register holds
         about 51,000 establishments, far too many for one list, so it is the open schools of the authority's own
-        local authority (AUTHORITY_LA_CODE) that take children of compulsory school age: where most joiners come
+        local authority (its code in the settings) that take children of compulsory school age: where most joiners come
         from and most leavers go, a few hundred even for a large county. Any other school is one search away with
         JavaScript, and without it "A school not in this list" takes its LAESTAB."""
         return schools_for_picker(db_session(), [authority_settings().authority_la_code])

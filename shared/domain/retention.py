@@ -2,11 +2,12 @@
 and (e): data minimisation and storage limitation). Dates in, dates and values out; docs/retention.md says why each
 period and each choice.
 
-The defaults, each a setting (config.py, CME_RETENTION_*):
+The defaults, each a setting admins change at /admin/settings (the CME_RETENTION_* variables give the starting
+values):
 - a child whose cases are all closed: 6 years after the last closure. Six years is the Limitation Act 1980's period
   for most claims, and the "closure + 6" rule councils' children's services retention schedules use for casework
   (Derbyshire's CASE+6, for one). A council whose schedule keeps records about minors until the child is 25 (the
-  limitation period only starts at 18) sets CME_RETENTION_KEEP_UNTIL_AGE=25 as well: then both must have passed.
+  limitation period only starts at 18) also keeps records until the child is 25: then both must have passed.
 - reports, school notices and attendance alerts that never became a case: 2 years after the team's decision.
 - pupil-level attendance marks: 3 years after the week (schools keep their registers 6 years, SI 2024/208; the
   service needs recent weeks for alerts and trends, and keeps the schools' weekly totals, which name nobody).
