@@ -1,9 +1,9 @@
 """The school-day calendar from the authority's term dates held in the database (`term_periods`).
 
-Building it costs a query and a little work; nearly every page needs it. So each process keeps the calendars it
-has built, keyed by the database and a fingerprint of the table (how many rows, their ids, the latest change):
-an edit made by any server process or the command line changes the fingerprint, and every process then builds
-the new calendar on its next request. The fingerprint is one cheap aggregate query.
+Reading the periods is one small query (a few dozen rows); building the calendar around them (England's bank
+holidays) costs more, and nearly every page needs it. So each process keeps the calendars it has built, keyed by
+the periods themselves: an edit made by any server process or the command line changes what the query returns,
+and every process then builds the new calendar on its next request. Nothing depends on clocks agreeing.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared.domain.school_days import Period, SchoolCalendar
@@ -32,27 +32,16 @@ def term_periods(session: Session) -> list[Period]:
     return [Period(row.kind, row.starts_on, row.ends_on, row.description) for row in rows]
 
 
-def fingerprint(session: Session) -> tuple:
-    row = session.execute(
-        select(
-            func.count(TermPeriod.id),
-            func.max(TermPeriod.id),
-            func.coalesce(func.sum(TermPeriod.id), 0),
-            func.max(TermPeriod.updated_at),
-        )
-    ).one()
-    return (session.get_bind().url.render_as_string(hide_password=True), *row)
-
-
 def school_calendar(session: Session) -> SchoolCalendar:
     """The calendar of the authority's term dates as the database holds them now."""
-    key = fingerprint(session)
+    periods = term_periods(session)
+    key = (session.get_bind().url.render_as_string(hide_password=True), tuple(periods))
     with _lock:
         calendar = _built.get(key)
         if calendar is not None:
             _built.move_to_end(key)
             return calendar
-    calendar = SchoolCalendar(term_periods(session))
+    calendar = SchoolCalendar(periods)
     with _lock:
         _built[key] = calendar
         while len(_built) > KEPT:

@@ -4,7 +4,7 @@ whichever process changed it)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select, update
@@ -18,7 +18,7 @@ from shared.domain.term_dates import (
     read_term_dates,
     write_term_dates,
 )
-from shared.models import AuditEvent, TermPeriod, utcnow
+from shared.models import AuditEvent, TermPeriod
 from shared.services import term_dates as service
 from shared.services.calendar import school_calendar
 from tests.conftest import calendar_of
@@ -171,7 +171,10 @@ def test_an_edit_by_another_process_is_seen(app, database_url):
             connection.execute(
                 update(TermPeriod)
                 .where(TermPeriod.kind == "closure", TermPeriod.starts_on == date(2027, 1, 4))
-                .values(starts_on=date(2027, 1, 5), ends_on=date(2027, 1, 5), updated_at=utcnow())
+                # Its clock behind this one's: the change's time is older than the latest, and is still seen.
+                .values(
+                    starts_on=date(2027, 1, 5), ends_on=date(2027, 1, 5), updated_at=datetime(2000, 1, 1, tzinfo=UTC)
+                )
             )
     finally:
         other.dispose()
