@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -121,23 +122,34 @@ class TermDatesFile:
         return sorted({academic_year(period.start) for period in self.periods})
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def read_term_dates(text: str) -> TermDatesFile:
     """Read a CSV of term dates whole, listing every problem with its line; the periods are checked together too."""
     read = TermDatesFile()
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
-    header = [name.strip().lower() for name in next(reader, [])]
+    # Universal newlines: a file saved as "CSV (Macintosh)" ends its lines with a carriage return alone.
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=None))
+    try:
+        rows = [(reader.line_num, row) for row in reader]
+    except csv.Error:  # a field past the csv module's limit, say
+        read.problems.append(f"Line {reader.line_num}: this line cannot be read as CSV")
+        return read
+    header = [name.strip().lower() for name in rows[0][1]] if rows else []
     if sorted(header) != sorted(COLUMNS):
         read.problems.append("Line 1: the file must have the columns kind, start, end, description")
         return read
     where = {name: header.index(name) for name in COLUMNS}
-    for row in reader:
-        line = reader.line_num
+    for line, row in rows[1:]:
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
             read.problems.append(f"Line {line}: it has {len(row)} values, not {len(header)}")
             continue
         kind, start, end, description = (row[where[name]].strip() for name in COLUMNS)
+        # One line of plain text: control characters go (nobody means them, and PostgreSQL refuses NUL), and line
+        # breaks and runs of spaces within a quoted description become one space.
+        description = " ".join(_CONTROL.sub("", description).split())
         problems = []
         if kind.lower() not in KINDS:
             problems.append("the kind must be term or closure")

@@ -4,9 +4,10 @@ saved in one transaction with its audit event, or refused with every problem and
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session
 
 from shared.domain import term_dates as rules
@@ -15,6 +16,7 @@ from shared.models import TermPeriod, User
 from shared.services import audit
 
 FIELDS = ["kind", "starts_on", "ends_on", "description"]
+GONE = "This term or closure was removed by someone else while the page was open"
 
 
 class TermDatesRefused(Exception):
@@ -40,17 +42,24 @@ def _lock(session: Session) -> list[TermPeriod]:
     (two administrators adding overlapping terms at once: the second waits, then sees the first's)."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("LOCK TABLE term_periods IN SHARE ROW EXCLUSIVE MODE"))
+    else:
+        # SQLite has no table locks: a write statement (changing nothing) takes the database's single write lock,
+        # waiting up to busy_timeout, so the rows read next cannot change before this transaction ends.
+        table = TermPeriod.__table__
+        session.execute(update(table).where(table.c.id == -1).values(kind=table.c.kind))
     return all_periods(session)
 
 
-def _check(changed: Period | None, others: list[Period]) -> None:
-    """Refuse unless `changed` (None when a period is removed) with the `others` makes a usable set."""
-    periods = [*others, changed] if changed is not None else others
-    last = len(periods) - 1
+def _check(before: list[Period], after: list[Period]) -> None:
+    """Refuse a change from the periods `before` to `after` that makes any problem they did not already have (a
+    set copied in from the old file may have some: they are not this change's fault). A change that leaves a
+    closure outside every term is refused as much as one that overlaps."""
+    already = Counter(problem.message for problem in rules.check_periods(before))
     problems = []
-    for problem in rules.check_periods(periods):
-        if changed is not None and last not in problem.periods:
-            continue  # already wrong before this change (from the file copied in): not this change's fault
+    for problem in rules.check_periods(after):
+        if already[problem.message]:
+            already[problem.message] -= 1
+            continue
         problems.append((problem.field, problem.message))
     if problems:
         raise TermDatesRefused(problems)
@@ -58,7 +67,7 @@ def _check(changed: Period | None, others: list[Period]) -> None:
 
 def add_period(session: Session, actor: User, period: Period) -> TermPeriod:
     others = [as_period(row) for row in _lock(session)]
-    _check(period, others)
+    _check(others, [*others, period])
     row = TermPeriod(kind=period.kind, starts_on=period.start, ends_on=period.end, description=period.description)
     session.add(row)
     session.flush()
@@ -71,8 +80,9 @@ def change_period(session: Session, actor: User, period_id: int, period: Period)
     rows = _lock(session)
     row = next((row for row in rows if row.id == period_id), None)
     if row is None:
-        raise LookupError(period_id)
-    _check(period, [as_period(other) for other in rows if other.id != period_id])
+        raise TermDatesRefused([(None, GONE)])
+    others = [as_period(other) for other in rows if other.id != period_id]
+    _check([*others, as_period(row)], [*others, period])
     before = audit.snapshot(row, FIELDS)
     row.kind, row.starts_on, row.ends_on, row.description = period.kind, period.start, period.end, period.description
     session.flush()
@@ -87,7 +97,7 @@ def remove_period(session: Session, actor: User, period_id: int) -> None:
     rows = _lock(session)
     row = next((row for row in rows if row.id == period_id), None)
     if row is None:
-        raise LookupError(period_id)
+        raise TermDatesRefused([(None, GONE)])
     if row.kind == "term":
         within = [
             other
@@ -102,6 +112,8 @@ def remove_period(session: Session, actor: User, period_id: int) -> None:
             raise TermDatesRefused(
                 [(None, f"Remove or change the closures within {rules.period_name(as_period(row))} first: {names}")]
             )
+    others = [as_period(other) for other in rows if other.id != period_id]
+    _check([*others, as_period(row)], others)
     before = audit.snapshot(row, FIELDS)
     session.delete(row)
     audit.record(session, actor, "term_dates.removed", "term_period", period_id, before=before)

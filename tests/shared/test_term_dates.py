@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 
 from shared.db import make_engine
 from shared.domain.school_days import Period
@@ -215,3 +216,62 @@ def test_the_calendar_of_an_empty_table_counts_working_days(db):
     calendar = school_calendar(db)
     assert calendar.terms == ()
     assert calendar.school_days_between(date(2027, 12, 24), date(2027, 12, 31)) == 3  # 27 and 28 are bank holidays
+
+
+def test_a_change_that_leaves_a_closure_outside_every_term_is_refused(db, users):
+    spring = db.scalar(select(TermPeriod).where(TermPeriod.description == "Spring 2027 first half"))
+    with pytest.raises(service.TermDatesRefused) as refused:
+        service.change_period(
+            db, users["admin"], spring.id, Period("term", date(2027, 1, 5), spring.ends_on, spring.description)
+        )
+    db.rollback()
+    assert refused.value.problems == [
+        (
+            None,
+            "Staff training day (4 January 2027) is not within a term: "
+            "a closure must fall within the dates of one term",
+        )
+    ]
+    db.refresh(spring)
+    assert spring.starts_on == date(2027, 1, 4)
+
+
+def test_a_period_removed_by_someone_else_meanwhile_is_said_so(db, users):
+    first_half = db.scalar(select(TermPeriod).where(TermPeriod.description == "Autumn 2027 first half"))
+    service.remove_period(db, users["admin"], first_half.id)
+    for attempt in (
+        lambda: service.change_period(db, users["admin"], first_half.id, FIRST_HALF),
+        lambda: service.remove_period(db, users["admin"], first_half.id),
+    ):
+        with pytest.raises(service.TermDatesRefused) as refused:
+            attempt()
+        db.rollback()
+        assert refused.value.problems == [(None, service.GONE)]
+
+
+def test_a_file_saved_on_a_mac_with_odd_characters_is_read_as_meant():
+    # Lines ended by a carriage return alone; a description with a line break and a NUL (PostgreSQL refuses NUL).
+    read = read_term_dates('kind,start,end,description\rterm,2027-09-02,2027-10-22,"Autumn 2027\r first\x00 half"\r')
+    assert (read.periods, read.lines, read.problems) == ([FIRST_HALF], [3], [])
+
+
+def test_a_line_past_what_csv_can_read_is_a_problem_not_a_failure():
+    read = read_term_dates('kind,start,end,description\nterm,2027-09-02,2027-10-22,"' + "x" * 200_000 + '"\n')
+    assert (read.periods, read.problems) == ([], ["Line 2: this line cannot be read as CSV"])
+
+
+def test_while_a_change_is_checked_no_other_can_be_written(db, database_url):
+    """The rows a change is checked against cannot change before it is saved: the second writer waits."""
+    service._lock(db)
+    other = make_engine(database_url)
+    try:
+        with other.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql("SET lock_timeout = '100ms'")
+            else:
+                connection.exec_driver_sql("PRAGMA busy_timeout = 100")
+            with pytest.raises(OperationalError):
+                connection.execute(update(TermPeriod).values(description=TermPeriod.description))
+    finally:
+        other.dispose()
+        db.rollback()
