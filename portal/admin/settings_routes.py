@@ -4,10 +4,12 @@ save is audited."""
 
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from govuk_frontend_wtf.wtforms_widgets import GovTextInput
-from wtforms import StringField
+from wtforms import HiddenField, StringField
 
 from portal import settings as portal_settings
 from portal.auth.permissions import requires
@@ -51,8 +53,25 @@ def section_form(section: rules.Section, data: dict | None = None) -> CaseworkFo
             fields[definition.key] = _radios(definition.label, ((rules.YES, "Yes"), (rules.NO, "No")), definition.hint)
         else:
             fields[definition.key] = StringField(definition.label, widget=GovTextInput(), description=definition.hint)
+    # The answers as the page first showed them: a save changes only what this admin changed, so an answer left as
+    # it was never puts back a value another admin saved meanwhile.
+    fields["shown"] = HiddenField()
     form_class = type(f"{section.name.title()}SettingsForm", (CaseworkForm,), fields)
-    return form_class() if data is None else form_class(data=data)
+    if data is None:
+        return form_class()
+    return form_class(data={**data, "shown": json.dumps(data, sort_keys=True)})
+
+
+def changed_answers(form: CaseworkForm, definitions: list[rules.Definition]) -> dict[str, str]:
+    """The answers the admin changed from those the page showed (every answer, if what it showed is unreadable)."""
+    try:
+        shown = json.loads(form.shown.data or "")
+    except ValueError:
+        shown = None
+    if not isinstance(shown, dict):
+        shown = {}
+    answers = {definition.key: form[definition.key].data or "" for definition in definitions}
+    return {key: answer for key, answer in answers.items() if key not in shown or shown[key] != answer}
 
 
 def field_params(definition: rules.Definition) -> dict:
@@ -110,7 +129,7 @@ def change(section: str):
 
     if request.method == "GET" or not form.fresh():
         return page()
-    answers = {definition.key: form[definition.key].data or "" for definition in definitions}
+    answers = changed_answers(form, definitions)
     saved = settings_service.save(db_session(), current_user, answers, rules.defaults(current_app.config))
     if not saved.ok:
         form.show(saved.problems)

@@ -362,7 +362,9 @@ def parse(definition: Definition, raw: str | None) -> tuple[Any, str | None]:
             return None, _yes_no_message(definition)
         return text == YES, None
     if definition.numeric:
-        if not (text.isascii() and text.isdigit()) or not definition.least <= int(text) <= definition.most:
+        # The length first: a number of thousands of digits is out of range, and too long for int() to read.
+        whole = text.isascii() and text.isdigit() and len(text) <= 9
+        if not whole or not definition.least <= int(text) <= definition.most:
             return None, _number_message(definition)
         return int(text), None
     if kind == Kind.LA_CODE:

@@ -70,7 +70,9 @@ def _guarded_update(session: Session, user: User, seen_values: str, values: dict
         (
             User.school_id.is_(None)
             if not school_id
-            else User.school_id == (int(school_id) if school_id.isdigit() else -1)
+            # A school id as the page wrote it; anything else (a forged value) matches no school.
+            else User.school_id
+            == (int(school_id) if school_id.isascii() and school_id.isdigit() and len(school_id) <= 9 else -1)
         ),
         User.active.is_(active == "1"),
     )

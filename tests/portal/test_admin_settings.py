@@ -134,6 +134,41 @@ def test_a_new_phone_number_and_name_show_on_the_public_pages_and_are_audited(ad
     assert "01632 960000" not in text
 
 
+def test_a_page_open_while_another_admin_saved_never_puts_their_change_back(admin, client, db, users):
+    """Two admins open Authority details; the first saves a new phone number, then the second saves a new name
+    from the page still showing the old number: the number stays the first admin's."""
+    second = client.application.test_client()
+    sign_in(second, "admin@northbridge.example")
+    stale = get_page(second, "/admin/settings/authority-details")
+    shown = {name: stale.find(attrs={"name": name})["value"] for name in AUTHORITY}
+    assert shown == AUTHORITY
+    save(admin, "authority-details", {**AUTHORITY, "authority_phone": "01632 960222"}, status=302)
+
+    response = second.post(
+        "/admin/settings/authority-details",
+        data={
+            "csrf_token": csrf_token(stale),
+            "shown": stale.find(attrs={"name": "shown"})["value"],
+            **shown,
+            "authority_name": "Westshire County Council",
+        },
+    )
+    assert response.status_code == 302
+    page = get_page(second, "/admin/settings")
+    assert {
+        key: summary(page, "authority-details")[label]
+        for key, label in (("authority_name", "Authority name"), ("authority_phone", "CME team phone number"))
+    } == {
+        "authority_name": "Westshire County Council",
+        "authority_phone": "01632 960222",
+    }
+    events = db.scalars(select(AuditEvent).where(AuditEvent.action == "settings.changed").order_by(AuditEvent.id)).all()
+    assert [(event.before, event.after) for event in events] == [
+        ({"authority_phone": "01632 960000"}, {"authority_phone": "01632 960222"}),
+        ({"authority_name": "Northbridge Council"}, {"authority_name": "Westshire County Council"}),
+    ]
+
+
 def make_app_client(client):
     """Someone else, not signed in, on the same service."""
     return client.application.test_client()

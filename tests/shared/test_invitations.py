@@ -287,6 +287,15 @@ def test_the_last_active_admin_cannot_be_deactivated_or_lose_the_role(db, users)
     assert db.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action.like("user.%"))) == 0
 
 
+@pytest.mark.parametrize("school_id", ["²", "9" * 5000, "99999999999"])
+def test_a_forged_page_value_is_refused_as_a_stale_page(db, users, school_id):
+    with pytest.raises(UserChangeRefused) as refused:
+        user_admin.deactivate(db, users["officer"], users["admin"], seen_values=f"officer:{school_id}:1")
+    assert refused.value.problems == [Problem("", user_admin.STALE)]
+    db.expire_all()
+    assert users["officer"].active is True
+
+
 def test_an_admin_deactivates_another_while_one_remains(db, users):
     second = users["lead"]
     user_admin.change_role(db, second, users["admin"], role="admin", school_urn=None, seen_values="lead::1")

@@ -102,6 +102,8 @@ def test_retention_ranges_are_the_environment_variables_ranges():
         ("check_due_days_health", "61", "Enter a number of school days between 1 and 60"),
         ("check_due_days_police", "five", "Enter a number of school days between 1 and 60"),
         ("check_due_days_police", "2.5", "Enter a number of school days between 1 and 60"),
+        ("check_due_days_police", "9" * 5000, "Enter a number of school days between 1 and 60"),
+        ("check_due_days_police", "²", "Enter a number of school days between 1 and 60"),
         ("retention_closed_case_years", "0", "Enter a number of years between 1 and 100"),
         ("retention_keep_until_age", "101", "Enter an age between 0 and 100, or 0 for no age rule"),
         ("retention_file_days", "36501", "Enter a number of days between 1 and 36500"),
