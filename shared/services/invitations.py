@@ -1,7 +1,9 @@
 """Inviting someone to the service: an admin gives their name, email address and role, and they are emailed a
 one-time link to choose their password. The link works once, until it expires (setting INVITATION_PERIOD).
 
-Only the SHA-256 of a link's token is kept, so nobody who reads the database (or a backup) can use a link. The
+Only the SHA-256 of a link's token is kept with the invitation. The email carrying the link waits in the outbox
+only until the mail server (or Notify) takes it, normally at once, and is deleted once sent; while one cannot be
+sent, the link in it works until it expires or a new invitation replaces it. The
 invited user is made at once with a password nobody knows (the hash of random bytes never shown), so they cannot
 sign in until they have chosen their own. Staff still set up their authenticator app at their first sign-in.
 """
