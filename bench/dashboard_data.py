@@ -59,6 +59,7 @@ from shared.models import (
     Referral,
     School,
     SchoolNotice,
+    utcnow,
 )
 from shared.reference_data import primary_reasons
 from shared.services import users as user_service
@@ -67,7 +68,8 @@ from shared.services.attendance_demo import _share_out
 
 SEED = 20261204
 PUPILS, CASES, OPEN_CASES, SCHOOLS, OFFICERS = 200_000, 20_000, 1_000, 300, 14
-PASSWORD = "benchmark password 1"
+PASSWORD = "spruce lantern harbour 7"  # not containing a user's name or email address, as the rules require
+LEAD_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # the lead's authenticator app
 LEAD_EMAIL = "lead@bench.example"
 YEARS_OF_CASES = 3
 BATCH = 10_000
@@ -419,6 +421,7 @@ def _schools_and_staff(session: Session):
     session.add_all(schools)
     session.commit()
     lead = user_service.create_user(session, LEAD_EMAIL, "Bench Lead", "lead", PASSWORD)
+    lead.totp_secret, lead.totp_confirmed_at = LEAD_TOTP_SECRET, utcnow()  # as if set up at a first sign-in
     user_service.create_user(session, "manager@bench.example", "Bench Manager", "manager", PASSWORD)
     officers = [
         user_service.create_user(
