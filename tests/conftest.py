@@ -10,6 +10,7 @@ import shutil
 import socket
 import threading
 from collections import Counter
+from contextlib import contextmanager
 from email import message_from_bytes
 from email import policy as email_policy
 from email.message import EmailMessage
@@ -172,6 +173,24 @@ def mailbox() -> Mailbox:
     with handler._arrived:
         handler.messages.clear()
     return handler
+
+
+@contextmanager
+def database_unreachable(app):
+    """Within the block, every new session of the app fails as a database server that cannot be reached does."""
+    from sqlalchemy.exc import OperationalError
+
+    database = app.extensions["cme.database"]
+    original = database.sessionmaker
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    database.sessionmaker = unreachable
+    try:
+        yield
+    finally:
+        database.sessionmaker = original
 
 
 def make_app(database_url: str, **overrides):

@@ -7,11 +7,20 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.exc import OperationalError
 
 from shared.clock import uk_today
 from shared.models import AuditEvent, Case, Enquiry, SchoolNotice, Setting
-from tests.conftest import calendar_of, csrf_token, error_summary, get_page, make_app, parse, sign_in, text_of
+from tests.conftest import (
+    calendar_of,
+    csrf_token,
+    database_unreachable,
+    error_summary,
+    get_page,
+    make_app,
+    parse,
+    sign_in,
+    text_of,
+)
 from tests.portal.test_intake import banner, queue_rows
 from tests.portal.test_notices import a_pupil, send
 from tests.shared.test_intake import NOW, a_referral, an_alert
@@ -326,21 +335,14 @@ def test_with_the_database_down_the_503_page_still_shows_the_configured_phone_nu
     app = make_app(database_url)
     client = app.test_client()
     sign_in(client, "officer@northbridge.example")
-    database = app.extensions["cme.database"]
-
-    def unreachable(*args, **kwargs):
-        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
-
-    original = database.sessionmaker
-    database.sessionmaker = unreachable
-    for url in ("/staff/", "/"):
-        response = client.get(url)
-        page = parse(response)
-        assert response.status_code == (503 if url == "/staff/" else 200)
-        assert "01632 960000" in text_of(page)
-        assert page.title.get_text(strip=True).endswith("Northbridge Council")
-    database.sessionmaker = original
-    database.dispose()
+    with database_unreachable(app):
+        for url in ("/staff/", "/"):
+            response = client.get(url)
+            page = parse(response)
+            assert response.status_code == (503 if url == "/staff/" else 200)
+            assert "01632 960000" in text_of(page)
+            assert page.title.get_text(strip=True).endswith("Northbridge Council")
+    app.extensions["cme.database"].dispose()
 
 
 def test_the_dashboard_shows_the_saved_name_and_returns_under_the_saved_code(app, admin, db, users):

@@ -7,7 +7,7 @@ from flask import abort
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from tests.conftest import csrf_token, get_page, make_app, parse, sign_in, text_of
+from tests.conftest import csrf_token, database_unreachable, get_page, make_app, parse, sign_in, text_of
 from tests.tcp_proxy import TcpProxy
 
 
@@ -95,7 +95,6 @@ def test_an_answer_made_stands_when_the_database_drops_the_connection_before_the
     """A database restart or failover just after a page's last query: the request's end cannot roll back on that
     connection, and the page already made is still the answer (not a bare error from the server)."""
     from sqlalchemy import text
-    from sqlalchemy.exc import OperationalError
 
     from portal.database import db_session
 
@@ -218,21 +217,14 @@ def test_a_database_outage_mid_request_gives_the_503_page(database_url, users):
     app = make_app(database_url)
     client = app.test_client()
     sign_in(client, "officer@northbridge.example")
-    database = app.extensions["cme.database"]
-
-    def unreachable(*args, **kwargs):
-        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
-
-    original = database.sessionmaker
-    database.sessionmaker = unreachable
-    response = client.get("/staff/")
+    with database_unreachable(app):
+        response = client.get("/staff/")
     assert response.status_code == 503
     page = parse(response)
     assert page.h1.get_text(strip=True) == "Sorry, the service is unavailable"
     assert "01632 960000" in page.get_text()
-    database.sessionmaker = original
     assert client.get("/staff/").status_code == 200
-    database.dispose()
+    app.extensions["cme.database"].dispose()
 
 
 def test_every_response_carries_the_security_headers(client):

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from portal.referral.routes import SEND_AGAIN_MESSAGE, STALE_MESSAGE
 from shared.models import AuditEvent, OutboxMessage, Referral, ReferralAddition, ReportDraft, utcnow
 from shared.services import reports
-from tests.conftest import csrf_token, error_summary, get_page, make_app, parse, text_of
+from tests.conftest import csrf_token, database_unreachable, error_summary, get_page, make_app, parse, text_of
 from tests.portal.report_helpers import (
     ANONYMOUS,
     answer,
@@ -309,15 +309,8 @@ def test_if_the_database_fails_while_sending_nothing_is_half_stored_and_sending_
 def test_if_the_database_is_unreachable_the_reporter_is_told_and_the_draft_waits(app, client, db):
     fill_in(client, answers_for(year_6_birthday()))
     page = get_page(client, "/report/check-answers")
-    database = app.extensions["cme.database"]
-    original = database.sessionmaker
-
-    def unreachable(*args, **kwargs):
-        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
-
-    database.sessionmaker = unreachable
-    response = client.post("/report/check-answers", data={"csrf_token": csrf_token(page)})
-    database.sessionmaker = original
+    with database_unreachable(app):
+        response = client.post("/report/check-answers", data={"csrf_token": csrf_token(page)})
     assert response.status_code == 503
     assert parse(response).h1.get_text(strip=True) == "Sorry, your report has not been sent yet"
     assert send(client).location == "/report/confirmation"
