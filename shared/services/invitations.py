@@ -21,7 +21,7 @@ from sqlalchemy import func, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from shared.clock import UK
+from shared.clock import UK, long_date
 from shared.domain.notices import Problem
 from shared.domain.passwords import password_problem
 from shared.domain.roles import Role
@@ -91,7 +91,7 @@ def plain_time(moment: datetime) -> str:
         minutes = f":{local.minute:02d}" if local.minute else ""
         clock = f"{hour}{minutes}{'am' if local.hour < 12 else 'pm'}"
     joiner = " " if clock.startswith("midnight") else " on "
-    return f"{clock}{joiner}{local.day} {local:%B %Y}"
+    return f"{clock}{joiner}{long_date(local)}"
 
 
 def school_for(session: Session, role: Role | None, urn: str | None, problems: list[Problem]) -> School | None:

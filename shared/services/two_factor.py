@@ -157,15 +157,32 @@ def use_recovery_code(session: Session, user: User, code: str) -> bool:
     return True
 
 
-def reset(session: Session, user: User, actor: User | None = None, actor_label: str | None = None) -> None:
+def reset(
+    session: Session,
+    user: User,
+    actor: User | None = None,
+    actor_label: str | None = None,
+    action: str = "two_factor_reset",
+) -> None:
     """Forget the user's authenticator and recovery codes (a lost phone): they set up two-factor sign-in again at
-    their next sign-in. Their open sessions end too, in case the phone was taken with a session open."""
+    their next sign-in. Their open sessions end too, in case the phone was taken with a session open. One audit
+    event, `action`, says whether an app had been set up."""
+    before = {"two_factor_set_up": is_enrolled(user)}
     user.totp_secret = None
     user.totp_confirmed_at = None
     user.totp_last_step = None
     user.session_version += 1
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    audit.record(session, actor, "two_factor_reset", "user", user.id, actor_label=actor_label)
+    audit.record(
+        session,
+        actor,
+        action,
+        "user",
+        user.id,
+        before=before,
+        after={"two_factor_set_up": False},
+        actor_label=actor_label,
+    )
     session.commit()
 
 

@@ -147,13 +147,4 @@ def reset_two_factor(session: Session, user: User, actor: User) -> None:
     """A staff user's lost phone: they set up their authenticator app again at their next sign-in."""
     if not two_factor.required_for(user):
         raise UserChangeRefused([Problem("", "School users sign in without two-factor: there is nothing to reset")])
-    audit.record(
-        session,
-        actor,
-        "user.two_factor_reset",
-        "user",
-        user.id,
-        before={"two_factor_set_up": two_factor.is_enrolled(user)},
-        after={"two_factor_set_up": False},
-    )
-    two_factor.reset(session, user, actor)  # commits the record above with the change
+    two_factor.reset(session, user, actor, action="user.two_factor_reset")

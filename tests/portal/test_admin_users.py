@@ -256,6 +256,9 @@ def test_resetting_two_factor_forgets_the_app_and_ends_sessions(app, admin, db, 
     assert officer.get("/staff/").headers["Location"].startswith("/sign-in")
     event = db.scalars(select(AuditEvent).where(AuditEvent.action == "user.two_factor_reset")).one()
     assert (event.before, event.after) == ({"two_factor_set_up": True}, {"two_factor_set_up": False})
+    assert db.scalars(select(AuditEvent.action).where(AuditEvent.action.like("%two_factor%"))).all() == [
+        "user.two_factor_reset"
+    ]  # one event for one reset
 
 
 def test_the_last_active_admin_cannot_deactivate_themselves_or_stop_being_admin(admin, db, users):
