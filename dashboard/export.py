@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from dashboard.filters import read_filters
 from dashboard.pages import PAGES, TABLES
+from dashboard.settings import settings_in
 from dashboard.tables import as_csv, as_xlsx
 from dashboard.view import View, Viewer
 from shared.clock import uk_today
@@ -33,7 +34,8 @@ def export_table(database: Database):
         today = uk_today()
         with database.session() as session:
             page = PAGE_OF[key]
-            chosen = read_filters(session, request.query_string.decode("utf-8", "replace"), today)
+            search = request.query_string.decode("utf-8", "replace")
+            chosen = read_filters(session, search, today, settings_in(session).long_absence_is_cme)
             view = View(
                 session,
                 chosen,

@@ -91,9 +91,10 @@ def _date(params: dict[str, list[str]], key: str, name: str, problems: list[Prob
         return None
 
 
-def read_filters(session: Session, search: str | None, today: date) -> Chosen:
+def read_filters(session: Session, search: str | None, today: date, alerts_in_queue: bool = True) -> Chosen:
     """The filters in a query string, checked against the data: unknown schools or officers, dates that are not
-    dates, a range that runs backwards or lies wholly in the future are problems, never errors."""
+    dates, a range that runs backwards or lies wholly in the future are problems, never errors. `alerts_in_queue`
+    is the authority's setting (long absence counted as CME), not the address's."""
     params = parse_query(search)
     problems: list[Problem] = []
     notes: list[str] = []
@@ -125,7 +126,14 @@ def read_filters(session: Session, search: str | None, today: date) -> Chosen:
         problems.append(Problem("phase", f"No school in the register has the phase “{phase[:60]}”"))
     officer_id = _officer(session, (params.get("officer") or [""])[0].strip(), problems)
 
-    filters = Filters(start=start, end=end, school_ids=school_ids, phase=phase, officer_id=officer_id)
+    filters = Filters(
+        start=start,
+        end=end,
+        school_ids=school_ids,
+        phase=phase,
+        officer_id=officer_id,
+        alerts_in_queue=alerts_in_queue,
+    )
     return Chosen(filters, urns, tuple(problems), tuple(notes), params)
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from dashboard import components as ui
 from dashboard.filters import FILTER_KEYS, Chosen, parse_query, phases, query_string, read_filters, school_year_start
 from dashboard.pages import PAGES, page_for
-from dashboard.settings import authority_settings
+from dashboard.settings import authority_settings, settings_in
 from dashboard.view import View, Viewer
 from shared.clock import uk_today
 from shared.db import Database
@@ -245,7 +245,7 @@ def render_page(database: Database, path: str, search: str, viewer: Viewer, toda
     """The page for a URL: (page content, navigation, the filters' values)."""
     page = page_for(path)
     with database.session() as session:
-        chosen = read_filters(session, search, today)
+        chosen = read_filters(session, search, today, settings_in(session).long_absence_is_cme)
         view = View(session, chosen, today, school_calendar(session), viewer, page.PATH if page else path)
         if page is None:
             content = [

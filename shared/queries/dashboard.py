@@ -58,6 +58,8 @@ class Filters:
     school_ids: frozenset[int] | None = None  # None: every school
     phase: str | None = None  # None: every phase
     officer_id: int | None = None  # None: every officer
+    # Whether attendance alerts wait in the intake queue: not where long absence is not CME (a setting).
+    alerts_in_queue: bool = True
 
     @property
     def bounds_schools(self) -> bool:
@@ -193,27 +195,27 @@ def _label(vocabulary, code: str | None) -> str | None:
 def _waiting_items(filters: Filters) -> Subquery:
     """The intake queue's items (its waiting statuses), as kind, reference, received_at. The schools and phase
     narrow it to notices and alerts from those schools (a referral has no school until triage gives it a case);
-    the officer does not narrow it: nothing in it is anyone's yet."""
-    waiting = union_all(
-        select(
-            literal(ItemKind.NOTICE.value, String).label("kind"),
-            SchoolNotice.reference.label("reference"),
-            SchoolNotice.submitted_at.label("received_at"),
-            SchoolNotice.school_id.label("school_id"),
-        ).where(SchoolNotice.status.in_(NOTICE_WAITING)),
-        select(
-            literal(ItemKind.ALERT.value, String),
-            AttendanceAlert.reference,
-            AttendanceAlert.raised_at,
-            AttendanceAlert.school_id,
-        ).where(AttendanceAlert.status.in_(ALERT_WAITING)),
-        select(
-            literal(ItemKind.REFERRAL.value, String),
-            Referral.reference,
-            Referral.received_at,
-            literal(None, Integer),
-        ).where(Referral.status.in_(REFERRAL_WAITING)),
-    )
+    the officer does not narrow it: nothing in it is anyone's yet. Attendance alerts are left out where they do not
+    wait there (`alerts_in_queue`), as the intake page leaves them out."""
+    notices = select(
+        literal(ItemKind.NOTICE.value, String).label("kind"),
+        SchoolNotice.reference.label("reference"),
+        SchoolNotice.submitted_at.label("received_at"),
+        SchoolNotice.school_id.label("school_id"),
+    ).where(SchoolNotice.status.in_(NOTICE_WAITING))
+    alerts = select(
+        literal(ItemKind.ALERT.value, String),
+        AttendanceAlert.reference,
+        AttendanceAlert.raised_at,
+        AttendanceAlert.school_id,
+    ).where(AttendanceAlert.status.in_(ALERT_WAITING))
+    referrals = select(
+        literal(ItemKind.REFERRAL.value, String),
+        Referral.reference,
+        Referral.received_at,
+        literal(None, Integer),
+    ).where(Referral.status.in_(REFERRAL_WAITING))
+    waiting = union_all(notices, *([alerts] if filters.alerts_in_queue else []), referrals)
     # Found by status first (the queue is short), then narrowed to the schools: a CTE kept whole, so neither
     # database reads every notice of the schools chosen instead.
     waiting = waiting.cte("waiting").prefix_with("MATERIALIZED")

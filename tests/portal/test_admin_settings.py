@@ -21,6 +21,7 @@ from tests.conftest import (
     sign_in,
     text_of,
 )
+from tests.dashboard.test_dashboard import figure, page_body
 from tests.portal.test_intake import banner, queue_rows
 from tests.portal.test_notices import a_pupil, send
 from tests.shared.test_intake import NOW, a_referral, an_alert
@@ -315,6 +316,8 @@ def test_where_long_absence_is_not_cme_notices_are_kept_but_not_routed_and_alert
     assert sorted(row[0] for row in queue_rows(queue)) == sorted([referral.reference, leaver.reference])
     assert "Attendance alert" not in [text_of(label) for label in queue.select("main .govuk-checkboxes__label")]
     assert "2 waiting for a decision" in text_of(get_page(officer, "/staff/"))
+    # The dashboard counts the intake queue as the intake page shows it.
+    assert figure(page_body(officer, "/dashboard/"), "figure-unassigned-intake") == "2"
     # The alert is still there for whoever follows it up.
     assert db.get(type(alert), alert.id).status == "new"
 

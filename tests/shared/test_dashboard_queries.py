@@ -282,6 +282,15 @@ def test_caseloads_share_out_the_open_cases(db, users, world):
     ]
 
 
+def test_where_long_absence_is_not_cme_the_queue_leaves_out_attendance_alerts(db, world):
+    primary = replace(NOVEMBER, school_ids=frozenset({world["primary"].id}), alerts_in_queue=False)
+    without_alerts = caseloads(db, primary, TODAY)
+    # The primary school's queue was SN-03 and AA-02; the authority's RF-02, SN-03, SN-04, SN-06 and AA-02.
+    assert (without_alerts.queue, without_alerts.oldest_in_queue) == (1, QueueItem("notice", "SN-03", at("2026-11-16")))
+    everything = overview(db, replace(NOVEMBER, alerts_in_queue=False), TODAY, TERM_START, CALENDAR)
+    assert everything.unassigned_intake == 4
+
+
 def test_caseloads_narrowed_to_an_officer_or_a_school(db, users, world):
     mine = caseloads(db, replace(NOVEMBER, officer_id=users["lead"].id), TODAY)
     assert mine.officers == [OfficerLoad(users["lead"].id, "Test Lead", loads(open_=1, enquiries=1), 1)]
