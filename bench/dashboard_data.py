@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session
 from bench.attendance import schools_for, specs_of
 from bench.fixtures import upn
 from bench.matching import FIRST_NAMES, STREETS, make_postcodes, surname
+from shared.clock import utcnow
 from shared.domain.attendance import week_start
 from shared.domain.casework import OPEN_STATUSES, CaseStatus
 from shared.domain.notices import DESTINATION_UNKNOWN
@@ -59,7 +60,6 @@ from shared.models import (
     Referral,
     School,
     SchoolNotice,
-    utcnow,
 )
 from shared.reference_data import primary_reasons
 from shared.services import users as user_service

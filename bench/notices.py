@@ -48,7 +48,7 @@ from sqlalchemy.orm import Session  # noqa: E402
 
 from bench.fixtures import make_ctf, make_notices_csv, upn  # noqa: E402
 from portal.cli import upgrade_database  # noqa: E402
-from shared.clock import uk_today  # noqa: E402
+from shared.clock import uk_today, utcnow  # noqa: E402
 from shared.db import make_engine, normalise_database_url  # noqa: E402
 from shared.domain.casework import CaseStatus  # noqa: E402
 from shared.domain.notices import CheckedNotice  # noqa: E402
@@ -57,7 +57,7 @@ from shared.domain.school_days import SchoolCalendar, parse_term_dates  # noqa: 
 from shared.domain.vocab import NoticeKind, NoticeStatus  # noqa: E402
 from shared.importers.ctf import parse_ctf  # noqa: E402
 from shared.importers.notices_csv import MAX_ROWS, parse_notices_csv  # noqa: E402
-from shared.models import Case, Child, PartTimeTimetable, School, SchoolNotice, User, utcnow  # noqa: E402
+from shared.models import Case, Child, PartTimeTimetable, School, SchoolNotice, User  # noqa: E402
 from shared.services import users as user_service  # noqa: E402
 from shared.services.notices import send_notices  # noqa: E402
 

@@ -118,8 +118,9 @@ def enrol(database_url: str, email: str) -> None:
     """As if the bench officer had set up their authenticator app."""
     from sqlalchemy import update
 
+    from shared.clock import utcnow
     from shared.db import make_engine
-    from shared.models import User, utcnow
+    from shared.models import User
 
     engine = make_engine(database_url)
     try:

@@ -295,7 +295,7 @@ reports_group = AppGroup("reports", help="Reports from the public.")
 @reports_group.command("purge-drafts")
 def reports_purge_drafts() -> None:
     """Delete unsent drafts and confirmation receipts past their time (saved drafts: 7 days)."""
-    from shared.models import utcnow
+    from shared.clock import utcnow
     from shared.services import reports
 
     try:

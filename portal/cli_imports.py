@@ -11,10 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal.database import database
-from shared.clock import long_date, uk_today
+from shared.clock import long_date, uk_today, utcnow
 from shared.domain.settings import defaults
 from shared.importers.gias import GiasError, read_establishments
-from shared.models import School, User, utcnow
+from shared.models import School, User
 from shared.services import attendance as attendance_service
 from shared.services import mail, settings
 from shared.services import uploads as upload_service

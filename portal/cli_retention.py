@@ -12,9 +12,8 @@ from flask.cli import AppGroup
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal.database import database
-from shared.clock import uk_today
+from shared.clock import uk_today, utcnow
 from shared.domain.settings import defaults
-from shared.models import utcnow
 from shared.services import retention, sar, settings
 
 retention_group = AppGroup("retention", help="Anonymise or delete records past their retention period.")

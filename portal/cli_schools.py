@@ -8,9 +8,8 @@ from flask.cli import AppGroup
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal.database import database
-from shared.clock import long_date, uk_today
+from shared.clock import long_date, uk_today, utcnow
 from shared.domain.terms import RETURN_REMINDER_SCHOOL_DAYS
-from shared.models import utcnow
 from shared.services import mail
 from shared.services.calendar import school_calendar
 from shared.services.timetables import send_return_reminders

@@ -92,8 +92,8 @@ SHIPPED_TERM_DATES = Path(__file__).resolve().parents[1] / "shared" / "data" / "
 
 
 def shipped_term_periods() -> list[dict]:
+    from shared.clock import utcnow
     from shared.domain.school_days import parse_term_dates
-    from shared.models import utcnow
 
     return [
         {"kind": p.kind, "starts_on": p.start, "ends_on": p.end, "description": p.description, "updated_at": utcnow()}
@@ -103,8 +103,8 @@ def shipped_term_periods() -> list[dict]:
 
 def set_term_dates(app, csv_text: str) -> None:
     """Put these term dates (CSV, as the shipped file) in place of the app's database's."""
+    from shared.clock import utcnow
     from shared.domain.school_days import parse_term_dates
-    from shared.models import utcnow
 
     with app.extensions["cme.database"].session() as session:
         session.execute(TermPeriod.__table__.delete())
@@ -276,7 +276,7 @@ def users(db, school):
 
 def enrol_two_factor(user) -> None:
     """As if the user had set up their authenticator app with TEST_TOTP_SECRET (the caller commits)."""
-    from shared.models import utcnow
+    from shared.clock import utcnow
 
     user.totp_secret = TEST_TOTP_SECRET
     user.totp_confirmed_at = utcnow()

@@ -60,3 +60,24 @@ def test_the_front_ends_do_not_import_each_other():
         assert "dashboard" not in names, path
     for path, names in _imports("dashboard").items():
         assert "portal" not in names, path
+
+
+# Reading the system clock: shared.clock does it for the whole service, so one line in a test sets every "now".
+READS_THE_CLOCK = {("datetime", "now"), ("datetime", "utcnow"), ("datetime", "today"), ("date", "today")}
+READS_THE_TIME = {("time", "time"), ("time", "time_ns"), ("time", "localtime"), ("time", "gmtime")}
+
+
+def test_only_the_one_clock_reads_the_system_clock():
+    readers = []
+    for folder in ("portal", "shared", "dashboard", "config.py", "wsgi.py"):
+        paths = [ROOT / folder] if folder.endswith(".py") else (ROOT / folder).rglob("*.py")
+        for path in paths:
+            if path == ROOT / "shared" / "clock.py":
+                continue
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                    owner = node.func.value
+                    name = owner.id if isinstance(owner, ast.Name) else getattr(owner, "attr", None)
+                    if (name, node.func.attr) in READS_THE_CLOCK | READS_THE_TIME:
+                        readers.append(f"{path.relative_to(ROOT)}:{node.lineno} {name}.{node.func.attr}()")
+    assert readers == []

@@ -16,7 +16,8 @@ from flask_login import current_user, login_url, login_user, logout_user
 
 from portal.database import db_session
 from portal.extensions import limiter
-from shared.models import User, utcnow
+from shared.clock import utcnow
+from shared.models import User
 from shared.services.users import Lockout
 
 PENDING = "pending_sign_in"

@@ -23,10 +23,9 @@ from portal.mail import send_mail_later
 from portal.referral import flow, forms
 from portal.referral.summary import sections
 from portal.settings import authority_settings
-from shared.clock import uk_today
+from shared.clock import uk_today, utcnow
 from shared.domain import report as report_rules
 from shared.domain.reference import InvalidReference, new_reference, normalise_reference, normalise_resume_code
-from shared.models import utcnow
 from shared.services import reports
 
 bp = Blueprint("referral", __name__, url_prefix="/report")

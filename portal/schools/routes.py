@@ -12,11 +12,11 @@ from portal.schools.forms import NoticeForm
 from portal.schools.summary import notice_rows
 from portal.settings import authority_settings
 from shared import queries
-from shared.clock import uk_today
+from shared.clock import uk_today, utcnow
 from shared.domain.notices import GROUNDS
 from shared.domain.roles import Area
 from shared.domain.vocab import NoticeKind, NoticeStatus
-from shared.models import SchoolNotice, utcnow
+from shared.models import SchoolNotice
 from shared.services import notices as notice_service
 from shared.services.calendar import school_calendar
 

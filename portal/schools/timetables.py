@@ -18,11 +18,11 @@ from portal.extensions import csrf
 from portal.referral.fields import CharacterCount, DatePartsField, Radios, limit, strip
 from portal.schools.routes import bp
 from portal.templating import long_date
-from shared.clock import UK, uk_today
+from shared.clock import UK, uk_today, utcnow
 from shared.domain.notices import Problem
 from shared.domain.roles import Area
 from shared.domain.terms import RETURN_REMINDER_SCHOOL_DAYS, ReturnSchedule, return_schedule
-from shared.models import PartTimeTimetable, utcnow
+from shared.models import PartTimeTimetable
 from shared.services import timetables as service
 from shared.services.calendar import school_calendar
 from shared.services.timetables import ACTIVE, ENDED, OUTCOMES, TEXT_LIMIT, ReturnRefused, TimetableProblems

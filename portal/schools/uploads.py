@@ -17,12 +17,11 @@ from portal.mail import send_mail_later
 from portal.referral.fields import strip
 from portal.schools.routes import bp
 from portal.settings import authority_settings
-from shared.clock import uk_today
+from shared.clock import uk_today, utcnow
 from shared.domain.notices import EVENT_DATE_LABEL, FIELD_LABELS, TEXT_LIMITS
 from shared.domain.roles import Area
 from shared.domain.vocab import NoticeKind
 from shared.importers.notices_csv import CSV_GUIDE, MAX_ROWS, REQUIRED_COLUMNS, template_csv
-from shared.models import utcnow
 from shared.services import uploads as upload_service
 from shared.services.calendar import school_calendar
 

@@ -18,11 +18,11 @@ from portal.extensions import csrf
 from portal.staff import attendance_jobs as jobs
 from portal.staff.case_forms import CaseworkForm
 from portal.staff.routes import bp
-from shared.clock import uk_today
+from shared.clock import uk_today, utcnow
 from shared.domain.reference import InvalidReference, new_reference, normalise_reference
 from shared.domain.roles import Area, may
 from shared.domain.terms import Term, authority_terms, term_of
-from shared.models import AttendanceAlert, AttendanceImport, School, utcnow
+from shared.models import AttendanceAlert, AttendanceImport, School
 from shared.queries import attendance as queries
 from shared.services.calendar import school_calendar
 

@@ -18,8 +18,8 @@ from flask import Flask
 from sqlalchemy import update
 
 from portal.database import database
-from shared.clock import uk_today
-from shared.models import AttendanceImport, User, utcnow
+from shared.clock import uk_today, utcnow
+from shared.models import AttendanceImport, User
 from shared.services import attendance as service
 from shared.services.calendar import school_calendar
 

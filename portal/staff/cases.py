@@ -23,7 +23,7 @@ from portal.staff.case_forms import (
 )
 from portal.staff.common import case_or_404, case_settings
 from portal.staff.routes import bp
-from shared.clock import UK, long_date, uk_today
+from shared.clock import UK, long_date, uk_now, uk_today
 from shared.domain.casework import CaseStatus
 from shared.domain.checks import (
     CLOSED_CASE,
@@ -444,7 +444,7 @@ def add_check(reference: str):
 @csrf.exempt  # the form checks its own token, so a page open too long keeps what was typed
 def add_contact(reference: str):
     found = case_or_404(reference)
-    now = datetime.now(UK)
+    now = uk_now()
     if request.method == "GET":
         form = ContactForm(data={"occurred_on": now.date(), "occurred_time": moment(now).split(", ")[1]})
         return _contact_page(form, found)

@@ -9,7 +9,7 @@ from shared.models.attendance import (
     AttendanceWeek,
 )
 from shared.models.audit import AuditChainHead, AuditEvent
-from shared.models.base import Base, utcnow
+from shared.models.base import Base
 from shared.models.casework import Case, CaseEvent, CaseNote, Enquiry, ReminderSend
 from shared.models.intake import Referral, SchoolNotice
 from shared.models.name_keys import keys_for  # noqa: F401  (registers the listener keeping name keys)
@@ -48,5 +48,4 @@ __all__ = [
     "TermPeriod",
     "TimetableReturn",
     "User",
-    "utcnow",
 ]

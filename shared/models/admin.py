@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shared.models.base import Base, utcnow
+from shared.clock import utcnow
+from shared.models.base import Base
 from shared.models.people import User
 
 

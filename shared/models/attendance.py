@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, LargeBinary, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from shared.clock import utcnow
 from shared.domain.vocab import ReferralStatus
-from shared.models.base import Base, utcnow
+from shared.models.base import Base
 from shared.models.casework import Case
 from shared.models.people import Child, School, User
 

@@ -23,7 +23,8 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from shared.models.base import Base, utcnow
+from shared.clock import utcnow
+from shared.models.base import Base
 
 HEAD_ID = 1  # the single row of audit_chain_head
 

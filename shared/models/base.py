@@ -7,10 +7,6 @@ from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class UTCDateTime(TypeDecorator):
     """Stores UTC; always gives back an aware UTC datetime, on SQLite (which keeps no zone) too."""
 

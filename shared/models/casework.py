@@ -8,9 +8,10 @@ from typing import Any
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from shared.clock import utcnow
 from shared.domain.casework import CaseStatus
 from shared.domain.vocab import CheckStatus, RiskLevel
-from shared.models.base import Base, utcnow
+from shared.models.base import Base
 from shared.models.people import Child, School, User
 
 

@@ -6,8 +6,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from shared.clock import utcnow
 from shared.domain.vocab import SendStatus, Sex
-from shared.models.base import Base, utcnow
+from shared.models.base import Base
 
 if TYPE_CHECKING:
     from shared.models.casework import Case

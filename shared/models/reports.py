@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shared.models.base import Base, utcnow
+from shared.clock import utcnow
+from shared.models.base import Base
 from shared.models.intake import Referral
 
 

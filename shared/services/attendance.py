@@ -50,7 +50,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
-from shared.clock import uk_today
+from shared.clock import uk_today, utcnow
 from shared.domain.attendance import (
     ALERT_SESSIONS,
     NO_MARK,
@@ -79,7 +79,6 @@ from shared.models import (
     Child,
     School,
     User,
-    utcnow,
 )
 from shared.services import audit
 

@@ -11,13 +11,13 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from shared.clock import long_date
+from shared.clock import long_date, utcnow
 from shared.domain.checks import contact_problems
 from shared.domain.notices import Problem
 from shared.domain.postcode import InvalidPostcode, normalise_postcode
 from shared.domain.upn import InvalidUPN, validate_upn
 from shared.domain.vocab import RiskLevel, SendStatus, Sex, VulnerableGroup
-from shared.models import Case, CaseNote, Child, User, utcnow
+from shared.models import Case, CaseNote, Child, User
 from shared.reference_data import primary_reason_label, primary_reasons
 from shared.services import audit
 from shared.services.cases import CASE_FIELDS, StaleEdit, check_version, record_event

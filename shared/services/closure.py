@@ -10,7 +10,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from shared.clock import long_date
+from shared.clock import long_date, utcnow
 from shared.domain.casework import CaseStatus
 from shared.domain.closure import (
     CAME_FROM,
@@ -28,7 +28,7 @@ from shared.domain.closure import (
 )
 from shared.domain.notices import Problem
 from shared.domain.vocab import CheckResult, CheckStatus, CheckType, Outcome
-from shared.models import Case, Enquiry, School, User, utcnow
+from shared.models import Case, Enquiry, School, User
 from shared.services import audit
 from shared.services.cases import CASE_FIELDS, CaseSettings, StaleEdit, check_version, record_event
 from shared.services.checks import CHECK_FIELDS

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from shared.clock import long_date
+from shared.clock import long_date, uk_today
 from shared.domain.casework import CaseStatus
 from shared.domain.enquiries import DEFAULT_DUE_SCHOOL_DAYS, STANDARD_CHECKS
 from shared.domain.reference import new_reference
@@ -270,7 +270,7 @@ def seed(
     passwords: dict[str, str] | None = None,
 ) -> list[tuple[str, str, str]]:
     """Load the demo authority; returns (email, role, password) for each account, to be shown once."""
-    today = today or date.today()
+    today = today or uk_today()
     calendar = calendar or SchoolCalendar()
     rng = random.Random(SEED)  # nosec B311 # made-up demo data, no secret
 

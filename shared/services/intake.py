@@ -17,12 +17,13 @@ from enum import StrEnum
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from shared.clock import utcnow
 from shared.domain.notices import Problem
 from shared.domain.postcode import InvalidPostcode, normalise_postcode
 from shared.domain.reference import InvalidReference, normalise_reference
 from shared.domain.upn import InvalidUPN, validate_upn
 from shared.domain.vocab import NoticeKind, NoticeStatus, ReferralStatus, RiskLevel, Sex
-from shared.models import AttendanceAlert, Carer, Case, Child, Referral, School, SchoolNotice, User, utcnow
+from shared.models import AttendanceAlert, Carer, Case, Child, Referral, School, SchoolNotice, User
 from shared.queries import intake as queries
 from shared.services import audit
 from shared.services.case_details import CHILD_FIELDS

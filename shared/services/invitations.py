@@ -21,11 +21,11 @@ from sqlalchemy import func, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from shared.clock import UK, long_date
+from shared.clock import UK, long_date, utcnow
 from shared.domain.notices import Problem
 from shared.domain.passwords import password_problem
 from shared.domain.roles import Role
-from shared.models import Invitation, OutboxMessage, School, User, utcnow
+from shared.models import Invitation, OutboxMessage, School, User
 from shared.models.base import UTCDateTime
 from shared.services import audit, emails, mail
 from shared.services.users import MAX_EMAIL_LENGTH, MAX_NAME_LENGTH, common_passwords, hash_password, normalise_email

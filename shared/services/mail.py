@@ -20,7 +20,8 @@ from notifications_python_client.notifications import NotificationsAPIClient
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from shared.models import OutboxMessage, utcnow
+from shared.clock import utcnow
+from shared.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,9 @@ from operator import attrgetter
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from shared.clock import utcnow
 from shared.importers.gias import FIELDS, Establishment
-from shared.models import School, User, utcnow
+from shared.models import School, User
 from shared.services import audit
 
 # Statuses GIAS gives a school that can take pupils now, as the school search orders them.

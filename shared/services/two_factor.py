@@ -16,8 +16,9 @@ import pyotp
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from shared.clock import utcnow
 from shared.domain.roles import Role
-from shared.models import RecoveryCode, User, utcnow
+from shared.models import RecoveryCode, User
 from shared.services import audit
 from shared.services.users import UserError, normalise_email
 

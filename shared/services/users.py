@@ -16,9 +16,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import case, func, literal, or_, select, update
 from sqlalchemy.orm import Session
 
+from shared.clock import utcnow
 from shared.domain.passwords import password_problem
 from shared.domain.roles import Role
-from shared.models import School, User, utcnow
+from shared.models import School, User
 from shared.models.base import UTCDateTime
 from shared.services import audit
 

@@ -8,9 +8,9 @@ from datetime import date, timedelta
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from shared.clock import uk_today
+from shared.clock import uk_today, utcnow
 from shared.domain.notices import check_notice, joiner_is_late
-from shared.models import SchoolNotice, utcnow
+from shared.models import SchoolNotice
 from shared.services import users as user_service
 from shared.services.notices import send_notices
 from tests.conftest import PASSWORD, a_school, calendar_of

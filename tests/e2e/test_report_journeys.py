@@ -859,7 +859,7 @@ def test_a_reporter_adds_information_later_with_the_reference_and_phrase(person,
 def test_the_other_report_pages_and_the_cme_teams_referral_pages_are_accessible(person, live_server, users):
     from flask import render_template
 
-    from shared.models import utcnow
+    from shared.clock import utcnow
     from shared.services import reports
     from tests.e2e.test_journeys import sign_in
 

@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.staff import attendance_jobs as jobs
-from shared.models import AttendanceAlert, AttendanceImport, AttendanceWeek, utcnow
+from shared.clock import utcnow
+from shared.models import AttendanceAlert, AttendanceImport, AttendanceWeek
 from shared.services import users as user_service
 from tests.conftest import PASSWORD, csrf_token, error_summary, get_page, parse, sign_in, text_of
 from tests.shared.test_attendance_import import AMIRA, MONDAY, OLIVER, csv_file, lines

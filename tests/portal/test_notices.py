@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from shared.clock import uk_today
+from shared.clock import uk_today, utcnow
 from shared.domain.casework import CaseStatus
 from shared.domain.notices import GROUNDS
 from shared.domain.reference import new_reference
-from shared.models import Case, Child, PartTimeTimetable, SchoolNotice, utcnow
+from shared.models import Case, Child, PartTimeTimetable, SchoolNotice
 from shared.services import users as user_service
 from tests.conftest import PASSWORD, csrf_token, error_summary, get_page, parse, sign_in, text_of
 

@@ -14,7 +14,8 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from portal.referral.routes import SEND_AGAIN_MESSAGE, STALE_MESSAGE
-from shared.models import AuditEvent, OutboxMessage, Referral, ReferralAddition, ReportDraft, utcnow
+from shared.clock import utcnow
+from shared.models import AuditEvent, OutboxMessage, Referral, ReferralAddition, ReportDraft
 from shared.services import reports
 from tests.conftest import csrf_token, database_unreachable, error_summary, get_page, make_app, parse, text_of
 from tests.portal.report_helpers import (

@@ -13,10 +13,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from shared.clock import utcnow
 from shared.importers import attendance_csv, gias
 from shared.importers.ctf import parse_ctf
 from shared.importers.notices_csv import Preview, parse_notices_csv
-from shared.models import AttendancePupil, AttendanceWeek, AuditEvent, NoticeUpload, School, SchoolNotice, utcnow
+from shared.models import AttendancePupil, AttendanceWeek, AuditEvent, NoticeUpload, School, SchoolNotice
 from shared.services import attendance as attendance_service
 from shared.services import schools as school_service
 from shared.services import uploads as upload_service

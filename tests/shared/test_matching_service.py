@@ -317,7 +317,7 @@ def test_search_results_carry_the_open_case(db, register):
 
 
 def test_a_child_anonymised_by_the_retention_run_is_never_proposed(db):
-    from shared.models import utcnow
+    from shared.clock import utcnow
 
     kept = a_child(db, "Amy", "Anonymised", born=date(2015, 9, 1), postcode="NB1")
     gone = a_child(db, None, "Anonymised", born=date(2015, 9, 1), postcode="NB1", anonymised_at=utcnow())
