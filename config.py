@@ -228,6 +228,9 @@ def load(**overrides) -> dict:
         "WORKERS": _parsed("CME_WORKERS", "", _workers),
         # One JSON object per log line for a log collector, or plain lines for a person at a terminal.
         "LOG_FORMAT": _parsed("CME_LOG_FORMAT", "json" if production else "text", _log_format),
+        # Argon2 parameters for passwords and secret phrases (shared/hashing.py): the test configuration's are the
+        # cheapest argon2 allows, so that the test suite does not spend minutes hashing. Not an environment variable.
+        "ARGON2_PARAMETERS": "test" if env == "test" else "production",
         "REMEMBER_COOKIE_DURATION": 0,
         "WTF_CSRF_TIME_LIMIT": None,
         "PREFERRED_URL_SCHEME": "https" if production else "http",
@@ -252,6 +255,8 @@ def check_production(settings: dict, database_url_given: bool) -> None:
         reasons.append("DATABASE_URL must be set (the embedded SQLite default is for development)")
     if not settings["SESSION_COOKIE_SECURE"]:
         reasons.append("CME_COOKIE_SECURE must not be turned off: session cookies go over HTTPS only")
+    if settings["ARGON2_PARAMETERS"] != "production":
+        reasons.append("ARGON2_PARAMETERS must be production: the test configuration's hashes are cheap to guess")
     if settings["RATELIMIT_STORAGE_URI"].startswith("memory"):
         reasons.append(
             "RATELIMIT_STORAGE_URI must name a shared store such as redis://: each server process "

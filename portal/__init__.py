@@ -22,6 +22,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         # Behind a reverse proxy: the client's own address (for rate limits) and https scheme.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_HOPS"], x_proto=app.config["PROXY_HOPS"])
     init_logging(app)  # first: its request id and timer wrap everything the other steps add
+    init_hashing(app)
     init_templates(app)
     init_database(app)
     init_upload_limits(app)  # before the extensions: the form-token check reads the request's body
@@ -55,6 +56,12 @@ def init_logging(app: Flask) -> None:
     from portal import logs
 
     logs.init_app(app)
+
+
+def init_hashing(app: Flask) -> None:
+    from shared import hashing
+
+    hashing.use(app.config["ARGON2_PARAMETERS"])
 
 
 def init_templates(app: Flask) -> None:

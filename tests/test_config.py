@@ -45,6 +45,22 @@ def test_production_starts_with_a_secure_configuration(monkeypatch):
     assert settings["SESSION_COOKIE_SECURE"] is True
     assert settings["MAIL_USE_TLS"] is True
     assert settings["TESTING"] is False
+    assert settings["ARGON2_PARAMETERS"] == "production"
+
+
+def test_only_the_test_configuration_hashes_with_cheap_parameters(monkeypatch, tmp_path):
+    monkeypatch.setenv("CME_INSTANCE_PATH", str(tmp_path))
+    assert config.load(CME_ENV="development")["ARGON2_PARAMETERS"] == "production"
+    assert config.load(CME_ENV="test", SECRET_KEY="k" * 48)["ARGON2_PARAMETERS"] == "test"
+    monkeypatch.setenv("SECRET_KEY", "k" * 48)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://cme@db.internal/cme")
+    monkeypatch.setenv("CME_SERVICE_URL", "https://cme.northbridge.example")
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379")
+    with pytest.raises(config.InsecureConfiguration) as error:
+        config.load(CME_ENV="production", ARGON2_PARAMETERS="test")
+    assert error.value.reasons == [
+        "ARGON2_PARAMETERS must be production: the test configuration's hashes are cheap to guess"
+    ]
 
 
 def test_development_makes_a_secret_key_once_and_keeps_it(monkeypatch, tmp_path):

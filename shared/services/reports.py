@@ -13,12 +13,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from shared import hashing
 from shared.clock import long_date
 from shared.domain.reference import new_reference, new_resume_code
 from shared.domain.report import (
@@ -33,12 +32,7 @@ from shared.domain.vocab import ReferralSource, ReferralStatus
 from shared.models import Referral, ReferralAddition, ReportDraft, User
 from shared.services import audit, emails, mail
 
-# OWASP's recommended argon2id settings (19 MiB, 2 passes, 1 lane): about 25 ms a hash here, against 160 ms of
-# CPU for the library's defaults, which every sending would wait on. Guessing a five-word phrase offline still
-# takes about 2**40 hashes (hundreds of CPU-years), and online guesses are rate limited per report.
 log = logging.getLogger(__name__)
-_hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
-_DUMMY_HASH = _hasher.hash("not a real phrase")
 
 # Answers that identify the reporter: never kept for an anonymous report.
 REPORTER_KEYS = ("reporter_name", "reporter_organisation", "reporter_email", "reporter_phone", "consent_to_contact")
@@ -247,7 +241,7 @@ def referral_from_answers(answers: dict, reference: str, submission_key: str, ph
         reporter_phone=(kept.get("reporter_phone") or None) if named else None,
         reporter_organisation=(kept.get("reporter_organisation") or None) if named else None,
         consent_to_contact=(kept.get("consent_to_contact") == "yes") if named else None,
-        secret_phrase_hash=_hasher.hash(normalise_phrase(phrase)),
+        secret_phrase_hash=hashing.phrases.hash(normalise_phrase(phrase)),
     )
 
 
@@ -330,10 +324,9 @@ def add_information(session: Session, reference: str, phrase: str, text: str, no
     """Append the reporter's new information to their report; None if the reference and phrase do not match.
     The reporter never sees what the report already says."""
     referral = session.scalar(select(Referral).where(Referral.reference == reference))
-    stored = referral.secret_phrase_hash if referral is not None and referral.secret_phrase_hash else _DUMMY_HASH
-    try:
-        _hasher.verify(stored, normalise_phrase(phrase))
-    except (VerificationError, InvalidHashError):
+    if not hashing.phrases.verify(
+        referral.secret_phrase_hash if referral is not None else None, normalise_phrase(phrase)
+    ):
         return None
     if referral is None or not referral.secret_phrase_hash:
         return None

@@ -11,11 +11,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import case, func, literal, or_, select, update
 from sqlalchemy.orm import Session
 
+from shared import hashing
 from shared.clock import utcnow
 from shared.domain.passwords import password_problem
 from shared.domain.roles import Role
@@ -23,9 +22,6 @@ from shared.models import School, User
 from shared.models.base import UTCDateTime
 from shared.services import audit
 
-_hasher = PasswordHasher()
-# Verified against when the email is unknown, so a wrong email takes as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("not a real password")
 MAX_EMAIL_LENGTH = 254
 MAX_NAME_LENGTH = 120
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -36,7 +32,7 @@ class UserError(ValueError):
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return hashing.passwords.hash(password)
 
 
 @cache
@@ -150,18 +146,15 @@ def is_locked(user: User) -> bool:
 def check_password(session: Session, email: str, password: str, lockout: Lockout = Lockout()) -> PasswordCheck:
     """Check the password, counting a wrong one towards the lockout. Takes as long for an unknown email."""
     user = session.scalar(select(User).where(User.email == normalise_email(email)))
-    try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
-        right = True
-    except (VerificationError, InvalidHashError):
-        right = False
+    # Checked against a made-up hash when the email is unknown, so a wrong email takes as long as a wrong password.
+    right = hashing.passwords.verify(user.password_hash if user else None, password)
     if user is None:
         return PasswordCheck(None, known=False)
     if is_locked(user):
         return PasswordCheck(None, locked=True)
     if not right or not user.active:
         return PasswordCheck(None, locked=record_failure(session, user, "password", lockout))
-    if _hasher.check_needs_rehash(user.password_hash):
+    if hashing.passwords.needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
         session.commit()
     return PasswordCheck(user)
