@@ -1,16 +1,17 @@
-"""Fixtures: a database built by the migrations (SQLite, or PostgreSQL when TEST_DATABASE_URL is set), a fresh
-copy of it for each test, the app on it, and helpers to read pages and sign in as a user would."""
+"""Fixtures: each test worker's database built once by the migrations (SQLite, or PostgreSQL when TEST_DATABASE_URL
+is set) and put back as they left it before each test, the worker's one app on it, the one clock set in a line, and
+helpers to read pages and sign in as a user would."""
 
 from __future__ import annotations
 
+import copy
 import os
 import re
-import secrets
-import shutil
 import socket
 import threading
 from collections import Counter
 from contextlib import contextmanager
+from datetime import UTC, date, datetime, time, timedelta
 from email import message_from_bytes
 from email import policy as email_policy
 from email.message import EmailMessage
@@ -18,13 +19,11 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
-from portal.cli import upgrade_database
-from shared.db import make_engine, normalise_database_url
-from shared.models import Base, TermPeriod
+from shared.clock import UK
+from shared.models import TermPeriod
 from shared.services import users as user_service
+from tests.databases import PostgresDatabase, SqliteDatabase
 
 # CI sets this: a leg that cannot run (no PostgreSQL, no Chromium) fails instead of skipping.
 REQUIRE_ALL_LEGS = os.environ.get("CME_REQUIRE_ALL_LEGS") == "1"
@@ -32,6 +31,61 @@ PASSWORD = "correct horse battery staple"
 # Every staff user the `users` fixture makes has set up an authenticator app with this secret (base32).
 TEST_TOTP_SECRET = "NORTHBRIDGECMETESTTOTPSECRET2345"
 SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--today",
+        metavar="YYYY-MM-DD",
+        help="the day in England the run takes place on (default: today); the clock starts at 10:30 and runs on",
+    )
+
+
+_TRAVEL: list = []
+
+
+def pytest_configure(config):
+    """Every run takes place from 10:30 in England on one day: today, or the day --today names. A run never
+    crosses midnight, the date in England and in UTC are the same all run long, and a date a test module takes at
+    import is the service's date too (this starts before any module is imported)."""
+    import time_machine
+
+    day = date.fromisoformat(config.getoption("--today") or datetime.now(UK).date().isoformat())
+    start = datetime.combine(day, time(10, 30), tzinfo=UK).astimezone(UTC)
+    _TRAVEL.append(time_machine.travel(start, tick=True))
+    _TRAVEL[-1].start()
+
+
+def pytest_unconfigure(config):
+    while _TRAVEL:
+        _TRAVEL.pop().stop()
+
+
+def pytest_collection_modifyitems(config, items):
+    """The PostgreSQL leg runs the tests that use the test database through the app and the services. The others
+    run in the SQLite leg only: pure rules and parsers (and an app on a file of its own) do the same whatever the
+    database; the browser tests drive the same pages the PostgreSQL leg requests through the test client, and at
+    six core-seconds of Chromium each, running them twice would not fit the suite in its time."""
+    if not os.environ.get("TEST_DATABASE_URL"):
+        return
+    kept, left = [], []
+    for item in items:
+        uses_database = DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+        in_browser = BROWSER_TESTS in Path(item.path).parents
+        (kept if uses_database and not in_browser else left).append(item)
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = kept
+
+
+DATABASE_FIXTURES = frozenset({"database_url", "database_template"})
+BROWSER_TESTS = Path(__file__).resolve().parent / "e2e"
+
+
+def pytest_report_header(config):
+    from shared.clock import uk_now
+
+    return f"the service's clock: {uk_now():%A %-d %B %Y %H:%M} in England, running on"
 
 
 def skip_or_fail(reason: str):
@@ -50,42 +104,68 @@ def _instance_path(tmp_path_factory):
     yield
 
 
+def worker() -> str:
+    """This test process's name: gw0, gw1… under pytest-xdist, main when the suite runs in one process."""
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
 @pytest.fixture(scope="session")
 def database_template(tmp_path_factory):
-    """One migrated database per run: a SQLite file to copy, or a PostgreSQL database to truncate."""
+    """This worker's database, migrated once: a SQLite file (copied back from its migrated template before each
+    test), or a PostgreSQL database of its own on TEST_DATABASE_URL's server (emptied back to the migrations' rows)."""
     server = os.environ.get("TEST_DATABASE_URL")
-    if not server:
-        path = tmp_path_factory.mktemp("db") / "template.sqlite"
-        upgrade_database(f"sqlite:///{path}")
-        yield {"kind": "sqlite", "path": path}
-        return
-    server = normalise_database_url(server)
-    name = f"cme_test_{secrets.token_hex(4)}"
-    admin = make_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(server).set(database=name).render_as_string(hide_password=False)
-    try:
-        upgrade_database(url)
-        yield {"kind": "postgresql", "url": url, "engine": make_engine(url)}
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    database = PostgresDatabase(server, worker()) if server else SqliteDatabase(tmp_path_factory.mktemp("db"))
+    yield database
+    database.drop()
 
 
 @pytest.fixture
-def database_url(database_template, tmp_path) -> str:
-    if database_template["kind"] == "sqlite":
-        path = tmp_path / "cme.sqlite"
-        shutil.copyfile(database_template["path"], path)
-        return f"sqlite:///{path}"
-    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
-    with database_template["engine"].begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        # As the migrations left it: the shipped term dates, which every copy of the SQLite template has too.
-        connection.execute(TermPeriod.__table__.insert(), shipped_term_periods())
-    return database_template["url"]
+def database_url(database_template) -> str:
+    """The worker's database as the migrations left it: every test starts from it, and nothing one test writes is
+    seen by the next. Background work a test started (email being sent, a file being checked) finishes first."""
+    finish_background_work()
+    database_template.reset()
+    return database_template.url
+
+
+def finish_background_work() -> None:
+    from portal.staff import attendance_jobs
+
+    for thread in threading.enumerate():
+        if thread.name == "outbox":
+            thread.join(timeout=30)
+    attendance_jobs.finish_all(timeout=120)
+
+
+@pytest.fixture(scope="session")
+def _session_app(database_template):
+    """The one app of this worker's run: built once, on the worker's database."""
+    app = make_app(database_template.url)
+    state = SessionAppState(app)
+    yield app, state
+    app.extensions["cme.database"].dispose()
+
+
+class SessionAppState:
+    """What a test may change in the session's app and the process around it, and how it was before."""
+
+    def __init__(self, app):
+        self.config = copy.deepcopy(dict(app.config))
+
+    def restore(self, app) -> None:
+        from portal import logs
+        from portal.extensions import limiter
+        from shared import hashing
+
+        app.config.clear()
+        app.config.update(copy.deepcopy(self.config))
+        # The limiter, the log handler and the hashing parameters belong to the process: an app a test made for
+        # itself (make_app with other settings) took them over, and each test starts with empty rate-limit counts.
+        limiter.init_app(app)
+        limiter._storage_dead = False
+        logs.configure(app.config["LOG_FORMAT"])
+        hashing.use(app.config["ARGON2_PARAMETERS"])
+        app.extensions["cme.database"].dispose()
 
 
 SHIPPED_TERM_DATES = Path(__file__).resolve().parents[1] / "shared" / "data" / "term_dates.csv"
@@ -212,10 +292,12 @@ def make_app(database_url: str, **overrides):
 
 
 @pytest.fixture
-def app(database_url):
-    app = make_app(database_url)
-    yield app
-    app.extensions["cme.database"].dispose()
+def app(database_url, _session_app):
+    """The worker's app, built once for the whole run, on a database as the migrations left it and with its
+    settings as make_app gave them. A test that needs other settings at start-up makes its own with make_app."""
+    app, state = _session_app
+    state.restore(app)
+    return app
 
 
 @pytest.fixture
@@ -227,6 +309,39 @@ def client(app):
 def db(app):
     with app.extensions["cme.database"].session() as session:
         yield session
+
+
+class Clock:
+    """The service's one clock (shared.clock), stopped for this test wherever the test puts it. time-machine moves
+    the process's own clock, so the service, its threads (the live server's included) and the libraries it uses
+    (security codes, signed cookies) all read the same moment; the clock runs normally again after the test."""
+
+    def __init__(self, machine):
+        self.machine = machine
+
+    def set(self, moment: datetime | date) -> None:
+        """Stop the clock at this moment; a date means 10:30 that morning in England."""
+        if not isinstance(moment, datetime):
+            moment = datetime.combine(moment, time(10, 30), tzinfo=UK)
+        if moment.tzinfo is None:
+            raise ValueError("give the moment a time zone")
+        # Given in UTC: a ZoneInfo would make time-machine change the process's time zone too.
+        self.machine.move_to(moment.astimezone(UTC), tick=False)
+
+    def advance(self, **delta) -> None:
+        self.machine.shift(timedelta(**delta))
+
+    @property
+    def now(self) -> datetime:
+        from shared.clock import utcnow
+
+        return utcnow()
+
+
+@pytest.fixture
+def clock(time_machine) -> Clock:
+    """Set the clock in one line: `clock.set(date(2028, 2, 29))`."""
+    return Clock(time_machine)
 
 
 def a_school(urn: int, establishment_number: str, name: str, postcode: str):

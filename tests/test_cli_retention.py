@@ -8,9 +8,8 @@ import stat
 import pytest
 from sqlalchemy import func, select
 
-from portal import cli_retention
 from shared.models import AuditEvent, Child
-from tests.shared.test_retention import NOW, TODAY, build_world
+from tests.shared.test_retention import NOW, build_world
 from tests.test_cli import run
 
 PERIODS = (
@@ -37,9 +36,8 @@ TABLE = [
 
 
 @pytest.fixture
-def world(db, school, monkeypatch):
-    monkeypatch.setattr(cli_retention, "utcnow", lambda: NOW)
-    monkeypatch.setattr(cli_retention, "uk_today", lambda: TODAY)
+def world(db, school, clock):
+    clock.set(NOW)
     return build_world(db, school)
 
 

@@ -11,6 +11,7 @@ A job that stops without finishing (the process ended) has imported nothing; its
 from __future__ import annotations
 
 import logging
+from concurrent import futures
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
 
@@ -56,6 +57,13 @@ def wait(import_id: int, timeout: float | None = None) -> None:
     future = _futures.get(import_id)
     if future is not None:
         future.result(timeout)
+
+
+def finish_all(timeout: float | None = None) -> None:
+    """Wait for every job this process has started, then forget them (between tests, whose databases start
+    again from nothing)."""
+    futures.wait(list(_futures.values()), timeout)
+    _futures.clear()
 
 
 def stalled(record: AttendanceImport) -> bool:

@@ -9,7 +9,7 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
-from tests.conftest import make_app, skip_or_fail
+from tests.conftest import skip_or_fail
 
 CHROMIUM = "/usr/bin/chromium"
 LAUNCH_ARGS = [
@@ -50,16 +50,22 @@ def app_for_rendering(live_server):
     return live_server.app
 
 
-@pytest.fixture
-def live_server(database_url):
-    app = make_app(database_url)
+@pytest.fixture(scope="session")
+def _live_server(_session_app):
+    """One server per worker for the whole run, serving the worker's one app."""
+    app, _state = _session_app
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield LiveServer(f"http://127.0.0.1:{server.server_port}", app)
     server.shutdown()
     thread.join(timeout=5)
-    app.extensions["cme.database"].dispose()
+
+
+@pytest.fixture
+def live_server(app, _live_server):
+    """The worker's server, its app on a database as the migrations left it."""
+    return _live_server
 
 
 class LiveServer(str):

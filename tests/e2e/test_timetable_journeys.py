@@ -32,10 +32,9 @@ def errors_have_focus(page) -> None:
 
 
 @pytest.fixture
-def amy(db, school, users, monkeypatch):
+def amy(db, school, users, clock):
     """Amy's part-time timetable, started by a notice; the service's day is Monday 7 December 2026."""
-    monkeypatch.setattr("portal.schools.timetables.uk_today", lambda: TODAY)
-    monkeypatch.setattr("portal.schools.timetables.utcnow", lambda: NOW)
+    clock.set(NOW)
     raw = {
         "kind": "part_time",
         "first_name": "Amy",

@@ -246,9 +246,10 @@ def test_the_term_dates_download_as_csv(admin):
 
 
 @pytest.mark.parametrize(("today", "warned"), [(date(2028, 5, 25), False), (date(2028, 5, 26), True)])
-def test_the_admin_page_warns_when_the_coming_term_has_no_dates(admin, monkeypatch, today, warned):
-    monkeypatch.setattr("portal.admin.term_dates.uk_today", lambda: today)
-    warning = get_page(admin, "/admin/term-dates").find(id="coming-term-warning")
+def test_the_admin_page_warns_when_the_coming_term_has_no_dates(client, users, clock, today, warned):
+    clock.set(today)
+    sign_in(client, "admin@northbridge.example")
+    warning = get_page(client, "/admin/term-dates").find(id="coming-term-warning")
     if not warned:
         assert warning is None
         return
@@ -260,8 +261,8 @@ def test_the_admin_page_warns_when_the_coming_term_has_no_dates(admin, monkeypat
 
 
 @pytest.mark.parametrize(("role", "warned"), [("lead", True), ("admin", True), ("officer", False), ("manager", False)])
-def test_the_team_home_page_warns_the_lead_and_admins(client, users, monkeypatch, role, warned):
-    monkeypatch.setattr("portal.staff.routes.uk_today", lambda: date(2028, 7, 24))
+def test_the_team_home_page_warns_the_lead_and_admins(client, users, clock, role, warned):
+    clock.set(date(2028, 7, 24))
     sign_in(client, f"{role}@northbridge.example")
     banner = get_page(client, "/staff/").find(id="term-dates-warning")
     assert (banner is not None) == warned
@@ -271,8 +272,8 @@ def test_the_team_home_page_warns_the_lead_and_admins(client, users, monkeypatch
         assert (banner.find("a", href="/admin/term-dates") is not None) == (role == "admin")
 
 
-def test_the_team_home_page_has_no_warning_when_next_term_has_dates(client, users, db, monkeypatch):
-    monkeypatch.setattr("portal.staff.routes.uk_today", lambda: date(2028, 7, 24))
+def test_the_team_home_page_has_no_warning_when_next_term_has_dates(client, users, db, clock):
+    clock.set(date(2028, 7, 24))
     db.add(TermPeriod(kind="term", starts_on=date(2028, 9, 4), ends_on=date(2028, 10, 20), description="Autumn 2028"))
     db.commit()
     sign_in(client, "lead@northbridge.example")
@@ -282,12 +283,12 @@ def test_the_team_home_page_has_no_warning_when_next_term_has_dates(client, user
 # The command line -------------------------------------------------------------------------------------------------
 
 
-def test_cme_term_dates_check_exits_1_with_the_warning(app, monkeypatch):
+def test_cme_term_dates_check_exits_1_with_the_warning(app, clock):
     runner = app.test_cli_runner()
-    monkeypatch.setattr("portal.cli_term_dates.uk_today", lambda: date(2028, 5, 25))
+    clock.set(date(2028, 5, 25))
     result = runner.invoke(args=["term-dates", "check"])
     assert (result.exit_code, result.output) == (0, "Term dates are in place until 21 July 2028.\n")
-    monkeypatch.setattr("portal.cli_term_dates.uk_today", lambda: date(2028, 5, 26))
+    clock.set(date(2028, 5, 26))
     result = runner.invoke(args=["term-dates", "check"])
     assert result.exit_code == 1
     assert result.output.startswith("The last term in the service ends on 21 July 2028 and the term after it")

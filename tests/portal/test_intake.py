@@ -79,9 +79,9 @@ def test_the_queue_shows_everything_waiting_urgent_first_then_oldest(client, db,
     assert [row[5] for row in rows] == ["Urgent In triage", "New", "Sent to the CME team", "New"]
 
 
-def test_ages_are_working_days_so_a_bank_holiday_weekend_counts_one(client, db, users, school, monkeypatch):
+def test_ages_are_working_days_so_a_bank_holiday_weekend_counts_one(client, db, users, school, clock):
     # Friday 1 May 2026, then the weekend and the early May bank holiday (Monday 4 May): today is Tuesday 5 May.
-    monkeypatch.setattr("portal.staff.intake.uk_today", lambda: date(2026, 5, 5))
+    clock.set(date(2026, 5, 5))
     at_ten = lambda day: datetime(day.year, day.month, day.day, 9, 0, tzinfo=UTC)  # noqa: E731  (10am in May)
     made = {
         "today": a_referral(db, received_at=at_ten(date(2026, 5, 5))),

@@ -57,9 +57,9 @@ def test_an_alert_waits_in_the_queue_with_its_school_and_run(client, db, users, 
     assert checked == ["attendance_alert"]
 
 
-def test_an_alert_s_age_is_counted_in_working_days(client, db, users, school, monkeypatch):
+def test_an_alert_s_age_is_counted_in_working_days(client, db, users, school, clock):
     # Raised on Friday 1 May 2026; Monday 4 May is a bank holiday; today is Tuesday 5 May.
-    monkeypatch.setattr("portal.staff.intake.uk_today", lambda: date(2026, 5, 5))
+    clock.set(date(2026, 5, 5))
     alert = an_alert(db, school, raised_at=NOW.replace(year=2026, month=5, day=1, hour=9))
     sign_in(client, "officer@northbridge.example")
     row = queue_rows(get_page(client, "/staff/intake"))[0]

@@ -182,15 +182,15 @@ def test_healthz_says_503_for_a_database_that_was_never_migrated(tmp_path):
 
 
 def test_when_the_database_cannot_be_reached_pages_say_503_and_recover_by_themselves(database_template, tmp_path):
-    if database_template["kind"] == "sqlite":
+    if database_template.kind == "sqlite":
         folder = tmp_path / "gone"
         app = make_app(f"sqlite:///{folder / 'cme.sqlite'}")
 
         def restore():
             folder.mkdir()
-            shutil.copyfile(database_template["path"], folder / "cme.sqlite")
+            shutil.copyfile(database_template.template_path, folder / "cme.sqlite")
     else:
-        url = make_url(database_template["url"])
+        url = make_url(database_template.url)
         proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
         proxy.start()
         app = make_app(url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False))

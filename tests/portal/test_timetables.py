@@ -18,7 +18,6 @@ from tests.conftest import (
     csrf_token,
     error_summary,
     get_page,
-    make_app,
     parse,
     set_term_dates,
     sign_in,
@@ -37,14 +36,11 @@ ROUTES = ("", "/update", "/extend", "/end")
 
 
 @pytest.fixture
-def app(database_url, monkeypatch):
+def app(app, clock):
     """The app on these term dates, on Monday 7 December 2026 at 10:30."""
-    monkeypatch.setattr("portal.schools.timetables.uk_today", lambda: TODAY)
-    monkeypatch.setattr("portal.schools.timetables.utcnow", lambda: NOW)
-    app = make_app(database_url)
+    clock.set(NOW)
     set_term_dates(app, TERM_DATES)
-    yield app
-    app.extensions["cme.database"].dispose()
+    return app
 
 
 def start_timetable(db, school, user, **answers) -> PartTimeTimetable:
@@ -407,14 +403,13 @@ def test_council_staff_are_refused_the_schools_pages(client, users, amy, role):
 # The daily command
 
 
-def remind_on(app, monkeypatch, day: date):
-    monkeypatch.setattr("portal.cli_schools.uk_today", lambda: day)
-    monkeypatch.setattr("portal.cli_schools.utcnow", lambda: NOW)
+def remind_on(app, clock, day: date):
+    clock.set(day)
     return app.test_cli_runner().invoke(args=["schools", "remind-returns"])
 
 
-def test_cme_schools_remind_returns_waits_until_reminders_are_due(app, monkeypatch, users, mailbox):
-    result = remind_on(app, monkeypatch, date(2026, 12, 3))
+def test_cme_schools_remind_returns_waits_until_reminders_are_due(app, clock, users, mailbox):
+    result = remind_on(app, clock, date(2026, 12, 3))
     assert (result.exit_code, result.output) == (
         0,
         "No schools reminded: reminders about the Autumn term 2026 return (due by 18 December 2026) start on "
@@ -423,8 +418,8 @@ def test_cme_schools_remind_returns_waits_until_reminders_are_due(app, monkeypat
     assert mailbox.messages == []
 
 
-def test_cme_schools_remind_returns_emails_each_school_once_a_term(app, db, monkeypatch, users, amy, mailbox):
-    first = remind_on(app, monkeypatch, date(2026, 12, 7))
+def test_cme_schools_remind_returns_emails_each_school_once_a_term(app, db, clock, users, amy, mailbox):
+    first = remind_on(app, clock, date(2026, 12, 7))
     assert (first.exit_code, first.output) == (
         0,
         "Reminded 1 school(s) about the Autumn term 2026 return, due by 18 December 2026.\nSent 1 email(s).\n",
@@ -437,7 +432,7 @@ def test_cme_schools_remind_returns_emails_each_school_once_a_term(app, db, monk
     body = email.get_content()
     assert "Make the return: https://cme.northbridge.example/schools/part-time-timetables/return" in body
     assert not any(detail in body for detail in ("Amy", "Lee", "B801200005001", "Anxiety"))
-    again = remind_on(app, monkeypatch, date(2026, 12, 8))
+    again = remind_on(app, clock, date(2026, 12, 8))
     assert again.output == "Reminded 0 school(s) about the Autumn term 2026 return, due by 18 December 2026.\n"
     assert len(mailbox.messages) == 1
     assert db.scalars(select(TimetableReturn.reminded_at)).one() == NOW

@@ -32,21 +32,11 @@ WRONG_DETAILS = "Enter a correct email address and password"
 START = datetime(2026, 12, 3, 9, 0, 7, tzinfo=UTC)
 
 
-class Clock:
-    """The service's clock for signing in, sessions and security codes, moved on by hand."""
-
-    def __init__(self, monkeypatch):
-        self.now = START
-        for module in ("shared.services.users", "shared.services.two_factor", "portal.auth.sessions"):
-            monkeypatch.setattr(f"{module}.utcnow", lambda: self.now)
-
-    def advance(self, **delta) -> None:
-        self.now += timedelta(**delta)
-
-
 @pytest.fixture
-def clock(monkeypatch):
-    return Clock(monkeypatch)
+def clock(clock):
+    """The clock stopped at START, moved on by hand."""
+    clock.set(START)
+    return clock
 
 
 def post_password(client, email: str, password: str = PASSWORD, next_url: str = ""):
@@ -430,10 +420,9 @@ def test_the_dashboard_s_own_requests_get_401_once_the_session_has_ended(client,
     )
 
 
-def test_timeouts_come_from_the_settings(database_url, users, monkeypatch):
+def test_timeouts_come_from_the_settings(database_url, users, clock):
     from tests.conftest import make_app
 
-    clock = Clock(monkeypatch)
     app = make_app(database_url, SESSION_IDLE_TIMEOUT=timedelta(minutes=5))
     client = app.test_client()
     sign_in(client, "officer@northbridge.example")

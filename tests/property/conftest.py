@@ -6,21 +6,20 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import make_app, sign_in
+from tests.conftest import sign_in
 
 
 @pytest.fixture
-def app(database_url):
+def app(app):
+    """The worker's app with these limits for this test (each test starts again from make_app's settings)."""
     plenty = "100000 per minute"
-    app = make_app(
-        database_url,
+    app.config.update(
         SIGN_IN_RATE_LIMIT=plenty,
         REPORT_SUBMIT_RATE_LIMIT=plenty,
         REPORT_PAGE_RATE_LIMIT=plenty,
         REPORT_LOOKUP_RATE_LIMIT=plenty,
     )
-    yield app
-    app.extensions["cme.database"].dispose()
+    return app
 
 
 class SignedIn:
