@@ -8,7 +8,7 @@ stay as they are):
 - 300 schools in an English authority's proportions (bench/attendance.py's `schools_for`); a lead, a manager and
   14 officers made by shared/services/users.py;
 - 200,000 children, each an attendance pupil (AttendancePupil, linked to the child) at a school that takes their
-  age, named from bench/matching.py's lists, UPNs from bench/fixtures.py;
+  age, named from bench/matching.py's lists, UPNs from tests/bulk_files.py;
 - a year of attendance: the school days of the last three terms of the app's term dates up to yesterday, one row
   of marks per pupil per school week as the importer keeps them (ten characters, shared/domain/attendance.py,
   built and counted by the importer's own `_week_row`) and written by its bulk writer (COPY on PostgreSQL,
@@ -39,7 +39,6 @@ from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
 
 from bench.attendance import schools_for, specs_of
-from bench.fixtures import upn
 from bench.matching import FIRST_NAMES, STREETS, make_postcodes, surname
 from shared.clock import utcnow
 from shared.domain.attendance import week_start
@@ -65,6 +64,7 @@ from shared.reference_data import primary_reasons
 from shared.services import users as user_service
 from shared.services.attendance import _WEEK_COLUMNS, _pupil_runs, _recompute_rollups, _week_row, _Writer
 from shared.services.attendance_demo import _share_out
+from tests.bulk_files import upn
 
 SEED = 20261204
 PUPILS, CASES, OPEN_CASES, SCHOOLS, OFFICERS = 200_000, 20_000, 1_000, 300, 14

@@ -42,10 +42,10 @@ if str(ROOT) not in sys.path:
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from bench.fixtures import upn  # noqa: E402
 from shared.clock import uk_today  # noqa: E402
 from shared.db import Database  # noqa: E402
 from shared.domain.school_age import school_year_start  # noqa: E402
+from tests.bulk_files import upn  # noqa: E402
 
 BIN = Path(sys.executable).parent
 PASSWORD = "load benchmark password 1"

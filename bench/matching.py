@@ -41,7 +41,6 @@ from sqlalchemy import func, insert, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from bench.fixtures import upn  # noqa: E402
 from bench.notices import MIB, max_rss, scratch_database, traced_peak  # noqa: E402
 from shared.db import make_engine  # noqa: E402
 from shared.domain.casework import CaseStatus  # noqa: E402
@@ -49,6 +48,7 @@ from shared.domain.reference import new_reference  # noqa: E402
 from shared.models import Case, Child, ChildNameKey  # noqa: E402
 from shared.queries.matching import child_with_upn  # noqa: E402
 from shared.services.matching import THRESHOLD, Probe, find_candidates, rebuild_name_keys  # noqa: E402
+from tests.bulk_files import upn  # noqa: E402
 
 
 def words(text: str) -> list[str]:

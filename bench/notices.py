@@ -46,7 +46,6 @@ from sqlalchemy import func, insert, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from bench.fixtures import make_ctf, make_notices_csv, upn  # noqa: E402
 from portal.cli import upgrade_database  # noqa: E402
 from shared.clock import uk_today, utcnow  # noqa: E402
 from shared.db import make_engine, normalise_database_url  # noqa: E402
@@ -60,6 +59,7 @@ from shared.importers.notices_csv import MAX_ROWS, parse_notices_csv  # noqa: E4
 from shared.models import Case, Child, PartTimeTimetable, School, SchoolNotice, User  # noqa: E402
 from shared.services import users as user_service  # noqa: E402
 from shared.services.notices import send_notices  # noqa: E402
+from tests.bulk_files import make_ctf, make_notices_csv, upn  # noqa: E402
 
 TERM_DATES = ROOT / "shared" / "data" / "term_dates.csv"
 SERVICE_URL = "http://127.0.0.1:8000"

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from bench.fixtures import make_ctf, make_notices_csv
 from shared.domain.notices import GROUNDS, CheckedNotice
 from shared.domain.vocab import NoticeKind, Sex
 from shared.importers import notices_csv
 from shared.importers.ctf import parse_ctf
 from shared.importers.notices_csv import CSV_COLUMNS, CSV_GUIDE, RowProblem, parse_notices_csv, template_csv
+from tests.bulk_files import make_ctf, make_notices_csv
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 TODAY = date(2026, 11, 23)

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bench.fixtures import make_notices_csv
 from shared.clock import uk_today, utcnow
 from shared.importers.notices_csv import RowProblem
 from shared.models import NoticeUpload, School, SchoolNotice
 from shared.services import mail
 from shared.services import uploads as service
+from tests.bulk_files import make_notices_csv
 from tests.conftest import a_school, calendar_of
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

@@ -1,6 +1,7 @@
-"""Valid bulk files of any size, for timing the importers: a CSV of notices and a Common Transfer File of leavers.
+"""Valid bulk files of any size, for the importers' tests and for timing them (bench/): a CSV of notices and a
+Common Transfer File of leavers. They live with the tests, which CI runs, so a change that breaks them fails there.
 
-    from bench.fixtures import make_ctf, make_notices_csv
+    from tests.bulk_files import make_ctf, make_notices_csv
     make_notices_csv(10_000)  # bytes: every notice type in turn, each row valid
     make_ctf(2_000)  # bytes: leavers to one named school, each pupil with the sections a real file carries
 
