@@ -30,7 +30,7 @@ import time
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
@@ -39,6 +39,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run as bench/reports.py, the repository root is not on the path
 
 from bench.pages import BIN, drive, free_port, gunicorn, wait_until_up  # noqa: E402
+from shared.clock import uk_today  # noqa: E402
 
 TOKEN = re.compile(r'name="csrf_token"[^>]*\bvalue="([^"]+)"')
 REFERENCE = re.compile(r"\bRF-[0-9A-Z]{4}-[0-9A-Z]{4}\b")
@@ -126,7 +127,7 @@ class Client:
 
     def report(self, urgent: bool) -> str | None:
         """One complete report; its reference, or None if it did not get as far as a confirmation page."""
-        born = ("3", "4", str(date.today().year - 10))  # of compulsory school age, so no age check page
+        born = ("3", "4", str(uk_today().year - 10))  # of compulsory school age, so no age check page
         try:
             self.send("GET /report/start", "/report/start", 302, f"/report/{PAGES[0][0]}")
             for position, (slug, answers) in enumerate(PAGES):

@@ -18,6 +18,7 @@ from dashboard.figures import PALETTE, cases_by_status, lines
 from dashboard.filters import query_string, read_filters, school_year_start
 from dashboard.tables import Column, Table, as_csv, safe_text
 from shared.clock import long_date, uk_today
+from shared.domain.retention import years_before
 from shared.models import AuditEvent, Case, Child, Enquiry, Referral, SchoolNotice
 from tests.conftest import a_school, calendar_of, sign_in
 
@@ -31,8 +32,7 @@ def work(app, db, users, school):
     today = uk_today()
     db.add(a_school(990103, "4101", "Northbridge Academy", "NB3 3CC"))
     children = [
-        Child(first_name=f"Child{n}", last_name="Ali", date_of_birth=today.replace(year=today.year - 9 - n))
-        for n in range(5)
+        Child(first_name=f"Child{n}", last_name="Ali", date_of_birth=years_before(today, 9 + n)) for n in range(5)
     ]
     db.add_all(children)
     officer, lead = users["officer"], users["lead"]

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from shared.clock import uk_today, utcnow
 from shared.domain.notices import check_notice, joiner_is_late
+from shared.domain.retention import years_before
 from shared.models import SchoolNotice
 from shared.services import users as user_service
 from shared.services.notices import send_notices
@@ -46,7 +47,7 @@ def test_a_school_sends_a_removal_to_home_education(person, live_server, users):
     page.get_by_label("UPN (optional if the pupil has none)").fill("B801200005001")
     page.get_by_label("First name").fill("Amy")
     page.get_by_label("Last name").fill("Lee")
-    fill_date(page, "Date of birth", LAST_MONTH.replace(year=LAST_MONTH.year - 11))
+    fill_date(page, "Date of birth", years_before(LAST_MONTH, 11))
     page.get_by_label("Female").check()
     page.get_by_label("Home address").fill("1 Mill Road, Northbridge")
     page.get_by_label("Postcode").fill("NB1 1AA")

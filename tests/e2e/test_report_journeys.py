@@ -12,13 +12,14 @@ from playwright.sync_api import Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from sqlalchemy import select
 
+from shared.clock import uk_today
 from shared.models import Referral, ReferralAddition
 from shared.services.reports import REPORTER_KEYS
 from tests.e2e.accessibility import wait_for_error_summary
 from tests.e2e.conftest import Browsing
 
 axe = Axe()
-TODAY = date.today()
+TODAY = uk_today()
 # Dates relative to today, so the child stays of compulsory school age whenever the tests run.
 BORN = date(TODAY.year - 10, 3, 27)
 LAST_AT_SCHOOL = date(TODAY.year - 1, 7, 14)

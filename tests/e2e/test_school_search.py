@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from shared.clock import uk_today
+from shared.domain.retention import years_before
 from shared.models import School, SchoolNotice
 from tests.e2e.accessibility import assert_accessible
 from tests.e2e.test_journeys import sign_in
@@ -55,7 +56,7 @@ def fill_date(page, legend: str, day) -> None:
 def fill_in_the_pupil(page, event_legend: str) -> None:
     page.get_by_label("First name").fill("Amy")
     page.get_by_label("Last name").fill("Lee")
-    fill_date(page, "Date of birth", LAST_MONTH.replace(year=LAST_MONTH.year - 11))
+    fill_date(page, "Date of birth", years_before(LAST_MONTH, 11))
     page.get_by_label("Female").check()
     page.get_by_label("Home address").fill("1 Mill Road, Northbridge")
     page.get_by_label("Postcode").fill("NB1 1AA")

@@ -14,7 +14,7 @@ from shared.domain.notices import GROUNDS
 from shared.domain.reference import new_reference
 from shared.models import Case, Child, PartTimeTimetable, SchoolNotice
 from shared.services import users as user_service
-from tests.conftest import PASSWORD, csrf_token, error_summary, get_page, parse, sign_in, text_of
+from tests.conftest import PASSWORD, calendar_of, csrf_token, error_summary, get_page, parse, sign_in, text_of
 
 LAST_MONTH = uk_today() - timedelta(days=30)
 
@@ -122,8 +122,11 @@ def test_a_joiner_who_is_a_missing_child_is_attached_to_their_open_case(school_c
     assert (notice.status, notice.case_id, notice.child_id) == ("attached", case.id, child.id)
 
 
-def test_a_joiner_sent_more_than_five_school_days_after_joining_is_marked_late(school_client, db):
-    send(school_client, "joiner", a_pupil())
+def test_a_joiner_sent_more_than_five_school_days_after_joining_is_marked_late(school_client, db, app):
+    # Ten weeks ago is more than five school days ago on any day, across the summer holiday too.
+    joined = uk_today() - timedelta(weeks=10)
+    assert calendar_of(app).school_days_between(joined, uk_today()) > 5
+    send(school_client, "joiner", a_pupil(event_date=parts(joined)))
     notice = db.scalars(select(SchoolNotice)).one()
     assert notice.details["late"] is True
     page = get_page(school_client, f"/schools/notices/{notice.reference}")

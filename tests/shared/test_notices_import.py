@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from shared.clock import uk_today
 from shared.domain.notices import GROUNDS, CheckedNotice
 from shared.domain.vocab import NoticeKind, Sex
 from shared.importers import notices_csv
@@ -627,7 +628,7 @@ def test_the_same_pupil_twice_in_a_ctf_is_reported_on_the_second():
 def test_the_generated_csv_parses_with_no_problems():
     data = make_notices_csv(250)
     assert data == make_notices_csv(250)
-    preview = parse_notices_csv(data, date.today())
+    preview = parse_notices_csv(data, uk_today())
     assert problems(preview) == []
     assert len(preview.notices) == 250
     assert {notice.kind for _, notice in preview.notices} == set(NoticeKind)
@@ -636,7 +637,7 @@ def test_the_generated_csv_parses_with_no_problems():
 def test_the_generated_ctf_parses_with_no_problems():
     data = make_ctf(120)
     assert data == make_ctf(120)
-    preview = parse_ctf(data, date.today())
+    preview = parse_ctf(data, uk_today())
     assert problems(preview) == []
     assert len(preview.notices) == 120
     assert preview.source_laestab == "8002001"
