@@ -136,12 +136,20 @@ def test_an_unexpected_error_is_logged_with_its_type_and_traceback_but_not_its_m
     assert (access["request_id"], access["status"]) == ("boom-1", 500)
 
 
-def test_health_probes_are_logged_only_when_not_ok(json_app, capsys):
+def test_health_probes_are_logged_only_when_not_ok(json_app, capsys, tmp_path):
     capsys.readouterr()
     client = json_app.test_client()
     assert client.get("/healthz").status_code == 200
     assert client.get("/readyz").status_code == 200
     assert access_lines(log_lines(capsys)) == []
+    never_migrated = make_app(f"sqlite:///{tmp_path / 'empty.sqlite'}", LOG_FORMAT="json").test_client()
+    assert never_migrated.get("/healthz").status_code == 503
+    assert never_migrated.get("/readyz").status_code == 503
+    lines = access_lines(log_lines(capsys))
+    assert [(line["level"], line["message"], line["status"]) for line in lines] == [
+        ("INFO", "GET /healthz 503", 503),
+        ("INFO", "GET /readyz 503", 503),
+    ]
 
 
 def test_text_logs_are_one_plain_line_with_the_request_id(database_url, capsys):
