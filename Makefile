@@ -12,19 +12,10 @@ run: setup
 	$(BIN)/cme demo seed --if-empty
 	$(BIN)/cme serve --host $(HOST) --port $(PORT)
 
+# Lint, then every test on SQLite and on PostgreSQL (TEST_DATABASE_URL) on all cores, then the date-sensitive
+# tests on three awkward days; prints each leg's wall time (scripts/test.sh).
 test: setup
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
-	@echo "== Security: the code's own weaknesses (bandit), known vulnerabilities in what is installed (pip-audit)"
-	$(BIN)/bandit -q -c pyproject.toml -r portal shared dashboard config.py wsgi.py
-	$(BIN)/pip-audit --skip-editable --progress-spinner off
-	@echo "== Tests on SQLite"
-	env -u TEST_DATABASE_URL $(BIN)/pytest
-	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-		echo "== Tests on PostgreSQL"; $(BIN)/pytest; \
-	elif [ "$$CME_REQUIRE_ALL_LEGS" = 1 ]; then \
-		echo "TEST_DATABASE_URL is not set: the PostgreSQL leg must run here"; exit 1; \
-	else echo "== PostgreSQL leg not run: set TEST_DATABASE_URL to run it"; fi
+	scripts/test.sh
 
 setup: $(VENV)/.installed portal/static/.built
 
