@@ -11,7 +11,7 @@ import socket
 import threading
 from collections import Counter
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from email import message_from_bytes
 from email import policy as email_policy
 from email.message import EmailMessage
@@ -47,13 +47,23 @@ _TRAVEL: list = []
 def pytest_configure(config):
     """Every run takes place from 10:30 in England on one day: today, or the day --today names. A run never
     crosses midnight, the date in England and in UTC are the same all run long, and a date a test module takes at
-    import is the service's date too (this starts before any module is imported)."""
+    import is the service's date too (this starts before any module is imported). Under pytest-xdist the workers
+    are given the day the run chose, so a run started at midnight has one day in every worker."""
     import time_machine
 
-    day = date.fromisoformat(config.getoption("--today") or datetime.now(UK).date().isoformat())
-    start = datetime.combine(day, time(10, 30), tzinfo=UK).astimezone(UTC)
+    chosen = getattr(config, "workerinput", {}).get("cme_day") or config.getoption("--today")
+    day = date.fromisoformat(chosen) if chosen else datetime.now(UK).date()
+    config.cme_day = day.isoformat()
+    # A timestamp, not a datetime with a zone: time-machine would set the process's TZ to the datetime's zone.
+    start = datetime.combine(day, time(10, 30), tzinfo=UK).timestamp()
     _TRAVEL.append(time_machine.travel(start, tick=True))
     _TRAVEL[-1].start()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+    """pytest-xdist: a worker runs on the day the run chose."""
+    node.workerinput["cme_day"] = node.config.cme_day
 
 
 def pytest_unconfigure(config):
@@ -166,19 +176,6 @@ class SessionAppState:
         logs.configure(app.config["LOG_FORMAT"])
         hashing.use(app.config["ARGON2_PARAMETERS"])
         app.extensions["cme.database"].dispose()
-
-
-SHIPPED_TERM_DATES = Path(__file__).resolve().parents[1] / "shared" / "data" / "term_dates.csv"
-
-
-def shipped_term_periods() -> list[dict]:
-    from shared.clock import utcnow
-    from shared.domain.school_days import parse_term_dates
-
-    return [
-        {"kind": p.kind, "starts_on": p.start, "ends_on": p.end, "description": p.description, "updated_at": utcnow()}
-        for p in parse_term_dates(SHIPPED_TERM_DATES.read_text(encoding="utf-8-sig"))
-    ]
 
 
 def set_term_dates(app, csv_text: str) -> None:
@@ -318,6 +315,7 @@ class Clock:
 
     def __init__(self, machine):
         self.machine = machine
+        self.stopped = False
 
     def set(self, moment: datetime | date) -> None:
         """Stop the clock at this moment; a date means 10:30 that morning in England."""
@@ -325,10 +323,14 @@ class Clock:
             moment = datetime.combine(moment, time(10, 30), tzinfo=UK)
         if moment.tzinfo is None:
             raise ValueError("give the moment a time zone")
-        # Given in UTC: a ZoneInfo would make time-machine change the process's time zone too.
-        self.machine.move_to(moment.astimezone(UTC), tick=False)
+        # A timestamp, not a datetime with a zone: time-machine would set the process's TZ to the datetime's zone.
+        self.machine.move_to(moment.timestamp(), tick=False)
+        self.stopped = True
 
     def advance(self, **delta) -> None:
+        """Move the clock on; it stops where it is now first, if no test has set it."""
+        if not self.stopped:
+            self.set(self.now)
         self.machine.shift(timedelta(**delta))
 
     @property

@@ -61,9 +61,13 @@ class PostgresDatabase:
         with self.admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{self.name}"'))
         self.url = make_url(server).set(database=self.name).render_as_string(hide_password=False)
-        upgrade_database(self.url)
         self.engine: Engine = make_engine(self.url)
-        self._snapshot()
+        try:
+            upgrade_database(self.url)
+            self._snapshot()
+        except BaseException:
+            self.drop()
+            raise
 
     def _snapshot(self) -> None:
         """What the migrations left: every table's rows, every sequence's position and the schema's revision."""
