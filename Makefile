@@ -12,8 +12,8 @@ run: setup
 	$(BIN)/cme demo seed --if-empty
 	$(BIN)/cme serve --host $(HOST) --port $(PORT)
 
-# Lint, then every test on SQLite and on PostgreSQL (TEST_DATABASE_URL) on all cores, then the date-sensitive
-# tests on three awkward days; prints each leg's wall time (scripts/test.sh).
+# Lint, then every test on SQLite and on PostgreSQL (TEST_DATABASE_URL) on all cores, then the suite again
+# on three awkward days; prints each leg's wall time (scripts/test.sh).
 test: setup
 	scripts/test.sh
 

@@ -15,7 +15,6 @@ from datetime import date, datetime, time, timedelta
 from email import message_from_bytes
 from email import policy as email_policy
 from email.message import EmailMessage
-from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
@@ -72,24 +71,21 @@ def pytest_unconfigure(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    """The PostgreSQL leg runs the tests that use the test database through the app and the services. The others
-    run in the SQLite leg only: pure rules and parsers (and an app on a file of its own) do the same whatever the
-    database; the browser tests drive the same pages the PostgreSQL leg requests through the test client, and at
-    six core-seconds of Chromium each, running them twice would not fit the suite in its time."""
+    """The PostgreSQL leg runs the tests that use the test database (through the app, the services or a browser).
+    The others run in the SQLite leg only: pure rules and parsers, and an app on a file of its own, do the same
+    whatever the database."""
     if not os.environ.get("TEST_DATABASE_URL"):
         return
     kept, left = [], []
     for item in items:
         uses_database = DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
-        in_browser = BROWSER_TESTS in Path(item.path).parents
-        (kept if uses_database and not in_browser else left).append(item)
+        (kept if uses_database else left).append(item)
     if left:
         config.hook.pytest_deselected(items=left)
         items[:] = kept
 
 
 DATABASE_FIXTURES = frozenset({"database_url", "database_template"})
-BROWSER_TESTS = Path(__file__).resolve().parent / "e2e"
 
 
 def pytest_report_header(config):
