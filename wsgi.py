@@ -13,10 +13,9 @@ from flask.cli import FlaskGroup
 
 from config import InsecureConfiguration, InvalidSetting
 from dashboard import PREFIX as DASHBOARD_PREFIX
-from dashboard import dash_views, init_dashboard
+from dashboard import init_dashboard
 from portal import create_app as create_portal
 from portal.database import database
-from portal.extensions import csrf
 from portal.security import CSP_EXTRA
 
 
@@ -24,10 +23,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     app = create_portal(overrides)
     with app.app_context():
         dash_app = init_dashboard(app, database())
-    # Dash posts JSON to its callbacks without a form token: the session cookie is SameSite and every
-    # dashboard route checks sign-in and role.
-    for view in dash_views(app):
-        csrf.exempt(view)
     app.extensions[CSP_EXTRA][DASHBOARD_PREFIX] = dash_app.csp_hashes()
     return app
 

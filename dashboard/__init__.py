@@ -2,39 +2,21 @@
 
 from __future__ import annotations
 
-from functools import wraps
-
 from dash import Dash
-from flask import Flask, abort, current_app, g, jsonify, request
-from flask_login import current_user
+from flask import Flask, request
 
 from dashboard.export import export_table
 from dashboard.layout import PREFIX, register_callbacks, shell
-from dashboard.settings import authority_settings
 from shared.db import Database
-from shared.domain.roles import Area, may
+from shared.domain.roles import Area
+from webcommon.access import requires
+from webcommon.settings import authority_settings
 
 
-def _is_background_request() -> bool:
-    """Dash's own requests (layout, callbacks, scripts, assets) get 401, not a sign-in page."""
+def _background_request() -> str | None:
+    """Dash's own requests (layout, callbacks, scripts, assets) get 401 with this message, not a sign-in page."""
     rest = request.path[len(PREFIX) :]
-    return rest.startswith("_") or rest.startswith("assets/")
-
-
-def _staff_only(view):
-    @wraps(view)
-    def checked(*args, **kwargs):
-        if not current_user.is_authenticated:
-            if g.get("database_unavailable"):  # set by the portal's user loader when the database is down
-                abort(503)
-            if _is_background_request():
-                return jsonify(error="Sign in to use the dashboard"), 401
-            return current_app.login_manager.unauthorized()
-        if not may(current_user.role, Area.DASHBOARD):
-            abort(403)
-        return view(*args, **kwargs)
-
-    return checked
+    return "Sign in to use the dashboard" if rest.startswith("_") or rest.startswith("assets/") else None
 
 
 def _shell(database: Database):
@@ -63,13 +45,10 @@ def init_dashboard(server: Flask, database: Database) -> Dash:
     register_callbacks(dash_app, database)
     server.add_url_rule(f"{PREFIX}export/<key>.<kind>", "dashboard_export", export_table(database))
 
+    staff_only = requires(Area.DASHBOARD, background=_background_request)
     # Every route under the prefix, the Dash assets included, checks sign-in and role. Done last, once
     # Dash has added all its routes.
     for rule in server.url_map.iter_rules():
         if rule.rule.startswith(PREFIX):
-            server.view_functions[rule.endpoint] = _staff_only(server.view_functions[rule.endpoint])
+            server.view_functions[rule.endpoint] = staff_only(server.view_functions[rule.endpoint])
     return dash_app
-
-
-def dash_views(server: Flask) -> list:
-    return [server.view_functions[r.endpoint] for r in server.url_map.iter_rules() if r.rule.startswith(PREFIX)]

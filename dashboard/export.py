@@ -10,13 +10,13 @@ from flask_login import current_user
 
 from dashboard.filters import read_filters
 from dashboard.pages import PAGES, TABLES
-from dashboard.settings import settings_in
 from dashboard.tables import as_csv, as_xlsx
 from dashboard.view import View, Viewer
 from shared.clock import uk_today
 from shared.db import Database
 from shared.services import audit
 from shared.services.calendar import school_calendar
+from webcommon.settings import settings_in
 
 KINDS = {
     "csv": "text/csv; charset=utf-8",

@@ -21,13 +21,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from dashboard import components as ui
 from dashboard.filters import FILTER_KEYS, Chosen, parse_query, phases, query_string, read_filters, school_year_start
 from dashboard.pages import PAGES, page_for
-from dashboard.settings import authority_settings, settings_in
 from dashboard.view import View, Viewer
 from shared.clock import uk_today
 from shared.db import Database
 from shared.domain.roles import Role
 from shared.models import School, User
 from shared.services.calendar import school_calendar
+from webcommon.settings import authority_settings, settings_in
 
 PREFIX = "/dashboard/"
 

@@ -4,12 +4,32 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, request
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config
+from portal import database, errors, logs, security
+from portal.admin.emails import bp as admin_emails_bp
+from portal.admin.routes import bp as admin_bp
+from portal.admin.settings_routes import bp as admin_settings_bp
+from portal.admin.term_dates import bp as admin_terms_bp
+from portal.auth import invitations, sessions  # noqa: F401  (invitations: routes on the auth blueprint)
+from portal.auth.routes import bp as auth_bp
+from portal.cli import register as register_cli
+from portal.extensions import csrf, limiter, login_manager
+from portal.main.routes import bp as main_bp
+from portal.referral.routes import bp as referral_bp
+from portal.schools import attendance as school_attendance  # noqa: F401  (routes on the schools blueprint)
+from portal.schools import search, timetables, uploads  # noqa: F401
+from portal.schools.routes import bp as schools_bp
+from portal.staff import attendance, audit, cases, closure, intake, team  # noqa: F401  (routes on the staff blueprint)
+from portal.staff import search as staff_search  # noqa: F401
+from portal.staff.routes import bp as staff_bp
+from portal.templating import error_items, here, long_date, percent, role_label, school_days, template_context
+from shared import hashing
+from webcommon import csrf as form_tokens
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -43,8 +63,6 @@ LARGE_UPLOADS = {
 
 
 def init_upload_limits(app: Flask) -> None:
-    from flask import request
-
     @app.before_request
     def larger_uploads():
         setting = LARGE_UPLOADS.get(request.endpoint or "")
@@ -53,14 +71,10 @@ def init_upload_limits(app: Flask) -> None:
 
 
 def init_logging(app: Flask) -> None:
-    from portal import logs
-
     logs.init_app(app)
 
 
 def init_hashing(app: Flask) -> None:
-    from shared import hashing
-
     hashing.use(app.config["ARGON2_PARAMETERS"])
 
 
@@ -80,73 +94,42 @@ def init_templates(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
     WTFormsHelpers(app)
 
-    from portal.templating import error_items, long_date, percent, role_label, school_days, template_context
-
     app.context_processor(template_context)
     app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.filters["role_label"] = role_label
     app.jinja_env.filters["percent"] = percent
     app.jinja_env.filters["school_days"] = school_days
     app.jinja_env.globals["error_items"] = error_items
+    app.jinja_env.globals["here"] = here
 
 
 def init_database(app: Flask) -> None:
-    from portal import database
-
     database.init_app(app)
 
 
 def init_extensions(app: Flask) -> None:
-    from portal.extensions import csrf, limiter, login_manager
-
-    csrf.init_app(app)
+    form_tokens.init_app(app, csrf)
     limiter.init_app(app)
-    # The limiter is one object per process, and init_app gives it a new store but keeps its mark that the old store
-    # had failed; left set, this app would count in the in-memory fallback until a back-off check clears it.
-    limiter._storage_dead = False
     login_manager.init_app(app)
 
 
 def init_session_limits(app: Flask) -> None:
-    from portal.auth import sessions
-
     sessions.init_app(app)
 
 
 def init_security(app: Flask) -> None:
-    from portal import security
-
     security.init_app(app)
 
 
 def init_blueprints(app: Flask) -> None:
-    from portal.admin.emails import bp as admin_emails_bp
-    from portal.admin.routes import bp as admin_bp
-    from portal.admin.settings_routes import bp as admin_settings_bp
-    from portal.admin.term_dates import bp as admin_terms_bp
-    from portal.auth import invitations  # noqa: F401
-    from portal.auth.routes import bp as auth_bp
-    from portal.main.routes import bp as main_bp
-    from portal.referral.routes import bp as referral_bp
-    from portal.schools import attendance as school_attendance  # noqa: F401  (routes on the schools blueprint)
-    from portal.schools import search, timetables, uploads  # noqa: F401
-    from portal.schools.routes import bp as schools_bp
-    from portal.staff import attendance, audit, cases, closure, intake, team  # noqa: F401  (routes on the staff blueprint)
-    from portal.staff import search as staff_search  # noqa: F401
-    from portal.staff.routes import bp as staff_bp
-
     blueprints = (main_bp, referral_bp, auth_bp, staff_bp, schools_bp, admin_bp)
     for blueprint in (*blueprints, admin_settings_bp, admin_terms_bp, admin_emails_bp):
         app.register_blueprint(blueprint)
 
 
 def init_errors(app: Flask) -> None:
-    from portal import errors
-
     errors.init_app(app)
 
 
 def init_cli(app: Flask) -> None:
-    from portal.cli import register
-
-    register(app)
+    register_cli(app)

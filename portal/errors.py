@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, g, render_template
-from flask_wtf.csrf import CSRFError
+from flask import Flask, current_app, g, render_template, request
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal import settings
 from portal.database import end_session
+from webcommon.access import DATABASE_UNAVAILABLE
+from webcommon.csrf import UNCHECKED
+from webcommon.forms import NOT_SAVED, held, hold
 
 log = logging.getLogger(__name__)
 
@@ -65,12 +67,6 @@ def database_unavailable(error: Exception) -> bool:
 
 
 def init_app(app: Flask) -> None:
-    @app.errorhandler(CSRFError)
-    def csrf_error(_error):
-        return error_response(
-            400, "This page was open too long or was sent twice. Go back, reload the page and try again."
-        )
-
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         if error.code is None or error.code < 400:
@@ -86,8 +82,30 @@ def init_app(app: Flask) -> None:
         if database_unavailable(error):
             log.error("database unavailable", exc_info=error)
             settings.unreadable()  # the page shows the configured numbers without waiting on the database again
-            return error_response(503)
+            return form_again() or error_response(503)
         if isinstance(error, InternalServerError):
             error = error.original_exception or error
         log.exception("unexpected error", exc_info=error)
         return error_response(500)
+
+
+def form_again():
+    """A form posted while the database failed: its page again (503), with what was typed and the message that
+    nothing was saved, by running the view once more held back, so it acts on nothing. None when the page cannot be
+    drawn without the database (a signed-in page, whose user cannot be checked) or the request was no form's."""
+    rule = request.url_rule
+    if request.method != "POST" or held() is not None or rule is None or rule.rule in UNCHECKED:
+        return None
+    hold(NOT_SAVED)
+    setattr(g, DATABASE_UNAVAILABLE, True)
+    try:
+        response = current_app.make_response(current_app.view_functions[rule.endpoint](**(request.view_args or {})))
+    except Exception:  # the database is still down, or the page needs it: the 503 page says so
+        end_session()
+        g.pop("_login_user", None)
+        log.info("the form could not be shown again without the database", exc_info=True)
+        return None
+    if response.status_code != 200:
+        return None
+    response.status_code = 503
+    return response

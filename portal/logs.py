@@ -28,7 +28,7 @@ REQUEST_ID_HEADER = "X-Request-ID"
 SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 ACCESS_LOGGER = "portal.access"
 # The service's own loggers log from INFO (a report received, each request); the libraries' from WARNING.
-SERVICE_LOGGERS = ("portal", "shared", "dashboard")
+SERVICE_LOGGERS = ("portal", "shared", "dashboard", "webcommon")
 # Load balancers ask these every few seconds: their answers are logged only when they are not OK.
 PROBES = frozenset({"/healthz", "/readyz"})
 

@@ -1,35 +1,15 @@
-"""The settings admins change (the authority's details, due days, retention periods, long absence), read once a
-request. Every page shows the authority's name and numbers, the error pages included: when the database cannot be
-read the configured values are shown, and reading them never raises."""
+"""The settings admins change, as the portal's pages read them: once a request, from the portal's database
+(webcommon.settings keeps them for the request, for the dashboard too)."""
 
 from __future__ import annotations
 
-from flask import current_app, g
-
 from portal.database import database
-from shared.domain.settings import Settings, defaults
-from shared.services import settings as settings_service
+from shared.domain.settings import Settings
+from webcommon import settings as request_settings
+from webcommon.settings import configured, forget, unreadable
 
-CACHE = "cme_settings"
-
-
-def configured() -> Settings:
-    """The settings as the configuration gives them, before any admin's change."""
-    return Settings(defaults(current_app.config))
+__all__ = ["authority_settings", "configured", "forget", "unreadable"]
 
 
 def authority_settings() -> Settings:
-    if CACHE not in g:
-        setattr(g, CACHE, settings_service.current_or_defaults(database(), defaults(current_app.config)))
-    return getattr(g, CACHE)
-
-
-def unreadable() -> None:
-    """The database is down: this request's pages show the configured settings without trying it again."""
-    if CACHE not in g:
-        setattr(g, CACHE, configured())
-
-
-def forget() -> None:
-    """Read them again (after a save in this request)."""
-    g.pop(CACHE, None)
+    return request_settings.authority_settings(database())

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from flask import current_app
+from urllib.parse import quote
+
+from flask import current_app, request
 from flask_login import current_user
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput
 
@@ -40,6 +42,12 @@ def error_items(form) -> list[dict]:
             suffix = "-day" if isinstance(field.widget, GovDateInput) else ""
             items.append({"text": field.errors[0], "href": f"#{field.id}{suffix}"})
     return items
+
+
+def here() -> str:
+    """This page's own address, for its forms to post to: the path and query string, never a fragment."""
+    query = request.query_string.decode("ascii", "replace")
+    return quote(request.path) + (f"?{query}" if query else "")
 
 
 def template_context() -> dict:

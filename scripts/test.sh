@@ -45,7 +45,7 @@ leg() {
 }
 lint() {
     "$BIN/ruff" check . && "$BIN/ruff" format --check . &&
-        "$BIN/bandit" -q -c pyproject.toml -r portal shared dashboard config.py wsgi.py &&
+        "$BIN/bandit" -q -c pyproject.toml -r portal shared dashboard webcommon config.py wsgi.py &&
         "$BIN/pip-audit" --skip-editable --progress-spinner off
 }
 no_postgresql() {

@@ -135,7 +135,7 @@ def database_url(database_template) -> str:
 
 
 def finish_background_work() -> None:
-    from portal.staff import attendance_jobs
+    from portal.attendance import jobs as attendance_jobs
 
     for thread in threading.enumerate():
         if thread.name == "outbox":
@@ -168,7 +168,7 @@ class SessionAppState:
         # The limiter, the log handler and the hashing parameters belong to the process: an app a test made for
         # itself (make_app with other settings) took them over, and each test starts with empty rate-limit counts.
         limiter.init_app(app)
-        limiter._storage_dead = False
+        _forget_a_dead_rate_limit_store()
         logs.configure(app.config["LOG_FORMAT"])
         hashing.use(app.config["ARGON2_PARAMETERS"])
         app.extensions["cme.database"].dispose()
@@ -281,7 +281,18 @@ def make_app(database_url: str, **overrides):
         "SERVICE_URL": "https://cme.northbridge.example",
     }
     settings.update(overrides)
-    return create_app(settings)
+    app = create_app(settings)
+    _forget_a_dead_rate_limit_store()
+    return app
+
+
+def _forget_a_dead_rate_limit_store() -> None:
+    """The limiter is one object per process, and init_app gives it a new store but keeps its mark that the old
+    store had failed: left set, the next app would count in the in-memory fallback until a back-off check cleared
+    it. Only a process that builds many apps (a test run) needs this; the library offers no public way."""
+    from portal.extensions import limiter
+
+    limiter._storage_dead = False
 
 
 @pytest.fixture

@@ -62,6 +62,52 @@ def test_the_front_ends_do_not_import_each_other():
         assert "portal" not in names, path
 
 
+def test_the_web_pieces_both_front_ends_use_import_neither():
+    for path, names in _imports("webcommon").items():
+        assert not names & {"portal", "dashboard"}, path
+
+
+AREAS = ("admin", "auth", "main", "referral", "schools", "staff")
+
+
+def _portal_imports(path: Path) -> set[str]:
+    """The portal modules a file imports, as dotted names."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0 and node.module.startswith("portal"):
+            found |= {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
+        elif isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names if alias.name.startswith("portal")}
+    return found
+
+
+def test_no_area_of_the_portal_imports_another():
+    """What two areas share lives outside both (portal.summaries, portal.attendance, webcommon)."""
+    crossing = []
+    for area in AREAS:
+        for path in (ROOT / "portal" / area).rglob("*.py"):
+            for name in _portal_imports(path):
+                other = name.split(".")[1] if name.count(".") else ""
+                if other in AREAS and other != area:
+                    crossing.append(f"{path.relative_to(ROOT)} imports {name}")
+    assert crossing == []
+
+
+def test_no_module_imports_another_package_s_private_names():
+    private = []
+    for folder in ("portal", "dashboard", "webcommon", "shared"):
+        for path in (ROOT / folder).rglob("*.py"):
+            package = ".".join(path.relative_to(ROOT).parent.parts)
+            for node in ast.walk(ast.parse(path.read_text())):
+                if not (isinstance(node, ast.ImportFrom) and node.module and node.level == 0):
+                    continue
+                source = node.module if node.module != package else None
+                for alias in node.names:
+                    if source and alias.name.startswith("_") and not alias.name.startswith("__"):
+                        private.append(f"{path.relative_to(ROOT)}: {alias.name} from {node.module}")
+    assert private == []
+
+
 # Reading the system clock: shared.clock does it for the whole service, so one line in a test sets every "now".
 READS_THE_CLOCK = {("datetime", "now"), ("datetime", "utcnow"), ("datetime", "today"), ("date", "today")}
 READS_THE_TIME = {("time", "time"), ("time", "time_ns"), ("time", "localtime"), ("time", "gmtime")}
@@ -69,7 +115,7 @@ READS_THE_TIME = {("time", "time"), ("time", "time_ns"), ("time", "localtime"), 
 
 def test_only_the_one_clock_reads_the_system_clock():
     readers = []
-    for folder in ("portal", "shared", "dashboard", "config.py", "wsgi.py"):
+    for folder in ("portal", "shared", "dashboard", "webcommon", "config.py", "wsgi.py"):
         paths = [ROOT / folder] if folder.endswith(".py") else (ROOT / folder).rglob("*.py")
         for path in paths:
             if path == ROOT / "shared" / "clock.py":

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
 
-from portal.auth.permissions import requires
 from portal.settings import authority_settings
 from shared.domain.roles import Area
 from shared.services import emails, mail
+from webcommon.access import requires
 
 bp = Blueprint("admin_emails", __name__, url_prefix="/admin/emails")
 

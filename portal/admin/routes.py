@@ -8,9 +8,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from portal.admin.forms import ROLE_HINTS, ConfirmForm, InviteForm, RoleForm
-from portal.auth.permissions import requires
 from portal.database import db_session
-from portal.extensions import csrf
 from portal.mail import send_mail_later
 from shared import queries
 from shared.domain.roles import Area, Role
@@ -18,6 +16,7 @@ from shared.models import User
 from shared.services import invitations, two_factor, user_admin
 from shared.services.invitations import InvitationProblems
 from shared.services.user_admin import UserChangeRefused
+from webcommon.access import requires
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -46,7 +45,6 @@ def _sent(invited: invitations.Invited) -> str:
 
 @bp.route("/invite", methods=["GET", "POST"])
 @requires(Area.ADMIN)
-@csrf.exempt  # the form checks its own token, so a page open too long keeps the answers
 def invite():
     form = InviteForm() if request.method == "POST" else InviteForm(formdata=None)
 
@@ -93,7 +91,6 @@ def user(user_id: int):
 
 @bp.route("/users/<int:user_id>/role", methods=["GET", "POST"])
 @requires(Area.ADMIN)
-@csrf.exempt  # the form checks its own token, so a page open too long keeps the choice
 def change_role(user_id: int):
     person = _user_or_404(user_id)
     if request.method == "POST":
@@ -152,7 +149,6 @@ def _confirmation(user_id: int, template: str, act, done: str, allowed):
 
 @bp.route("/users/<int:user_id>/deactivate", methods=["GET", "POST"])
 @requires(Area.ADMIN)
-@csrf.exempt  # the form checks its own token
 def deactivate(user_id: int):
     def act(person, form):
         user_admin.deactivate(db_session(), person, current_user, seen_values=form.seen.data)
@@ -168,7 +164,6 @@ def deactivate(user_id: int):
 
 @bp.route("/users/<int:user_id>/reactivate", methods=["GET", "POST"])
 @requires(Area.ADMIN)
-@csrf.exempt  # the form checks its own token
 def reactivate(user_id: int):
     def act(person, form):
         user_admin.reactivate(db_session(), person, current_user, seen_values=form.seen.data)
@@ -184,7 +179,6 @@ def reactivate(user_id: int):
 
 @bp.route("/users/<int:user_id>/reset-two-factor", methods=["GET", "POST"])
 @requires(Area.ADMIN)
-@csrf.exempt  # the form checks its own token
 def reset_two_factor(user_id: int):
     def act(person, form):
         user_admin.reset_two_factor(db_session(), person, current_user)
@@ -200,7 +194,6 @@ def reset_two_factor(user_id: int):
 
 @bp.route("/users/<int:user_id>/resend-invitation", methods=["GET", "POST"])
 @requires(Area.ADMIN)
-@csrf.exempt  # the form checks its own token
 def resend_invitation(user_id: int):
     def act(person, form):
         invited = invitations.resend(

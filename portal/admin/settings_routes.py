@@ -12,13 +12,12 @@ from govuk_frontend_wtf.wtforms_widgets import GovTextInput
 from wtforms import HiddenField, StringField
 
 from portal import settings as portal_settings
-from portal.auth.permissions import requires
 from portal.database import db_session
-from portal.extensions import csrf
-from portal.staff.case_forms import CaseworkForm, _radios
 from shared.domain import settings as rules
 from shared.domain.roles import Area
 from shared.services import settings as settings_service
+from webcommon.access import requires
+from webcommon.forms import BaseForm, radios
 
 bp = Blueprint("admin_settings", __name__, url_prefix="/admin/settings")
 
@@ -45,24 +44,24 @@ INPUT_TYPES = {rules.Kind.EMAIL: "email", rules.Kind.PHONE: "tel"}
 AUTOCOMPLETE = {rules.Kind.EMAIL: "email", rules.Kind.PHONE: "tel"}
 
 
-def section_form(section: rules.Section, data: dict | None = None) -> CaseworkForm:
+def section_form(section: rules.Section, data: dict | None = None) -> BaseForm:
     """A form with one field per setting in the section, named by the setting's key; the rules are the domain's."""
     fields = {}
     for definition in rules.in_section(section):
         if definition.kind == rules.Kind.YES_NO:
-            fields[definition.key] = _radios(definition.label, ((rules.YES, "Yes"), (rules.NO, "No")), definition.hint)
+            fields[definition.key] = radios(definition.label, ((rules.YES, "Yes"), (rules.NO, "No")), definition.hint)
         else:
             fields[definition.key] = StringField(definition.label, widget=GovTextInput(), description=definition.hint)
     # The answers as the page first showed them: a save changes only what this admin changed, so an answer left as
     # it was never puts back a value another admin saved meanwhile.
     fields["shown"] = HiddenField()
-    form_class = type(f"{section.name.title()}SettingsForm", (CaseworkForm,), fields)
+    form_class = type(f"{section.name.title()}SettingsForm", (BaseForm,), fields)
     if data is None:
         return form_class()
     return form_class(data={**data, "shown": json.dumps(data, sort_keys=True)})
 
 
-def changed_answers(form: CaseworkForm, definitions: list[rules.Definition]) -> dict[str, str]:
+def changed_answers(form: BaseForm, definitions: list[rules.Definition]) -> dict[str, str]:
     """The answers the admin changed from those the page showed (every answer, if what it showed is unreadable)."""
     try:
         shown = json.loads(form.shown.data or "")
@@ -109,7 +108,6 @@ def settings():
 
 @bp.route("/<section>", methods=["GET", "POST"])
 @requires(Area.ADMIN)
-@csrf.exempt  # the form checks its own token, so a page open too long keeps what was typed
 def change(section: str):
     slug, section = section, SECTIONS.get(section)
     if section is None:

@@ -10,17 +10,15 @@ from flask_login import current_user
 from flask_wtf.file import FileField
 from wtforms import HiddenField
 
-from portal.auth.permissions import requires
 from portal.database import db_session
-from portal.extensions import csrf
-from portal.referral.fields import DatePartsField
-from portal.staff.case_forms import CaseworkForm, _radios, _text
 from shared.clock import uk_today
 from shared.domain import term_dates as rules
 from shared.domain.roles import Area
 from shared.domain.school_days import Period
 from shared.models import TermPeriod
 from shared.services import term_dates as service
+from webcommon.access import requires
+from webcommon.forms import BaseForm, DatePartsField, radios, text
 
 bp = Blueprint("admin_terms", __name__, url_prefix="/admin/term-dates")
 
@@ -28,13 +26,13 @@ UPLOAD_LIMIT = 100_000  # bytes: decades of term dates fit in a few kilobytes
 KIND_CHOICES = (("term", "Term"), ("closure", "Closure"))
 
 
-class PeriodForm(CaseworkForm):
-    kind = _radios("Is it a term or a closure?", KIND_CHOICES)
+class PeriodForm(BaseForm):
+    kind = radios("Is it a term or a closure?", KIND_CHOICES)
     starts_on = DatePartsField("Start date", name_in_errors="Start date", description="For example, 2 9 2027")
     ends_on = DatePartsField(
         "End date", name_in_errors="End date", description="The last day of it, for example, 22 10 2027"
     )
-    description = _text(
+    description = text(
         "Description",
         rules.DESCRIPTION_LIMIT,
         "For example, Autumn 2027 first half, or Staff training day. The season named says which term a half "
@@ -53,15 +51,15 @@ class PeriodForm(CaseworkForm):
         return Period(self.kind.data, self.starts_on.data, self.ends_on.data, self.description.data or "")
 
 
-class UploadForm(CaseworkForm):
+class UploadForm(BaseForm):
     file = FileField("Upload a file")
 
 
-class ConfirmUploadForm(CaseworkForm):
+class ConfirmUploadForm(BaseForm):
     content = HiddenField()
 
 
-class RemoveForm(CaseworkForm):
+class RemoveForm(BaseForm):
     pass
 
 
@@ -123,7 +121,6 @@ def _save(form: PeriodForm, save, template: str, **context):
 
 @bp.route("/add", methods=["GET", "POST"])
 @requires(Area.ADMIN)
-@csrf.exempt  # the form checks its own token, so a page open too long keeps what was typed
 def add():
     form = PeriodForm(data={"kind": request.args.get("kind", "")} if request.method == "GET" else None)
     saved = []
@@ -138,7 +135,6 @@ def add():
 
 @bp.route("/<int:period_id>/change", methods=["GET", "POST"])
 @requires(Area.ADMIN)
-@csrf.exempt  # the form checks its own token, so a page open too long keeps what was typed
 def change(period_id: int):
     row = _period_or_404(period_id)
     if request.method == "GET":
@@ -161,7 +157,6 @@ def change(period_id: int):
 
 @bp.route("/<int:period_id>/remove", methods=["GET", "POST"])
 @requires(Area.ADMIN)
-@csrf.exempt  # the form checks its own token, so a page open too long says so
 def remove(period_id: int):
     row = _period_or_404(period_id)
     form = RemoveForm()
@@ -183,7 +178,6 @@ def remove(period_id: int):
 
 @bp.route("/upload", methods=["GET", "POST"])
 @requires(Area.ADMIN)
-@csrf.exempt  # the form checks its own token, so a page open too long says so
 def upload():
     form = UploadForm()
 
@@ -212,7 +206,6 @@ def upload():
 
 @bp.route("/upload/confirm", methods=["POST"])
 @requires(Area.ADMIN)
-@csrf.exempt  # the form checks its own token, so a page open too long says so
 def confirm_upload():
     form = ConfirmUploadForm()
     content = form.content.data or ""

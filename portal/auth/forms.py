@@ -1,22 +1,17 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
 from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from shared.services.two_factor import normalise_code
+from webcommon.forms import BaseForm
 
 
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-class SignInForm(FlaskForm):
+class SignInForm(BaseForm):
     email = StringField(
         "Email address",
         widget=GovTextInput(),
-        filters=[strip],
         validators=[
             InputRequired(message="Enter your email address"),
             Length(max=254, message="Email address must be 254 characters or fewer"),
@@ -33,15 +28,14 @@ class SignInForm(FlaskForm):
     submit = SubmitField("Sign in", widget=GovSubmitInput())
 
 
-class SignOutForm(FlaskForm):
+class SignOutForm(BaseForm):
     submit = SubmitField("Sign out", widget=GovSubmitInput())
 
 
-class SecurityCodeForm(FlaskForm):
+class SecurityCodeForm(BaseForm):
     code = StringField(
         "Security code",
         widget=GovTextInput(),
-        filters=[strip],
         validators=[
             InputRequired(message="Enter the 6 digit security code"),
         ],
@@ -54,11 +48,10 @@ class SecurityCodeForm(FlaskForm):
             raise ValidationError("The security code must be 6 digits")
 
 
-class RecoveryCodeForm(FlaskForm):
+class RecoveryCodeForm(BaseForm):
     code = StringField(
         "Recovery code",
         widget=GovTextInput(),
-        filters=[strip],
         validators=[
             InputRequired(message="Enter a recovery code"),
             Length(max=40, message="Enter a recovery code as it was given to you, like abcde-23456"),

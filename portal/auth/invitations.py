@@ -4,23 +4,21 @@ set up their authenticator app). Public, and limited per client address as signi
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput
 from wtforms import PasswordField
 
-from portal.auth.permissions import public
 from portal.auth.routes import bp
 from portal.database import db_session
-from portal.extensions import csrf, limiter
+from portal.extensions import limiter
 from shared.domain.notices import Problem
 from shared.domain.passwords import MIN_PASSWORD_LENGTH
 from shared.services import invitations
 from shared.services.invitations import InvitationProblems, LinkGone, LinkState
+from webcommon.access import public
+from webcommon.forms import BaseForm
 
-STALE_PAGE = "This page was open too long. Enter your new password again"
 
-
-class ChoosePasswordForm(FlaskForm):
+class ChoosePasswordForm(BaseForm):
     password = PasswordField(
         "Create a password",
         widget=GovPasswordInput(),
@@ -41,7 +39,6 @@ def _gone(state: LinkState):
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
 @public
-@csrf.exempt  # the form checks its own token, so a page open too long asks again with a message
 @limiter.limit(lambda: current_app.config["SIGN_IN_RATE_LIMIT"])
 def invitation(token: str):
     session = db_session()
@@ -57,9 +54,6 @@ def invitation(token: str):
     if request.method == "GET":
         return page()
     if not form.validate():
-        if form.csrf_token.errors:
-            form.csrf_token.errors = []
-            form.password.errors = [STALE_PAGE]
         return page()
     try:
         invitations.accept(session, token, form.password.data or "", form.confirmation.data or "")

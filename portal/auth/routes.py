@@ -8,12 +8,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from portal.auth import sessions
 from portal.auth.forms import SignInForm, SignOutForm
-from portal.auth.permissions import public
 from portal.database import db_session
-from portal.extensions import csrf, limiter, login_manager
+from portal.extensions import limiter, login_manager
 from shared.domain.roles import Role
 from shared.models import User
 from shared.services import two_factor, users
+from webcommon.access import DATABASE_UNAVAILABLE, public
 
 bp = Blueprint("auth", __name__)
 
@@ -27,7 +27,7 @@ def load_user(session_user_id: str) -> User | None:
         return None
     except SQLAlchemyError:
         # Not raised here: Flask-Login also loads the user while rendering the error page itself.
-        g.database_unavailable = True
+        setattr(g, DATABASE_UNAVAILABLE, True)
         return None
     if user is None or not user.active or user.session_version != version:
         return None
@@ -54,7 +54,6 @@ def _email_key() -> str:
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @public
-@csrf.exempt  # the form checks its own token, so a stale page gets a message rather than the 400 page
 @limiter.limit(lambda: current_app.config["SIGN_IN_RATE_LIMIT"], methods=["POST"])
 @limiter.limit(
     lambda: current_app.config["SIGN_IN_RATE_LIMIT"],
@@ -72,10 +71,6 @@ def sign_in():
             return _password_accepted(check.user, safe_next(request.args.get("next")))
         locked = check.locked or (not check.known and sessions.unknown_email_failure(_email_key()))
         form.email.errors.append(sessions.lockout_message() if locked else "Enter a correct email address and password")
-    elif form.csrf_token.errors:
-        # A stale or missing token: ask again, keeping the email address that was typed.
-        form.csrf_token.errors = []
-        form.email.errors.append("This page was open too long. Enter your email address and password again")
     form.password.data = None
     return render_template("auth/sign_in.html", form=form)
 
@@ -95,10 +90,11 @@ def _password_accepted(user: User, next_url: str | None):
 @public
 def sign_out():
     """GET asks (so a link elsewhere cannot sign anyone out); POST signs out and ends all the user's sessions."""
-    if request.method == "GET":
+    form = SignOutForm()
+    if not form.validate_on_submit():  # asked, or sent from a page open too long: ask (again)
         if not current_user.is_authenticated:
             return redirect(url_for("auth.sign_in"))
-        return render_template("auth/sign_out.html", form=SignOutForm())
+        return render_template("auth/sign_out.html", form=form)
     if current_user.is_authenticated:
         users.end_sessions(db_session(), current_user)
     logout_user()

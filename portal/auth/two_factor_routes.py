@@ -13,7 +13,6 @@ from flask_login import current_user
 
 from portal.auth import sessions
 from portal.auth.forms import RecoveryCodeForm, SecurityCodeForm
-from portal.auth.permissions import public
 from portal.auth.routes import bp, home_for
 from portal.database import db_session
 from portal.extensions import limiter
@@ -21,6 +20,7 @@ from portal.settings import authority_settings
 from shared.models import User
 from shared.services import two_factor as two_factor_service
 from shared.services import users
+from webcommon.access import public
 
 WRONG_CODE = "The security code is not correct. Enter the code your authenticator app shows now"
 WRONG_RECOVERY_CODE = "The recovery code is not correct or has already been used"

@@ -6,9 +6,9 @@ from flask import Blueprint, current_app, render_template
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal import health
-from portal.auth.permissions import public
 from portal.database import database
 from portal.extensions import limiter
+from webcommon.access import public
 
 bp = Blueprint("main", __name__)
 log = logging.getLogger(__name__)

@@ -6,38 +6,18 @@ import re
 from datetime import date
 
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovTextInput
-from wtforms import BooleanField, RadioField, SelectChoice, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, ValidationError
 from wtforms.widgets import CheckboxInput
 
-from portal.referral.fields import (
-    CharacterCount,
-    Checkboxes,
-    DatePartsField,
-    Radios,
-    ReportForm,
-    limit,
-    valid_email,
-    valid_phone,
-)
+from portal.referral.fields import ReportForm
 from shared.clock import uk_today
 from shared.domain.postcode import InvalidPostcode, normalise_postcode
 from shared.domain.vocab import ReferralSource, Sex, VulnerableGroup
 from shared.reference_data import cme_reasons
+from webcommon.forms import Checkboxes, DatePartsField, Radios, area, choices, text, valid_email, valid_phone
 
 OLDEST_BIRTH_YEARS = 25  # a date of birth further back than this is a typing mistake, not a child
-
-
-def _choices(pairs) -> list[SelectChoice]:
-    return [SelectChoice(value, label) for value, label in pairs]
-
-
-def text(label: str, maximum: int, **kwargs) -> StringField:
-    return StringField(label, widget=GovTextInput(), validators=[limit(kwargs.pop("name", label), maximum)], **kwargs)
-
-
-def long_text(label: str, maximum: int, name: str | None = None, **kwargs) -> TextAreaField:
-    return TextAreaField(label, widget=CharacterCount(), validators=[limit(name or label, maximum)], **kwargs)
 
 
 class OnlyTheOptions:
@@ -65,13 +45,14 @@ class ChoicesField(OnlyTheOptions, SelectMultipleField):
         self.message = message
 
 
-def radios(label: str, choices, required: str) -> ChoiceField:
-    return ChoiceField(label, choices=_choices(choices), widget=Radios(), message=required)
+def radios(label: str, pairs, required: str) -> ChoiceField:
+    """One choice that must be made, with the Design System's message when it is not (`required`)."""
+    return ChoiceField(label, choices=choices(pairs), widget=Radios(), message=required)
 
 
-def checkboxes(label: str, choices, message: str, **kwargs) -> ChoicesField:
+def checkboxes(label: str, pairs, message: str, **kwargs) -> ChoicesField:
     return ChoicesField(
-        label, choices=_choices(choices), widget=Checkboxes(), option_widget=CheckboxInput(), message=message, **kwargs
+        label, choices=choices(pairs), widget=Checkboxes(), option_widget=CheckboxInput(), message=message, **kwargs
     )
 
 
@@ -188,7 +169,7 @@ class MovedForm(ReportForm):
     moved = radios(
         "Has the child's family moved recently?", YES_NO_UNKNOWN, "Select whether the child's family has moved recently"
     )
-    new_address = long_text(
+    new_address = area(
         "If they have moved, where did they move to? (optional)",
         500,
         name="Where they moved to",
@@ -239,11 +220,11 @@ class ReasonsForm(ReportForm):
         description="Select all that apply",
         validators=[InputRequired(message="Select why you think the child is missing education")],
     )
-    reason_details = long_text("Tell us more (optional)", 2000, name="Tell us more")
+    reason_details = area("Tell us more (optional)", 2000, name="Tell us more")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.reasons.choices = _choices(cme_reasons().items())
+        self.reasons.choices = choices(cme_reasons().items())
 
     def validate_reason_details(self, field):
         if self.reasons.data == ["other"] and not field.data:
@@ -251,14 +232,14 @@ class ReasonsForm(ReportForm):
 
 
 class FamilyForm(ReportForm):
-    carers = long_text(
+    carers = area(
         "Parents or carers (optional)",
         1000,
         name="Parents or carers",
         description="Their names, how they are related to the child, and how to contact them, if you know",
     )
     languages = text("Languages spoken at home (optional)", 200, name="Languages spoken at home")
-    agencies = long_text(
+    agencies = area(
         "Other services working with the child or family (optional)",
         1000,
         name="Other services",
@@ -281,7 +262,7 @@ class RiskOfHarmForm(ReportForm):
         YES_NO_UNKNOWN,
         "Select whether you think the child is at risk of harm",
     )
-    risk_details = long_text(
+    risk_details = area(
         "What makes you think the child is at risk? (optional)", 2000, name="What makes you think the child is at risk"
     )
 
@@ -293,7 +274,7 @@ class RiskOfHarmForm(ReportForm):
 
 
 class AnythingElseForm(ReportForm):
-    anything_else = long_text(
+    anything_else = area(
         "Is there anything else you want to tell us? (optional)",
         5000,
         name="Anything else",
@@ -390,7 +371,7 @@ class ResumeForm(ReportForm):
 class AddInformationForm(ReportForm):
     reference = text("Reference", 20, description="It looks like RF-7KQ4-M9X3")
     secret_phrase = text("Secret phrase", 200, description="The five words you were shown when you sent your report")
-    information = long_text("What do you want to add?", 5000, name="What you want to add")
+    information = area("What do you want to add?", 5000, name="What you want to add")
 
     def validate_reference(self, field):
         if not field.data:

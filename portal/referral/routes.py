@@ -15,18 +15,18 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_limiter.util import get_remote_address
 from sqlalchemy.exc import SQLAlchemyError
 
-from portal.auth.permissions import public
 from portal.database import db_session, end_session
 from portal.errors import database_unavailable
-from portal.extensions import csrf, limiter
+from portal.extensions import limiter
 from portal.mail import send_mail_later
 from portal.referral import flow, forms
-from portal.referral.summary import sections
 from portal.settings import authority_settings
+from portal.summaries.report import sections
 from shared.clock import uk_today, utcnow
 from shared.domain import report as report_rules
 from shared.domain.reference import InvalidReference, new_reference, normalise_reference, normalise_resume_code
 from shared.services import reports
+from webcommon.access import public, records_unreachable
 
 bp = Blueprint("referral", __name__, url_prefix="/report")
 log = logging.getLogger(__name__)
@@ -34,9 +34,6 @@ log = logging.getLogger(__name__)
 SESSION_KEY = "report_key"
 # Set when the honeypot is filled: the rest of that session's report is accepted and thrown away.
 BOT_FLAG = "report_discard"
-STALE_MESSAGE = "This page was open too long, so your answers on it have not been saved yet. Check them and continue."
-
-SEND_AGAIN_MESSAGE = "This page was open too long, so your report has not been sent yet. Select Send report again."
 
 _bots_caught = 0
 _bots_lock = threading.Lock()
@@ -98,20 +95,10 @@ def _bot(form) -> bool:
     return False
 
 
-def _stale(form, message: str = STALE_MESSAGE) -> bool:
-    """A missing or stale CSRF token: the form is shown again with what was typed and a message."""
-    if not form.csrf_token.errors:
-        return False
-    form.csrf_token.errors = []
-    form.form_errors.append(message)
-    return True
-
-
-def _posted_and_valid(form, message: str = STALE_MESSAGE) -> bool:
-    if request.method != "POST":
-        return False
-    valid = form.validate()
-    return not _stale(form, message) and valid
+def _posted_and_valid(form) -> bool:
+    """Sent, with a good token and answers that pass the form's checks (a page open too long fails, with the
+    message, keeping what was typed)."""
+    return request.method == "POST" and form.validate()
 
 
 def _form(page: flow.Page, answers: dict):
@@ -153,17 +140,18 @@ def start():
 
 @bp.route("/<slug>", methods=["GET", "POST"])
 @public
-@csrf.exempt  # each form checks its own token, so a stale page keeps what was typed
 @_limit("REPORT_PAGE_RATE_LIMIT")
 def question(slug: str):
     page = flow.BY_SLUG.get(slug)
     if page is None:
         abort(404)
     changing = request.args.get("change") == "yes"
-    draft = _in_progress()
+    # Sent while the database could not be reached: the page again with what was typed, from nothing stored.
+    unreachable = records_unreachable()
+    draft = None if unreachable else _in_progress()
     answers = dict(draft.answers) if draft else {}
     completed = list(draft.completed_pages) if draft else []
-    if not page.applies(answers):
+    if not (unreachable or page.applies(answers)):
         # For example Your details after choosing to stay anonymous: never asked, never kept.
         missing = flow.first_unanswered(answers, completed)
         return redirect(_url(missing.slug) if missing else url_for("referral.check_answers"))
@@ -233,7 +221,6 @@ def age_check():
 
 @bp.route("/check-answers", methods=["GET", "POST"])
 @public
-@csrf.exempt
 @_limit("REPORT_SUBMIT_RATE_LIMIT")
 def check_answers():
     if request.method == "POST":
@@ -273,7 +260,10 @@ def _check_answers_page(draft, form):
 
 def _send_report():
     form = forms.ReportForm()
-    if _bot(form):
+    stale = not form.validate()  # a page open too long: the answers again, with the message; nothing is sent
+    if session.get(BOT_FLAG) and stale:
+        return _check_answers_page(None, form)
+    if not stale and _bot(form):
         session.setdefault("report_fake_receipt", [new_reference("RF"), report_rules.new_secret_phrase()])
         return redirect(url_for("referral.confirmation"))
     draft = _current_draft()
@@ -281,7 +271,7 @@ def _send_report():
         return redirect(url_for("referral.confirmation"))
     if draft is None:
         return redirect(url_for("referral.start"))
-    if not _posted_and_valid(form, SEND_AGAIN_MESSAGE):
+    if stale:
         return _check_answers_page(draft, form)
     missing = flow.first_unanswered(draft.answers, draft.completed_pages)
     if missing is not None:
@@ -310,7 +300,6 @@ def confirmation():
 
 @bp.route("/save", methods=["GET", "POST"])
 @public
-@csrf.exempt
 @_limit("REPORT_PAGE_RATE_LIMIT")
 def save():
     draft = _in_progress()
@@ -338,7 +327,6 @@ def _resume_target(draft) -> str:
 
 @bp.route("/resume", methods=["GET", "POST"])
 @public
-@csrf.exempt
 @_limit("REPORT_LOOKUP_RATE_LIMIT")
 def resume():
     form = forms.ResumeForm()
@@ -366,7 +354,6 @@ def resume():
 
 @bp.route("/resume-link", methods=["GET", "POST"])
 @public
-@csrf.exempt
 @_limit("REPORT_LOOKUP_RATE_LIMIT")
 def resume_link():
     """The link in the saved-report email. Opening it asks first, so a mail scanner following links does not
@@ -387,7 +374,6 @@ def resume_link():
 
 @bp.route("/add-information", methods=["GET", "POST"])
 @public
-@csrf.exempt
 @_limit("REPORT_LOOKUP_RATE_LIMIT")
 @limiter.limit(
     lambda: current_app.config["REPORT_LOOKUP_RATE_LIMIT"],

@@ -6,16 +6,14 @@ from __future__ import annotations
 from flask import url_for
 from flask_login import current_user
 
-from portal.auth.permissions import requires
-from portal.extensions import csrf
+from portal.attendance.files import find_import, import_view, upload_view
 from portal.schools.routes import bp
-from portal.staff.attendance import find_import, import_view, upload_view
 from shared.domain.roles import Area
+from webcommon.access import requires
 
 
 @bp.route("/attendance/upload", methods=["GET", "POST"])
 @requires(Area.SCHOOL_NOTICES)
-@csrf.exempt  # the form checks its own token and says what to do when it is stale
 def attendance_upload():
     return upload_view(
         school=current_user.school, import_endpoint="schools.attendance_import", back_url=url_for("schools.home")
@@ -24,7 +22,6 @@ def attendance_upload():
 
 @bp.route("/attendance/imports/<reference>", methods=["GET", "POST"])
 @requires(Area.SCHOOL_NOTICES)
-@csrf.exempt  # the form checks its own token
 def attendance_import(reference: str):
     return import_view(
         find_import(reference, current_user.school_id),

@@ -8,12 +8,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import date
 
-from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovTextInput
-from wtforms import HiddenField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
+from govuk_frontend_wtf.wtforms_widgets import GovSelect
+from wtforms import HiddenField, RadioField, SelectChoice, SelectField
 
 from portal.database import db_session
-from portal.referral.fields import CharacterCount, DatePartsField, Radios, limit, strip
 from portal.settings import authority_settings
 from shared.domain.notices import (
     EVENT_DATE_LABEL,
@@ -27,6 +25,7 @@ from shared.domain.notices import (
 from shared.domain.vocab import NoticeKind
 from shared.models import School
 from shared.services.schools import school_with_laestab, schools_for_picker, unknown_laestabs
+from webcommon.forms import BaseForm, CharacterCount, DatePartsField, area, limit, radios, strip, text
 
 _KEY = re.compile(r"[A-Za-z0-9_-]{43}")
 
@@ -91,60 +90,46 @@ def school_label(school: School) -> str:
     return f"{school.name}{place} (LAESTAB {school.laestab})"
 
 
-def _text(label: str, description: str = "") -> StringField:
-    return StringField(label, widget=GovTextInput(), filters=[strip], description=description)
-
-
-def _area(label: str, description: str = "") -> TextAreaField:
-    return TextAreaField(label, widget=CharacterCount(), filters=[strip], description=description)
-
-
-def _radios(label: str, choices) -> RadioField:
-    return RadioField(
-        label, choices=[SelectChoice(value, text) for value, text in choices], widget=Radios(), validate_choice=False
-    )
-
-
-class NoticeForm(FlaskForm):
-    upn = _text("UPN (optional if the pupil has none)", "13 characters, like B801200005001")
-    first_name = _text("First name")
-    last_name = _text("Last name")
+class NoticeForm(BaseForm):
+    upn = text("UPN (optional if the pupil has none)", description="13 characters, like B801200005001")
+    first_name = text("First name")
+    last_name = text("Last name")
     date_of_birth = DatePartsField(
         "Date of birth", name_in_errors="Date of birth", description="For example, 27 3 2015"
     )
-    sex = _radios("Sex", (("F", "Female"), ("M", "Male"), ("U", "Not known")))
-    year_group = _text("Year group (optional)", "For example, R for Reception, or 6")
-    address = _area("Home address")
-    postcode = _text("Postcode")
-    parent_name = _text("Parents or carers the pupil lives with", "Full names")
-    parent_phone = _text("Emergency phone number for a parent or carer")
+    sex = radios("Sex", (("F", "Female"), ("M", "Male"), ("U", "Not known")))
+    year_group = text("Year group (optional)", description="For example, R for Reception, or 6")
+    address = area("Home address")
+    postcode = text("Postcode")
+    parent_name = text("Parents or carers the pupil lives with", description="Full names")
+    parent_phone = text("Emergency phone number for a parent or carer")
     event_date = DatePartsField("Date")
     previous_school_laestab = SelectField(
         "Previous school (optional)", widget=GovSelect(), validate_choice=False, filters=[strip]
     )
-    previous_school_other_laestab = _text(
+    previous_school_other_laestab = text(
         "LAESTAB (optional)",
-        "7 digits, if the school is in England: the local authority number, then the school's number",
+        description="7 digits, if the school is in England: the local authority number, then the school's number",
     )
-    previous_school = _text("School's name")
-    deletion_ground = _radios(
+    previous_school = text("School's name")
+    deletion_ground = radios(
         "Ground for removal (regulation 9(1))", [(g.code, f"{g.code}: {g.label}") for g in GROUNDS.values()]
     )
-    destination = _radios("Where is the pupil going?", DESTINATIONS)
+    destination = radios("Where is the pupil going?", DESTINATIONS)
     destination_laestab = SelectField("New school", widget=GovSelect(), validate_choice=False, filters=[strip])
-    destination_other_laestab = _text(
-        "LAESTAB", "7 digits: the local authority number and the school's number, like 8014001"
+    destination_other_laestab = text(
+        "LAESTAB", description="7 digits: the local authority number and the school's number, like 8014001"
     )
-    destination_school = _text("School's name (optional)")
-    new_address = _area("New address, if known")
-    new_la = _text("New local authority, if known")
-    enquiries_made = _area("Enquiries made by the school and the authority")
-    hours_per_week = _text("Hours a week in school", "For example, 12.5")
-    reason = _area("Reason for the part-time timetable")
+    destination_school = text("School's name (optional)")
+    new_address = area("New address, if known")
+    new_la = text("New local authority, if known")
+    enquiries_made = area("Enquiries made by the school and the authority")
+    hours_per_week = text("Hours a week in school", description="For example, 12.5")
+    reason = area("Reason for the part-time timetable")
     review_date = DatePartsField("Review date", name_in_errors="Review date")
-    agreed_with_parents = _radios("Agreed with the parents?", (("yes", "Yes"), ("no", "No")))
-    contact_attempted = _area("Contact attempted with the family")
-    concerns = _area("Concerns (optional)")
+    agreed_with_parents = radios("Agreed with the parents?", (("yes", "Yes"), ("no", "No")))
+    contact_attempted = area("Contact attempted with the family")
+    concerns = area("Concerns (optional)")
     # Made when the form is first shown and sent back with it, so the same notice sent twice is stored once.
     submission_key = HiddenField()
 

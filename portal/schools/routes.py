@@ -4,13 +4,11 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal.auth.permissions import requires
 from portal.database import db_session
-from portal.extensions import csrf
 from portal.mail import send_mail_later
 from portal.schools.forms import NoticeForm
-from portal.schools.summary import notice_rows
 from portal.settings import authority_settings
+from portal.summaries.notice import notice_rows
 from shared import queries
 from shared.clock import uk_today, utcnow
 from shared.domain.notices import GROUNDS
@@ -19,10 +17,10 @@ from shared.domain.vocab import NoticeKind, NoticeStatus
 from shared.models import SchoolNotice
 from shared.services import notices as notice_service
 from shared.services.calendar import school_calendar
+from webcommon.access import requires
+from webcommon.forms import held
 
 bp = Blueprint("schools", __name__, url_prefix="/schools")
-
-STALE = "This page was open too long, so the notice has not been sent yet. Check the answers and continue."
 
 
 @bp.route("/")
@@ -77,17 +75,18 @@ def _allowed_kinds() -> list[NoticeKind]:
 def choose_notice():
     kinds = _allowed_kinds()
     error = None
-    if request.method == "POST":
-        chosen = request.form.get("kind", "")
+    chosen = request.form.get("kind", "")
+    if held():
+        error = held()  # the choice only leads to its form, but a page held back goes nowhere
+    elif request.method == "POST":
         if chosen in kinds:
             return redirect(url_for("schools.new_notice", kind=chosen.replace("_", "-")))
         error = "Select the kind of notice you want to send"
-    return render_template("schools/choose_notice.html", kinds=kinds, error=error)
+    return render_template("schools/choose_notice.html", kinds=kinds, error=error, chosen=chosen)
 
 
 @bp.route("/notices/new/<kind>", methods=["GET", "POST"])
 @requires(Area.SCHOOL_NOTICES)
-@csrf.exempt  # the form checks its own token, so a stale page keeps what was typed
 def new_notice(kind: str):
     kind = _kind(kind)
     if kind not in _allowed_kinds():
@@ -96,14 +95,10 @@ def new_notice(kind: str):
     if request.method == "GET":
         return render_template("schools/notice_form.html", form=form, kind=kind, grounds=GROUNDS)
     action = request.form.get("action", "check")
-    form.validate()  # the token and the date boxes; the notice's own rules are the domain's
-    stale = bool(form.csrf_token.errors)
-    form.csrf_token.errors = []
+    form.validate()  # the token (a stale one gives the page's message) and the date boxes; the rest is the domain's
     checked, problems = form.check(uk_today())
-    if stale or problems or action == "change":
+    if held() or problems or action == "change":
         form.show(problems if action != "change" else [])
-        if stale:
-            form.form_errors.append(STALE)
         return render_template("schools/notice_form.html", form=form, kind=kind, grounds=GROUNDS)
     if action != "send":
         return render_template("schools/check_notice.html", form=form, kind=kind)

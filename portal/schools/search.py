@@ -7,13 +7,13 @@ import re
 
 from flask import jsonify, request
 
-from portal.auth.permissions import requires
 from portal.database import db_session
 from portal.schools.routes import bp
 from shared.domain.roles import Area
 from shared.models import School
 from shared.queries import search_schools
 from shared.services.schools import schools_with_laestab
+from webcommon.access import requires
 
 RESULTS = 20
 MAX_QUERY = 100  # characters: longer than any school's name people would type, short enough to stay cheap

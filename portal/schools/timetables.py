@@ -8,14 +8,10 @@ from datetime import date, datetime
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovTextInput
 from wtforms import BooleanField, HiddenField, RadioField, SelectChoice, StringField, TextAreaField
 
-from portal.auth.permissions import requires
 from portal.database import db_session
-from portal.extensions import csrf
-from portal.referral.fields import CharacterCount, DatePartsField, Radios, limit, strip
 from portal.schools.routes import bp
 from portal.templating import long_date
 from shared.clock import UK, uk_today, utcnow
@@ -26,9 +22,8 @@ from shared.models import PartTimeTimetable
 from shared.services import timetables as service
 from shared.services.calendar import school_calendar
 from shared.services.timetables import ACTIVE, ENDED, OUTCOMES, TEXT_LIMIT, ReturnRefused, TimetableProblems
-
-STALE = "This page was open too long, so nothing has been saved yet. Check the answers and continue."
-
+from webcommon.access import requires
+from webcommon.forms import BaseForm, CharacterCount, DatePartsField, Radios, held, limit
 
 # Forms
 
@@ -37,14 +32,11 @@ def _hours(value: float) -> str:
     return f"{value:g}"
 
 
-class UpdateTimetableForm(FlaskForm):
-    hours_per_week = StringField(
-        "Hours a week in school", widget=GovTextInput(), filters=[strip], description="For example, 12.5"
-    )
+class UpdateTimetableForm(BaseForm):
+    hours_per_week = StringField("Hours a week in school", widget=GovTextInput(), description="For example, 12.5")
     reason = TextAreaField(
         "Reason for the part-time timetable",
         widget=CharacterCount(),
-        filters=[strip],
         validators=[limit("Reason", TEXT_LIMIT)],
     )
     review_date = DatePartsField("Review date", name_in_errors="Review date", description="For example, 14 1 2027")
@@ -56,19 +48,18 @@ class UpdateTimetableForm(FlaskForm):
     )
 
 
-class ExtendTimetableForm(FlaskForm):
+class ExtendTimetableForm(BaseForm):
     review_date = DatePartsField(
         "New review date", name_in_errors="New review date", description="For example, 1 2 2027"
     )
     reason = TextAreaField(
         "Why is the timetable being extended?",
         widget=CharacterCount(),
-        filters=[strip],
         validators=[limit("Why it is being extended", TEXT_LIMIT)],
     )
 
 
-class EndTimetableForm(FlaskForm):
+class EndTimetableForm(BaseForm):
     ended_on = DatePartsField(
         "When did the part-time timetable end?",
         name_in_errors="End date",
@@ -83,30 +74,28 @@ class EndTimetableForm(FlaskForm):
     details = TextAreaField(
         "Details (needed if you chose something else)",
         widget=CharacterCount(),
-        filters=[strip],
         validators=[limit("What happens next", TEXT_LIMIT)],
     )
 
 
-class TimetableReturnForm(FlaskForm):
+class TimetableReturnForm(BaseForm):
     confirm = BooleanField("I confirm", widget=GovCheckboxInput())
     # What the page showed, sent back so a list changed by a colleague meanwhile is never returned unseen.
     seen = HiddenField()
     replaces = HiddenField()
 
 
-def _fresh(form: FlaskForm) -> bool:
-    """Check the form's token (and length limits): a page open too long keeps what was typed, with a message."""
+def _fresh(form: BaseForm) -> bool:
+    """Check the form's token (and length limits): a page held back (open too long, or sent while the database
+    failed) keeps what was typed, with the message. The rest is the service's to decide."""
     form.validate()
-    if form.csrf_token.errors:
-        form.csrf_token.errors = []
-        form.form_errors.append(STALE)
+    if held():
         _show(form, [])
         return False
     return True
 
 
-def _show(form: FlaskForm, problems: list[Problem]) -> None:
+def _show(form: BaseForm, problems: list[Problem]) -> None:
     """Put the service's problems on the fields; a date's own boxes say what is wrong with them first."""
     for field in form:
         if isinstance(field, DatePartsField) and field.problem:
@@ -218,7 +207,6 @@ def timetable(reference: str):
 
 @bp.route("/part-time-timetables/update/<reference>", methods=["GET", "POST"])
 @requires(Area.SCHOOL_NOTICES)
-@csrf.exempt  # the form checks its own token, so a page open too long keeps what was typed
 def update_timetable(reference: str):
     found = _timetable(reference)
     if found.status != ACTIVE:
@@ -255,7 +243,6 @@ def update_timetable(reference: str):
 
 @bp.route("/part-time-timetables/extend/<reference>", methods=["GET", "POST"])
 @requires(Area.SCHOOL_NOTICES)
-@csrf.exempt  # the form checks its own token, so a page open too long keeps what was typed
 def extend_timetable(reference: str):
     found = _timetable(reference)
     if found.status != ACTIVE:
@@ -281,7 +268,6 @@ def extend_timetable(reference: str):
 
 @bp.route("/part-time-timetables/end/<reference>", methods=["GET", "POST"])
 @requires(Area.SCHOOL_NOTICES)
-@csrf.exempt  # the form checks its own token, so a page open too long keeps what was typed
 def end_timetable(reference: str):
     found = _timetable(reference)
     if found.status != ACTIVE:
@@ -326,7 +312,6 @@ def end_timetable(reference: str):
 
 @bp.route("/part-time-timetables/return", methods=["GET", "POST"])
 @requires(Area.SCHOOL_NOTICES)
-@csrf.exempt  # the form checks its own token, so a page open too long says so on the page
 def timetable_return():
     session, schedule, school = db_session(), _schedule(), current_user.school
     form = TimetableReturnForm()

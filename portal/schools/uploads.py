@@ -7,14 +7,11 @@ import math
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import RadioField, SelectChoice, TextAreaField
 
-from portal.auth.permissions import requires
 from portal.database import db_session
 from portal.mail import send_mail_later
-from portal.referral.fields import strip
 from portal.schools.routes import bp
 from portal.settings import authority_settings
 from shared.clock import uk_today, utcnow
@@ -24,26 +21,28 @@ from shared.domain.vocab import NoticeKind
 from shared.importers.notices_csv import CSV_GUIDE, MAX_ROWS, REQUIRED_COLUMNS, template_csv
 from shared.services import uploads as upload_service
 from shared.services.calendar import school_calendar
+from webcommon.access import requires
+from webcommon.forms import CHOOSE_FILE_AGAIN, BaseForm
 
 SHOWN = 500  # rows shown in each of the preview's tables: a file of 20,000 rows still renders quickly
 
 
-class UploadForm(FlaskForm):
+class UploadForm(BaseForm):
     file = FileField("Upload a file")
     ground = RadioField(
         "Ground for removal of leavers whose next school is not known",
         choices=[SelectChoice(ground.code, f"{ground.code}: {ground.label}") for ground in upload_service.CTF_GROUNDS],
         validate_choice=False,
     )
-    enquiries_made = TextAreaField("Enquiries made by the school and the authority", filters=[strip])
+    enquiries_made = TextAreaField("Enquiries made by the school and the authority")
 
 
-class GroundForm(FlaskForm):
+class GroundForm(BaseForm):
     ground = UploadForm.ground
     enquiries_made = UploadForm.enquiries_made
 
 
-def _show_error(form: FlaskForm, refused: upload_service.UploadRefused) -> None:
+def _show_error(form: BaseForm, refused: upload_service.UploadRefused) -> None:
     getattr(form, refused.field).errors = list(refused.messages)
 
 
@@ -66,6 +65,9 @@ def _upload_page(form: UploadForm):
 def upload_notices():
     form = UploadForm()
     if request.method == "GET":
+        return _upload_page(form)
+    if not form.validate():  # a page open too long: its choices are kept, but a file never is
+        form.file.errors = [CHOOSE_FILE_AGAIN]
         return _upload_page(form)
     chosen = form.file.data
     if chosen is None or not chosen.filename:
@@ -109,7 +111,9 @@ def upload_preview(reference: str):
     if upload.status != upload_service.PREVIEWED:
         abort(404)
     ground_form = GroundForm(ground=upload.options.get("ground"), enquiries_made=upload.options.get("enquiries_made"))
-    if request.method == "POST" and request.form.get("action") == "ground":
+    if request.method == "POST" and not ground_form.validate():
+        pass  # a page open too long: the preview again, with the message; nothing is changed or sent
+    elif request.method == "POST" and request.form.get("action") == "ground":
         try:
             options = upload_service.ctf_options(ground_form.ground.data or "", ground_form.enquiries_made.data or "")
         except upload_service.UploadRefused as refused:

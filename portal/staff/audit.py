@@ -7,13 +7,13 @@ from flask import abort, render_template
 from flask_login import current_user
 from sqlalchemy import or_, select
 
-from portal.auth.permissions import requires
 from portal.database import db_session
 from portal.staff.routes import bp
 from shared.clock import UK
 from shared.domain.roles import Area
 from shared.models import AuditEvent, CaseNote, Enquiry
 from shared.services import audit
+from webcommon.access import requires
 
 OBJECT_TYPES = {"case": "Case", "child": "Child", "referral": "Referral", "notice": "School notice"}
 

@@ -1,19 +1,17 @@
 """The forms of a case's pages: its details, the child's details, recording, adding and setting aside a check, and
-logging a contact. Every form strips what is typed, checks its own token and carries the version of the record it
-was shown with; the rules are the domain's and the services', which the views put back on the fields."""
+logging a contact, on the service's base form (webcommon.forms). Each carries the version of the record it was
+shown with; the rules are the domain's and the services', which the views put back on the fields."""
 
 from __future__ import annotations
 
 import re
 from datetime import datetime, time
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovTextInput
-from wtforms import HiddenField, RadioField, SelectChoice, SelectMultipleField, StringField, TextAreaField
+from wtforms import HiddenField, SelectMultipleField, StringField
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput
 
-from portal.referral.fields import CharacterCount, Checkboxes, DatePartsField, Radios, limit, strip, valid_phone
 from portal.staff.common import STALE_EDIT_MESSAGE
 from shared.clock import UK
 from shared.domain.checks import (
@@ -28,8 +26,7 @@ from shared.domain.checks import (
 from shared.domain.notices import Problem
 from shared.domain.vocab import CheckResult, CheckType, ContactKind, RiskLevel, SendStatus, Sex, VulnerableGroup
 from shared.reference_data import primary_reasons
-
-STALE_PAGE = "This page was open too long, so nothing has been saved yet. Check the answers and save them again."
+from webcommon.forms import BaseForm, Checkboxes, DatePartsField, area, choices, radios, text, valid_phone
 
 # The kinds of contact in the order people think of them; a plain note last.
 CONTACT_KINDS = (
@@ -60,74 +57,17 @@ def stale_message(what: str) -> str:
     return STALE_MESSAGES.get(what, STALE_EDIT_MESSAGE)
 
 
-def _choices(pairs) -> list[SelectChoice]:
-    return [SelectChoice(value, label) for value, label in pairs]
-
-
-def _text(label: str, maximum: int, description: str = "", name: str | None = None) -> StringField:
-    return StringField(
-        label, widget=GovTextInput(), validators=[limit(name or label, maximum)], description=description
-    )
-
-
-def _area(label: str, maximum: int, description: str = "", name: str | None = None) -> TextAreaField:
-    return TextAreaField(
-        label, widget=CharacterCount(), validators=[limit(name or label, maximum)], description=description
-    )
-
-
-def _radios(label: str, choices, description: str = "") -> RadioField:
-    # The service says what is wrong with a missing or forged choice, in the Design System's words.
-    return RadioField(label, choices=_choices(choices), widget=Radios(), validate_choice=False, description=description)
-
-
-class CaseworkForm(FlaskForm):
-    """Every casework form: typed text is stripped of surrounding spaces and control characters."""
-
-    class Meta:
-        def bind_field(self, form, unbound_field, options):
-            if issubclass(unbound_field.field_class, StringField | TextAreaField):
-                unbound_field.kwargs["filters"] = [*unbound_field.kwargs.get("filters", ()), strip]
-            return unbound_field.bind(form=form, **options)
-
-    def fresh(self) -> bool:
-        """Check the form's token and its fields' own rules; a token that no longer matches (the person signed in
-        again meanwhile) keeps what was typed, with a message, and nothing is saved."""
-        self.validate()
-        for field in self:
-            if isinstance(field, DatePartsField) and field.problem:
-                field.errors = [field.problem]
-        if self.csrf_token.errors:
-            self.csrf_token.errors = []
-            self.form_errors.append(STALE_PAGE)
-            return False
-        return not self.errors
-
-    def show(self, problems: list[Problem]) -> None:
-        """Put the service's problems on their fields; a field's own error (a date's boxes, a length) comes first."""
-        for problem in problems:
-            field = self._fields.get(problem.field) if problem.field else None
-            if field is None:
-                if problem.message not in self.form_errors:
-                    self.form_errors.append(problem.message)
-            elif not field.errors:
-                field.errors = [problem.message]
-
-    def refuse(self, message: str) -> None:
-        self.form_errors.append(message)
-
-
 # The case's details ------------------------------------------------------------------------------------------------
 
 
-class CaseDetailsForm(CaseworkForm):
-    risk_level = _radios("Risk level", RiskLevel.choices())
+class CaseDetailsForm(BaseForm):
+    risk_level = radios("Risk level", RiskLevel.choices())
     missing_since = DatePartsField(
         "When did the child become missing education? (optional)",
         name_in_errors="Date the child became missing education",
         description="For example, 27 9 2026. Leave it blank if nobody knows",
     )
-    primary_reason = _radios(
+    primary_reason = radios(
         "What is the main reason the child is missing education?",
         (),
         "The categories of the Department for Education's termly return of children missing education",
@@ -136,34 +76,34 @@ class CaseDetailsForm(CaseworkForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.primary_reason.choices = _choices(primary_reasons().items())
+        self.primary_reason.choices = choices(primary_reasons().items())
 
 
 # The child's details -----------------------------------------------------------------------------------------------
 
 
-class ChildDetailsForm(CaseworkForm):
-    first_name = _text("First name", 100)
-    middle_names = _text("Middle names", 200)
-    last_name = _text("Last name", 100)
-    other_names = _text(
+class ChildDetailsForm(BaseForm):
+    first_name = text("First name", 100)
+    middle_names = text("Middle names", 200)
+    last_name = text("Last name", 100)
+    other_names = text(
         "Other names they are known by", 300, "For example, a nickname, or a surname they also use", "Other names"
     )
     date_of_birth = DatePartsField(
         "Date of birth", name_in_errors="Date of birth", description="For example, 27 3 2015"
     )
-    sex = _radios("Sex", Sex.choices())
-    upn = _text("Unique pupil number (UPN)", 20, "13 characters, like B801200005001", "UPN")
-    address_line_1 = _text("Address line 1", 200)
-    address_line_2 = _text("Address line 2", 200)
-    town = _text("Town or city", 100)
-    postcode = _text("Postcode", 10)
-    phone = _text("Phone number", 30, "A number to reach the family on")
-    looked_after = _radios("Is the child looked after by a local authority?", (("yes", "Yes"), ("no", "No")))
-    send_status = _radios("Special educational needs", SendStatus.choices())
+    sex = radios("Sex", Sex.choices())
+    upn = text("Unique pupil number (UPN)", 20, "13 characters, like B801200005001", "UPN")
+    address_line_1 = text("Address line 1", 200)
+    address_line_2 = text("Address line 2", 200)
+    town = text("Town or city", 100)
+    postcode = text("Postcode", 10)
+    phone = text("Phone number", 30, "A number to reach the family on")
+    looked_after = radios("Is the child looked after by a local authority?", (("yes", "Yes"), ("no", "No")))
+    send_status = radios("Special educational needs", SendStatus.choices())
     vulnerable_groups = SelectMultipleField(
         "Groups at particular risk of missing education",
-        choices=_choices(VulnerableGroup.choices()),
+        choices=choices(VulnerableGroup.choices()),
         widget=Checkboxes(),
         option_widget=CheckboxInput(),
         validate_choice=False,
@@ -179,27 +119,27 @@ class ChildDetailsForm(CaseworkForm):
 # Checks -------------------------------------------------------------------------------------------------------------
 
 
-class RecordCheckForm(CaseworkForm):
+class RecordCheckForm(BaseForm):
     asked_on = DatePartsField("When was it asked?", name_in_errors="Date asked", description="For example, 3 11 2026")
     answered_on = DatePartsField(
         "When did the answer come? (optional)",
         name_in_errors="Date answered",
         description="Leave it blank if you are still waiting. For no reply, the day you stopped waiting",
     )
-    result = _radios("What was the result?", CheckResult.choices(), "Only if the answer has come")
-    answer = _area("What did they say? (optional)", ANSWER_LIMIT, name="What they said")
+    result = radios("What was the result?", CheckResult.choices(), "Only if the answer has come")
+    answer = area("What did they say? (optional)", ANSWER_LIMIT, name="What they said")
     version = HiddenField()
 
 
-class AddCheckForm(CaseworkForm):
-    check_type = _radios("What kind of check?", CheckType.choices())
-    description = _text(
+class AddCheckForm(BaseForm):
+    check_type = radios("What kind of check?", CheckType.choices())
+    description = text(
         "What is the check?", DESCRIPTION_LIMIT, "For example, the family's GP surgery", "What the check is"
     )
-    previous_authority = _text(
+    previous_authority = text(
         "Which local authority did the child come from?", AUTHORITY_LIMIT, name="The local authority's name"
     )
-    destination_authority = _text(
+    destination_authority = text(
         "Which local authority may the child have moved to?", AUTHORITY_LIMIT, name="The local authority's name"
     )
     due_on = DatePartsField(
@@ -217,8 +157,8 @@ class AddCheckForm(CaseworkForm):
         return None
 
 
-class NotApplicableForm(CaseworkForm):
-    reason = _area(
+class NotApplicableForm(BaseForm):
+    reason = area(
         "Why is this check not needed?",
         REASON_LIMIT,
         "For example, the family have never lived outside the authority",
@@ -272,20 +212,20 @@ class TimeField(StringField):
             raise ValidationError("Enter a real time, like 9:30am or 14:30")
 
 
-class ContactForm(CaseworkForm):
-    kind = _radios("What kind of contact?", [(kind.value, kind.label) for kind in CONTACT_KINDS])
+class ContactForm(BaseForm):
+    kind = radios("What kind of contact?", [(kind.value, kind.label) for kind in CONTACT_KINDS])
     occurred_on = DatePartsField("Date", name_in_errors="Date", description="For example, 3 11 2026")
     occurred_time = TimeField("Time", description="For example, 9:30am or 14:30")
-    with_whom = _text(
+    with_whom = text(
         "Who was it with?",
         WITH_WHOM_LIMIT,
         "For example, the child's mother, or the school's office. Not needed for a note",
         "Who it was with",
     )
-    outcome = _text(
+    outcome = text(
         "Outcome (optional)", OUTCOME_LIMIT, "For example, no answer, message left, visit arranged", "Outcome"
     )
-    text = _area("What was said or done?", CONTACT_TEXT_LIMIT, name="Details")
+    text = area("What was said or done?", CONTACT_TEXT_LIMIT, name="Details")
 
     def occurred_at(self) -> datetime | None:
         """When the contact happened, in England's time, once both the date and the time are given."""

@@ -9,9 +9,7 @@ from datetime import date, datetime
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from portal.auth.permissions import requires
 from portal.database import db_session
-from portal.extensions import csrf
 from portal.staff.case_forms import (
     AddCheckForm,
     CaseDetailsForm,
@@ -57,6 +55,7 @@ from shared.services import checks as check_service
 from shared.services.case_details import ChildAnswers, DetailsProblems
 from shared.services.cases import StaleEdit
 from shared.services.checks import CheckProblems
+from webcommon.access import requires
 
 # How each status and risk level is tagged (GOV.UK tag colours).
 STATUS_TAGS = {
@@ -209,7 +208,6 @@ def _lower_first(text: str) -> str:
 
 @bp.route("/cases/<reference>/details", methods=["GET", "POST"], endpoint="case_details")
 @requires(Area.CASEWORK_WRITE)
-@csrf.exempt  # the form checks its own token, so a page open too long keeps what was typed
 def edit_case_details(reference: str):
     found = case_or_404(reference)
     today = uk_today()
@@ -283,7 +281,6 @@ def _child_answers(form: ChildDetailsForm) -> ChildAnswers:
 
 @bp.route("/children/<int:child_id>/details", methods=["GET", "POST"])
 @requires(Area.CASEWORK_WRITE)
-@csrf.exempt  # the form checks its own token, so a page open too long keeps what was typed
 def child_details(child_id: int):
     session, today = db_session(), uk_today()
     found = case_queries.child_by_id(session, child_id)
@@ -322,7 +319,6 @@ def _child_details_page(form: ChildDetailsForm, found: Child, stale: bool = Fals
 
 @bp.route("/cases/<reference>/checks/<int:check_id>", methods=["GET", "POST"])
 @requires(Area.CASEWORK_WRITE)
-@csrf.exempt  # the form checks its own token, so a page open too long keeps what was typed
 def record_check(reference: str, check_id: int):
     found = case_or_404(reference)
     check = _check_or_404(found, check_id)
@@ -365,7 +361,6 @@ def record_check(reference: str, check_id: int):
 
 @bp.route("/cases/<reference>/checks/<int:check_id>/not-applicable", methods=["GET", "POST"])
 @requires(Area.CASEWORK_WRITE)
-@csrf.exempt  # the form checks its own token, so a page open too long keeps what was typed
 def check_not_applicable(reference: str, check_id: int):
     found = case_or_404(reference)
     check = _check_or_404(found, check_id)
@@ -408,7 +403,6 @@ def _check_page(template: str, form, found: Case, check: Enquiry, stale: bool = 
 
 @bp.route("/cases/<reference>/checks/new", methods=["GET", "POST"])
 @requires(Area.CASEWORK_WRITE)
-@csrf.exempt  # the form checks its own token, so a page open too long keeps what was typed
 def add_check(reference: str):
     found = case_or_404(reference)
     if not found.is_open:
@@ -441,7 +435,6 @@ def add_check(reference: str):
 
 @bp.route("/cases/<reference>/contacts/new", methods=["GET", "POST"])
 @requires(Area.CASEWORK_WRITE)
-@csrf.exempt  # the form checks its own token, so a page open too long keeps what was typed
 def add_contact(reference: str):
     found = case_or_404(reference)
     now = uk_now()

@@ -7,9 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from portal.auth.permissions import requires
 from portal.database import db_session
-from portal.extensions import csrf
 from portal.settings import authority_settings
 from portal.staff.closure_forms import (
     CloseForm,
@@ -41,6 +39,7 @@ from shared.services import closure
 from shared.services.cases import StaleEdit
 from shared.services.closure import MoveProblems
 from shared.services.schools import schools_for_picker
+from webcommon.access import requires
 
 _PAGES = {
     CaseStatus.WAITING_OTHER_LA: "staff.other_authority",
@@ -85,7 +84,6 @@ def _not_writable(case: Case):
 
 @bp.route("/cases/<reference>/status", methods=["GET", "POST"])
 @requires(Area.CASEWORK_WRITE)
-@csrf.exempt  # the form checks its own token, so a page open too long keeps what was typed
 def case_status(reference: str):
     case = case_or_404(reference)
     moves = MOVES[CaseStatus(case.status)]
@@ -126,7 +124,6 @@ def case_status(reference: str):
 
 @bp.route("/cases/<reference>/other-authority", methods=["GET", "POST"])
 @requires(Area.CASEWORK_WRITE)
-@csrf.exempt
 def other_authority(reference: str):
     case = case_or_404(reference)
     if (closed := _not_writable(case)) is not None:
@@ -162,7 +159,6 @@ def other_authority(reference: str):
 
 @bp.route("/cases/<reference>/other-authority/reply", methods=["GET", "POST"])
 @requires(Area.CASEWORK_WRITE)
-@csrf.exempt
 def other_authority_reply(reference: str):
     case = case_or_404(reference)
     waiting = closure.waiting_check(case)
@@ -207,7 +203,6 @@ def other_authority_reply(reference: str):
 
 @bp.route("/cases/<reference>/placement", methods=["GET", "POST"])
 @requires(Area.CASEWORK_WRITE)
-@csrf.exempt
 def place_case(reference: str):
     case = case_or_404(reference)
     if (closed := _not_writable(case)) is not None:
@@ -258,7 +253,6 @@ def _closing_answers(form: CloseForm) -> Closing:
 
 @bp.route("/cases/<reference>/close", methods=["GET", "POST"])
 @requires(Area.CASEWORK_WRITE)
-@csrf.exempt
 def close_case(reference: str):
     case = case_or_404(reference)
     if case.status == CaseStatus.CLOSED:
@@ -304,7 +298,6 @@ def close_case(reference: str):
 
 @bp.route("/cases/<reference>/reopen", methods=["GET", "POST"])
 @requires(Area.CASEWORK_WRITE)
-@csrf.exempt
 def reopen_case(reference: str):
     case = case_or_404(reference)
     if case.status != CaseStatus.CLOSED:

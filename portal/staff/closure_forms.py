@@ -6,11 +6,10 @@ from __future__ import annotations
 from govuk_frontend_wtf.wtforms_widgets import GovSelect
 from wtforms import HiddenField, SelectChoice, SelectField
 
-from portal.referral.fields import DatePartsField
-from portal.staff.case_forms import CaseworkForm, _area, _radios, _text
 from shared.domain.closure import AUTHORITY_LIMIT, CAME_FROM, COUNTRY_LIMIT, MOVED_TO, REFERRED_TO, TEXT_LIMIT
 from shared.domain.vocab import Outcome
 from shared.models import School
+from webcommon.forms import BaseForm, DatePartsField, area, radios, text
 
 
 def school_choices(schools: list[School]) -> list[SelectChoice]:
@@ -24,15 +23,15 @@ def _id(value: str | None) -> int | None:
     return int(value) if value and value.isascii() and value.isdigit() and len(value) < 10 else None
 
 
-class MoveForm(CaseworkForm):
-    move = _radios("What happens next?", ())
-    reason = _area("Why do enquiries start again?", TEXT_LIMIT, name="Why enquiries start again")
+class MoveForm(BaseForm):
+    move = radios("What happens next?", ())
+    reason = area("Why do enquiries start again?", TEXT_LIMIT, name="Why enquiries start again")
     version = HiddenField()
 
 
-class WaitingForm(CaseworkForm):
-    authority = _text("Which local authority?", AUTHORITY_LIMIT, "For example, Bristol City Council", "Authority")
-    direction = _radios(
+class WaitingForm(BaseForm):
+    authority = text("Which local authority?", AUTHORITY_LIMIT, "For example, Bristol City Council", "Authority")
+    direction = radios(
         "Did the child move to that authority or come from it?",
         ((MOVED_TO, "The child moved to it"), (CAME_FROM, "The child came from it")),
     )
@@ -47,13 +46,13 @@ class WaitingForm(CaseworkForm):
     version = HiddenField()
 
 
-class ReplyForm(CaseworkForm):
-    confirmed = _radios(
+class ReplyForm(BaseForm):
+    confirmed = radios(
         "What did the authority say?",
         (("yes", "The child is on a school roll there or known to them"), ("no", "They do not know the child")),
     )
     answered_on = DatePartsField("When did they reply?", name_in_errors="Date of the reply")
-    answer = _area("What did they say? (optional)", TEXT_LIMIT, name="What they said")
+    answer = area("What did they say? (optional)", TEXT_LIMIT, name="What they said")
     version = HiddenField()
 
     @property
@@ -61,7 +60,7 @@ class ReplyForm(CaseworkForm):
         return {"yes": True, "no": False}.get(self.confirmed.data or "")
 
 
-class PlacementForm(CaseworkForm):
+class PlacementForm(BaseForm):
     school = SelectField("Which school is the child on roll at?", widget=GovSelect(), validate_choice=False)
     on_roll_from = DatePartsField(
         "When did the child go on the school's roll?",
@@ -80,12 +79,12 @@ class PlacementForm(CaseworkForm):
         return _id(self.school.data)
 
 
-class CloseForm(CaseworkForm):
-    outcome = _radios("What is the outcome?", Outcome.choices())
+class CloseForm(BaseForm):
+    outcome = radios("What is the outcome?", Outcome.choices())
     school = SelectField("Which school?", widget=GovSelect(), validate_choice=False)
-    authority = _text("Which local authority?", AUTHORITY_LIMIT, "For example, Bristol City Council", "Authority")
-    country = _text("Which country? (optional)", COUNTRY_LIMIT, name="Country")
-    referred_to = _radios("Who was the child referred to?", REFERRED_TO.items())
+    authority = text("Which local authority?", AUTHORITY_LIMIT, "For example, Bristol City Council", "Authority")
+    country = text("Which country? (optional)", COUNTRY_LIMIT, name="Country")
+    referred_to = radios("Who was the child referred to?", REFERRED_TO.items())
     on = DatePartsField(
         "When did it happen?",
         name_in_errors="Date",
@@ -95,7 +94,7 @@ class CloseForm(CaseworkForm):
             "age ended. For example, 3 11 2026"
         ),
     )
-    justification = _area(
+    justification = area(
         "Why can the case close with checks still open?",
         TEXT_LIMIT,
         "For example, the other authority confirmed the child is on roll, so the other checks are not needed",
@@ -108,6 +107,6 @@ class CloseForm(CaseworkForm):
         return _id(self.school.data)
 
 
-class ReopenForm(CaseworkForm):
-    reason = _area("Why is the case reopened?", TEXT_LIMIT, name="Why the case is reopened")
+class ReopenForm(BaseForm):
+    reason = area("Why is the case reopened?", TEXT_LIMIT, name="Why the case is reopened")
     version = HiddenField()

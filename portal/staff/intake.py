@@ -8,15 +8,13 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from portal.auth.permissions import requires
 from portal.database import db_session
-from portal.extensions import csrf
-from portal.referral import summary
-from portal.schools.summary import notice_rows
 from portal.settings import authority_settings
 from portal.staff.common import case_settings
 from portal.staff.intake_forms import ACTION_LABELS, TriageForm, case_label
 from portal.staff.routes import bp
+from portal.summaries import report as summary
+from portal.summaries.notice import notice_rows
 from shared.clock import UK, long_date, uk_today
 from shared.domain.reference import InvalidReference, normalise_reference
 from shared.domain.roles import Area, may
@@ -28,6 +26,7 @@ from shared.reference_data import primary_reason_label
 from shared.services import intake as triage_service
 from shared.services.intake import AlreadyTriaged, TriageProblems, is_waiting, match_band
 from shared.services.schools import schools_for_picker
+from webcommon.access import requires
 
 STATUS_TAGS = {
     QueueStatus.NEW: "govuk-tag--blue",
@@ -308,7 +307,6 @@ def triage_referral(reference: str):
 
 @bp.route("/intake/referrals/<reference>", methods=["POST"], endpoint="decide_referral")
 @requires(Area.CASEWORK_WRITE)
-@csrf.exempt  # the form checks its own token, so a page open too long keeps what was chosen
 def decide_referral(reference: str):
     return _decide(_referral_or_404(reference))
 
@@ -321,7 +319,6 @@ def triage_notice(reference: str):
 
 @bp.route("/intake/notices/<reference>", methods=["POST"], endpoint="decide_notice")
 @requires(Area.CASEWORK_WRITE)
-@csrf.exempt
 def decide_notice(reference: str):
     return _decide(_notice_or_404(reference))
 
@@ -334,6 +331,5 @@ def triage_alert(reference: str):
 
 @bp.route("/intake/alerts/<reference>", methods=["POST"], endpoint="decide_alert")
 @requires(Area.CASEWORK_WRITE)
-@csrf.exempt
 def decide_alert(reference: str):
     return _decide(_alert_or_404(reference))

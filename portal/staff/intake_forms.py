@@ -5,10 +5,8 @@ the answers are read; the rules about which answers go together are the service'
 from __future__ import annotations
 
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovTextInput
-from wtforms import RadioField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 
-from portal.referral.fields import CharacterCount, Radios, limit
-from portal.staff.case_forms import CaseworkForm
 from shared.clock import long_date
 from shared.domain.casework import CaseStatus
 from shared.models import Case, School
@@ -22,6 +20,7 @@ from shared.services.intake import (
     Decision,
 )
 from shared.services.matching import Candidate
+from webcommon.forms import BaseForm, CharacterCount, limit, radios
 
 ACTION_LABELS = {
     Action.OPEN_CASE: "Open a new case",
@@ -33,13 +32,6 @@ ACTION_LABELS = {
 }
 
 
-def _radios(label: str, choices) -> RadioField:
-    # The service says what is wrong with a missing or forged choice, in the Design System's words.
-    return RadioField(
-        label, choices=[SelectChoice(value, text) for value, text in choices], widget=Radios(), validate_choice=False
-    )
-
-
 def case_label(case: Case) -> str:
     """ "CS-…: opened 3 November 2026, making enquiries"."""
     try:
@@ -49,10 +41,10 @@ def case_label(case: Case) -> str:
     return f"{case.reference}: opened {long_date(case.opened_at)}, {status[:1].lower() + status[1:]}"
 
 
-class TriageForm(CaseworkForm):
-    child = _radios("Which child is it about?", ())
-    action = _radios("What do you want to do?", [(action.value, label) for action, label in ACTION_LABELS.items()])
-    case = _radios("Which open case?", ())
+class TriageForm(BaseForm):
+    child = radios("Which child is it about?", ())
+    action = radios("What do you want to do?", [(action.value, label) for action, label in ACTION_LABELS.items()])
+    case = radios("Which open case?", ())
     school = SelectField("School", widget=GovSelect(), validate_choice=False)
     school_name = StringField(
         "If the school is not in the list, its name",

@@ -3,11 +3,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, render_template
 from flask_login import current_user
 
-from portal.auth.permissions import requires
 from portal.database import db_session
-from portal.referral import summary
-from portal.schools.summary import notice_rows
 from portal.settings import authority_settings
+from portal.summaries import report as summary
+from portal.summaries.notice import notice_rows
 from shared import queries
 from shared.clock import uk_today
 from shared.domain.casework import CaseStatus
@@ -18,6 +17,7 @@ from shared.domain.terms import return_schedule
 from shared.domain.vocab import NoticeKind, ReferralSource, ReferralStatus
 from shared.queries import intake as intake_queries
 from shared.services.calendar import school_calendar
+from webcommon.access import requires
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 

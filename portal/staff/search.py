@@ -12,14 +12,14 @@ from govuk_frontend_wtf.wtforms_widgets import GovTextInput
 from wtforms import StringField
 from wtforms.validators import Length, ValidationError
 
-from portal.auth.permissions import requires
 from portal.database import db_session
-from portal.referral.fields import strip
 from portal.staff.routes import bp
 from shared.clock import uk_today
 from shared.domain.matching import parse_search
 from shared.domain.roles import Area
 from shared.services.matching import search_children
+from webcommon.access import requires
+from webcommon.forms import strip
 
 ENTER_SOMETHING = "Enter a name, date of birth, UPN or postcode"
 RESULTS = 50

@@ -6,11 +6,8 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_login import current_user
 from wtforms import HiddenField, SelectChoice
 
-from portal.auth.permissions import requires
 from portal.database import db_session
-from portal.extensions import csrf
 from portal.mail import send_mail_later
-from portal.staff.case_forms import CaseworkForm, _radios
 from portal.staff.common import STALE_EDIT_MESSAGE, case_or_404, case_settings
 from portal.staff.routes import bp
 from shared.clock import uk_today
@@ -20,13 +17,15 @@ from shared.domain.vocab import RiskLevel
 from shared.queries import team
 from shared.services.assignment import AssignmentProblem, assign, caseworkers
 from shared.services.cases import StaleEdit
+from webcommon.access import requires
+from webcommon.forms import BaseForm, radios
 
 NOBODY = "nobody"
 DUE_SOON_SCHOOL_DAYS = 5
 
 
-class AssignForm(CaseworkForm):
-    officer = _radios("Who should work on this case?", ())
+class AssignForm(BaseForm):
+    officer = radios("Who should work on this case?", ())
     version = HiddenField()
 
 
@@ -37,7 +36,6 @@ def _soon():
 
 @bp.route("/cases/<reference>/assign", methods=["GET", "POST"])
 @requires(Area.ASSIGN_CASES)
-@csrf.exempt  # the form checks its own token, so a page open too long keeps the choice
 def assign_case(reference: str):
     case = case_or_404(reference)
     session = db_session()

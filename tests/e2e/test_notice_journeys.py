@@ -33,6 +33,7 @@ def test_a_school_sends_a_removal_to_home_education(person, live_server, users):
     expect(page.locator("h1")).to_have_text("Your school's notices")
     assert_accessible(page)
     page.get_by_role("button", name="Send a notice").click()
+    expect(page.locator("h1")).to_have_text("What do you want to tell us about?")  # the next page, not this one
     assert_accessible(page)
     page.get_by_label("Pupil to be removed from the admission register").check()
     page.get_by_role("button", name="Continue").click()

@@ -11,12 +11,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from portal.staff import attendance_jobs as jobs
+from portal.attendance import jobs
 from shared.clock import utcnow
 from shared.models import AttendanceAlert, AttendanceImport, AttendanceWeek
 from shared.services import users as user_service
 from tests.conftest import PASSWORD, csrf_token, error_summary, get_page, parse, sign_in, text_of
 from tests.shared.test_attendance_import import AMIRA, MONDAY, OLIVER, csv_file, lines
+from webcommon.forms import CHOOSE_FILE_AGAIN, STALE_PAGE
 
 ABSENT_TEN_DAYS = " ".join(["N"] * 20)
 PRESENT_WEEK = " ".join(["/", "\\"] * 5)
@@ -185,9 +186,7 @@ def test_an_upload_from_a_page_open_too_long_asks_for_the_file_again(officer, db
     url = "/staff/attendance/upload"
     data = {"csrf_token": "stale", "file": (io.BytesIO(csv_file(lines(OLIVER, MONDAY, PRESENT_WEEK))), "marks.csv")}
     page = parse(officer.post(url, data=data, content_type="multipart/form-data"))
-    assert [text for text, _ in error_summary(page)] == [
-        "This page was open too long, so the file was not uploaded. Select the file again and upload it."
-    ]
+    assert error_summary(page) == [(STALE_PAGE, "#file"), (CHOOSE_FILE_AGAIN, "#file")]
     assert db.scalar(select(func.count()).select_from(AttendanceImport)) == 0
 
 

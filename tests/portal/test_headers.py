@@ -126,13 +126,13 @@ def test_not_found_method_not_allowed_and_a_stale_form_carry_the_headers(client)
         "/no-such-page": client.get("/no-such-page"),
         "DELETE /": client.delete("/"),
         "/assets/no-such-file.css": client.get("/assets/no-such-file.css"),
-        "/sign-out without a token": client.post("/sign-out", data={}),
+        "a report page without a token": client.post("/report/child-name", data={"child_first_name": "Ava"}),
     }
     assert {url: response.status_code for url, response in answers.items()} == {
         "/no-such-page": 404,
         "DELETE /": 405,
         "/assets/no-such-file.css": 404,
-        "/sign-out without a token": 400,
+        "a report page without a token": 200,  # the page again, with the stale-page message
     }
     assert [problem for url, response in answers.items() for problem in header_problems(response, url)] == []
 
@@ -184,3 +184,10 @@ def test_downloads_carry_the_headers(app, users):
     for url, response in answers.items():
         assert (response.status_code, header_problems(response, url)) == (200, [])
         assert response.headers["Content-Disposition"].startswith("attachment")
+
+
+def test_a_request_the_page_cannot_read_carries_the_headers(client, users):
+    sign_in(client, "lead@northbridge.example")
+    url = "/dashboard/_dash-update-component"
+    response = client.post(url, data="{not json", content_type="application/json")
+    assert (response.status_code, header_problems(response, url)) == (400, [])

@@ -14,6 +14,7 @@ from shared.models import AuditEvent, Case, Child, Referral, SchoolNotice
 from tests.conftest import error_summary, get_page, parse, sign_in, text_of
 from tests.portal.test_cases import post_form
 from tests.shared.test_intake import BORN, NOW, a_case_for, a_notice, a_referral, ellie
+from webcommon.forms import STALE_PAGE
 
 
 @pytest.fixture
@@ -377,9 +378,7 @@ def test_a_page_open_too_long_keeps_the_answers_and_saves_nothing(client, db, us
     )
     page = parse(response)
     assert response.status_code == 200
-    assert [message for message, _ in error_summary(page)] == [
-        "This page was open too long, so nothing has been saved yet. Check the answers and save them again."
-    ]
+    assert [message for message, _ in error_summary(page)] == [STALE_PAGE]
     assert page.find("textarea", id="other_details").get_text().strip() == "Withdrawn"
     db.expire_all()
     assert db.get(Referral, referral.id).status == "new"

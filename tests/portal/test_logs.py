@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from portal.auth.permissions import public
 from tests.conftest import csrf_token, get_page, make_app
+from webcommon.access import public
 
 ACCESS_KEYS = ["time", "level", "logger", "message", "request_id", "method", "path", "status", "duration_ms"]
 GENERATED_ID = re.compile(r"[0-9a-f]{32}")

@@ -13,7 +13,6 @@ from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
-from portal.referral.routes import SEND_AGAIN_MESSAGE, STALE_MESSAGE
 from shared.clock import utcnow
 from shared.models import AuditEvent, OutboxMessage, Referral, ReferralAddition, ReportDraft
 from shared.services import reports
@@ -27,6 +26,7 @@ from tests.portal.report_helpers import (
     send,
     year_6_birthday,
 )
+from webcommon.forms import STALE_PAGE
 
 
 def answer_without_page(client, slug: str, data: dict):
@@ -327,7 +327,7 @@ def test_a_stale_form_is_shown_again_with_what_was_typed_and_nothing_is_stored(c
     assert response.status_code == 200
     page = parse(response)
     assert page.title.get_text(strip=True).startswith("Error: What is the child's name?")
-    assert error_summary(page) == [(STALE_MESSAGE, "#child_first_name")]
+    assert error_summary(page) == [(STALE_PAGE, "#child_first_name")]
     assert page.find("input", {"name": "child_first_name"})["value"] == "Amira"
     assert page.find("input", {"name": "child_last_name"})["value"] == "Okafor"
     assert count(db, ReportDraft) == 0
@@ -339,11 +339,11 @@ def test_a_stale_form_is_shown_again_with_what_was_typed_and_nothing_is_stored(c
     assert again.location == "/report/child-date-of-birth"
 
 
-def test_a_stale_check_your_answers_page_asks_to_send_again(client, db):
+def test_a_stale_check_your_answers_page_sends_nothing_and_asks_again(client, db):
     fill_in(client, answers_for(year_6_birthday()))
     response = client.post("/report/check-answers", data={"csrf_token": "expired"})
     assert response.status_code == 200
-    assert error_summary(parse(response))[0][0] == SEND_AGAIN_MESSAGE
+    assert error_summary(parse(response))[0][0] == STALE_PAGE
     assert count(db, Referral) == 0
 
 

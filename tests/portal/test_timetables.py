@@ -23,6 +23,7 @@ from tests.conftest import (
     sign_in,
     text_of,
 )
+from webcommon.forms import STALE_PAGE
 
 TERM_DATES = """kind,start,end,description
 term,2026-09-02,2026-10-23,Autumn 2026 first half
@@ -258,9 +259,7 @@ def test_a_page_left_open_too_long_keeps_what_was_typed_and_saves_nothing(school
         url(amy, "/extend"), data={"csrf_token": "expired", "review_date": ["1", "2", "2027"], "reason": "More time"}
     )
     page = parse(response)
-    assert error_summary(page) == [
-        ("This page was open too long, so nothing has been saved yet. Check the answers and continue.", "#review_date")
-    ]
+    assert error_summary(page) == [(STALE_PAGE, "#review_date")]
     assert page.find(id="review_date-day")["value"] == "1"
     db.expire_all()
     assert amy.review_date == date(2026, 12, 14)

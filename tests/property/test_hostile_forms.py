@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from portal.attendance import jobs as attendance_jobs
 from portal.referral import flow
-from portal.staff import attendance_jobs
 from shared.clock import uk_today
 from shared.models import AttendanceImport
 from shared.services import users as user_service
