@@ -8,6 +8,8 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 axe = Axe()
+# The title of a page showing errors. Checked with expect(page).to_have_title, which waits for the page to arrive.
+ERROR_TITLE = re.compile(r"^Error: ")
 
 
 def assert_accessible(page) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
+
 from tests.e2e.accessibility import assert_accessible, wait_for_error_summary
 from tests.e2e.conftest import Browsing
 from tests.e2e.test_journeys import sign_in
@@ -37,9 +39,7 @@ def test_an_admin_invites_a_school_user_who_chooses_a_password_and_signs_in(
     with admin.expect_navigation():
         admin.get_by_role("button", name="Send invitation").click()
     wait_for_error_summary(admin)
-    assert admin.locator(".govuk-error-summary a").all_inner_texts() == [
-        "A user with this email address already exists"
-    ]
+    expect(admin.locator(".govuk-error-summary a")).to_have_text(["A user with this email address already exists"])
     assert admin.get_by_label("Full name").input_value() == "Nia Okafor"
     assert_accessible(admin)
 
@@ -66,9 +66,9 @@ def test_an_admin_invites_a_school_user_who_chooses_a_password_and_signs_in(
         with page.expect_navigation():
             page.get_by_role("button", name="Set password").click()
         wait_for_error_summary(page)
-        assert page.locator(".govuk-error-summary a").all_inner_texts() == [
-            "The password must be at least 12 characters, not counting spaces at either end"
-        ]
+        expect(page.locator(".govuk-error-summary a")).to_have_text(
+            ["The password must be at least 12 characters, not counting spaces at either end"]
+        )
         assert_accessible(page)
         page.get_by_label("Create a password").fill(NEW_PASSWORD)
         page.get_by_label("Confirm your password").fill(NEW_PASSWORD)

@@ -36,7 +36,7 @@ def test_an_officer_uploads_checks_and_imports_attendance(person, live_server, d
     # No file chosen: the error summary says so.
     page.get_by_role("button", name="Upload and check the file").click()
     wait_for_error_summary(page)
-    assert page.locator(".govuk-error-summary__list li").all_inner_texts() == ["Select a CSV file of attendance marks"]
+    expect(page.locator(".govuk-error-summary__list li")).to_have_text(["Select a CSV file of attendance marks"])
     assert_accessible(page)
 
     page.locator("input[type=file]").set_input_files(str(marks))

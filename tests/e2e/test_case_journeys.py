@@ -13,7 +13,7 @@ from shared.clock import uk_today
 from shared.domain.reference import new_reference
 from shared.models import Referral, SchoolNotice
 from shared.services.cases import record_event
-from tests.e2e.accessibility import assert_accessible, wait_for_error_summary
+from tests.e2e.accessibility import ERROR_TITLE, assert_accessible, wait_for_error_summary
 from tests.e2e.test_journeys import sign_in
 from tests.e2e.test_notice_journeys import fill_date
 from tests.portal.test_cases import a_case, born, long
@@ -86,7 +86,7 @@ def test_an_officer_records_a_check_and_logs_a_visit_and_sees_both_on_the_timeli
     assert_accessible(page)
     fill_date(page, "When was it asked?", uk_today() + timedelta(days=1))
     page.get_by_role("button", name="Save the check").click()
-    assert page.title().startswith("Error: ")
+    expect(page).to_have_title(ERROR_TITLE)
     wait_for_error_summary(page)
     assert page.locator(".govuk-error-summary").inner_text().endswith("Date asked must be today or in the past")
     assert_accessible(page)

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from shared.clock import uk_today
 from shared.models import Case
-from tests.e2e.accessibility import assert_accessible
+from tests.e2e.accessibility import ERROR_TITLE, assert_accessible
 from tests.e2e.test_journeys import sign_in
 from tests.shared.test_intake import a_referral
 
@@ -67,10 +68,12 @@ def test_a_referral_becomes_a_case_that_is_assigned_worked_and_closed(person, li
     page.goto(f"/staff/cases/{case.reference}/close")
     assert_accessible(page)
     page.get_by_role("button", name="Close the case").click()
-    assert page.title().startswith("Error: ")
-    assert page.locator(".govuk-error-summary__list li").all_inner_texts() == [
-        "Select the outcome",
-    ]
+    expect(page).to_have_title(ERROR_TITLE)
+    expect(page.locator(".govuk-error-summary__list li")).to_have_text(
+        [
+            "Select the outcome",
+        ]
+    )
     page.get_by_label("Moved to another local authority").check()
     page.get_by_label("Which local authority?").fill("Bristol City Council")
     fill_date(page, "When did it happen?", TODAY)

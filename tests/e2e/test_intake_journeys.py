@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from shared.models import Case, SchoolNotice
-from tests.e2e.accessibility import assert_accessible
+from tests.e2e.accessibility import ERROR_TITLE, assert_accessible
 from tests.e2e.test_journeys import sign_in
 from tests.shared.test_intake import NOW, a_notice, a_referral
 
@@ -35,12 +35,14 @@ def test_an_officer_triages_an_urgent_referral_into_a_new_case(person, live_serv
 
     # Nothing chosen: both questions say what is missing.
     page.get_by_role("button", name="Save the decision").click()
-    assert page.title().startswith("Error: ")
+    expect(page).to_have_title(ERROR_TITLE)
     expect(page.locator(".govuk-error-summary")).to_be_focused()
-    assert page.locator(".govuk-error-summary__list li").all_inner_texts() == [
-        "Select the child this referral is about, or ‘A new child’",
-        "Select what to do with this referral",
-    ]
+    expect(page.locator(".govuk-error-summary__list li")).to_have_text(
+        [
+            "Select the child this referral is about, or ‘A new child’",
+            "Select what to do with this referral",
+        ]
+    )
     assert_accessible(page)
 
     # Closing for another reason reveals its question; the officer opens a case instead.

@@ -15,7 +15,7 @@ from shared.models import SchoolNotice
 from shared.services import users as user_service
 from shared.services.notices import send_notices
 from tests.conftest import PASSWORD, a_school, calendar_of
-from tests.e2e.accessibility import assert_accessible, wait_for_error_summary
+from tests.e2e.accessibility import ERROR_TITLE, assert_accessible, wait_for_error_summary
 from tests.e2e.test_journeys import sign_in
 
 LAST_MONTH = uk_today() - timedelta(days=30)
@@ -40,7 +40,7 @@ def test_a_school_sends_a_removal_to_home_education(person, live_server, users):
     expect(page.locator("h1")).to_have_text("Pupil to be removed from the admission register")
 
     page.get_by_role("button", name="Continue").click()  # nothing filled in: the errors, then fill in
-    assert page.title().startswith("Error: ")
+    expect(page).to_have_title(ERROR_TITLE)
     # GOV.UK Frontend moves focus to the error summary once its script has run.
     wait_for_error_summary(page)
     assert_accessible(page)
@@ -394,7 +394,7 @@ def test_a_notice_is_sent_with_javascript_off(person_without_javascript, live_se
     # axe needs script, so these pages are scanned in the tests above; here only behaviour counts.
     start_notice(page, "Continuous unexplained absence", scan=False)
     page.get_by_role("button", name="Continue").click()  # nothing filled in: the form comes back with its errors
-    assert page.title().startswith("Error: ")
+    expect(page).to_have_title(ERROR_TITLE)
     summary = page.locator(".govuk-error-summary")
     assert [link.inner_text() for link in summary.get_by_role("link").all()] == [
         "Enter the first name",

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from shared.clock import uk_today
 from shared.models import Referral, ReferralAddition
 from shared.services.reports import REPORTER_KEYS
-from tests.e2e.accessibility import wait_for_error_summary
+from tests.e2e.accessibility import ERROR_TITLE, wait_for_error_summary
 from tests.e2e.conftest import Browsing
 
 axe = Axe()
@@ -141,7 +141,7 @@ class Reporter:
     def rejected(self, heading: str) -> list[tuple[str, str]]:
         """The page came back showing errors: what its error summary lists, as (message, link) pairs."""
         page = self.on(heading)
-        assert page.title().startswith("Error: ")
+        expect(page).to_have_title(ERROR_TITLE)
         return error_links(page)
 
     def carry_on(self) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from shared.clock import uk_today
 from shared.domain.retention import years_before
 from shared.models import School, SchoolNotice
-from tests.e2e.accessibility import assert_accessible
+from tests.e2e.accessibility import ERROR_TITLE, assert_accessible
 from tests.e2e.test_journeys import sign_in
 
 LAST_MONTH = uk_today() - timedelta(days=30)
@@ -191,10 +191,10 @@ def test_typing_over_a_chosen_school_unchooses_it(person, live_server, users, re
     picker.fill("Millbrook Hi")  # changed their mind, chose nothing
     page.keyboard.press("Escape")
     page.get_by_role("button", name="Continue").click()
-    assert page.title().startswith("Error: ")
-    assert page.locator(".govuk-error-summary a").all_inner_texts() == [
-        "Select the new school, or choose “A school not in this list” and enter its LAESTAB or name"
-    ]
+    expect(page).to_have_title(ERROR_TITLE)
+    expect(page.locator(".govuk-error-summary a")).to_have_text(
+        ["Select the new school, or choose “A school not in this list” and enter its LAESTAB or name"]
+    )
     expect(page.locator(".govuk-error-summary")).to_be_focused()  # once GOV.UK Frontend's script has run
     assert_accessible(page)
     page.locator(".govuk-error-summary a").click()
@@ -242,9 +242,9 @@ def test_without_javascript_a_school_types_in_a_school_not_in_the_list(
     other = page.get_by_role("group", name="A school not in this list")
     other.get_by_label("LAESTAB (optional)").fill("8884009")
     page.get_by_role("button", name="Continue").click()
-    assert page.locator(".govuk-error-summary a").all_inner_texts() == [
-        "LAESTAB 8884009 is not in the schools register: check the number, or find the school by its name"
-    ]
+    expect(page.locator(".govuk-error-summary a")).to_have_text(
+        ["LAESTAB 8884009 is not in the schools register: check the number, or find the school by its name"]
+    )
     other.get_by_label("LAESTAB (optional)").fill("8884001")
     page.get_by_role("button", name="Continue").click()
     assert summary(page)["Previous school"] == "LAESTAB 8884001"
@@ -270,7 +270,7 @@ def test_the_list_without_the_search_passes_axe(person, live_server, users, regi
     assert_accessible(page)
     page.get_by_role("group", name="A school not in this list").get_by_label("LAESTAB").fill("12")
     page.get_by_role("button", name="Continue").click()
-    assert page.title().startswith("Error: ")
+    expect(page).to_have_title(ERROR_TITLE)
     expect(page.locator(".govuk-error-summary")).to_be_focused()  # once GOV.UK Frontend's script has run
     assert_accessible(page)
     page.goto("/schools/notices/new/joiner")

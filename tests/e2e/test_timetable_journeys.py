@@ -12,7 +12,7 @@ from sqlalchemy import select
 from shared.domain.notices import check_notice
 from shared.models import PartTimeTimetable, TimetableReturn
 from shared.services.notices import send_notices
-from tests.e2e.accessibility import assert_accessible
+from tests.e2e.accessibility import ERROR_TITLE, assert_accessible
 from tests.e2e.test_journeys import sign_in
 
 TODAY = date(2026, 12, 7)
@@ -26,7 +26,7 @@ def fill_date(page, legend: str, day: date) -> None:
 
 
 def errors_have_focus(page) -> None:
-    assert page.title().startswith("Error: ")
+    expect(page).to_have_title(ERROR_TITLE)
     # GOV.UK Frontend moves focus to the error summary once its script has run.
     expect(page.locator(".govuk-error-summary")).to_be_focused()
 
@@ -70,9 +70,9 @@ def test_a_school_extends_then_ends_a_timetable_and_makes_its_return(person, liv
     page.get_by_label("Why is the timetable being extended?").fill("Good progress: two more mornings from January")
     page.get_by_role("button", name="Extend the timetable").click()
     errors_have_focus(page)
-    assert page.locator(".govuk-error-summary a").all_inner_texts() == [
-        "New review date must be after the current review date, 14 December 2026"
-    ]
+    expect(page.locator(".govuk-error-summary a")).to_have_text(
+        ["New review date must be after the current review date, 14 December 2026"]
+    )
     assert_accessible(page)
     fill_date(page, "New review date", date(2027, 2, 1))
     page.get_by_role("button", name="Extend the timetable").click()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pyotp
+from playwright.sync_api import expect
 
 from shared.services import two_factor
 from shared.services import users as user_service
@@ -61,9 +62,9 @@ def test_an_officer_mistypes_the_code_then_uses_a_recovery_code(person, users, d
     page.get_by_role("button", name="Continue").click()
     wait_for_error_summary(page)
     assert page.title().startswith("Error: Enter your security code")
-    assert page.locator(".govuk-error-summary a").all_inner_texts() == [
-        "The security code is not correct. Enter the code your authenticator app shows now"
-    ]
+    expect(page.locator(".govuk-error-summary a")).to_have_text(
+        ["The security code is not correct. Enter the code your authenticator app shows now"]
+    )
     assert_accessible(page)
 
     page.get_by_role("link", name="use a recovery code").click()
