@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, current_app, g
+from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -39,7 +40,20 @@ def end_session() -> None:
         session.close()
 
 
+COMMITTED = "db_committed"
+
+
 def db_session() -> Session:
     if "db_session" not in g:
         g.db_session = database().sessionmaker()
+        event.listen(g.db_session, "after_commit", _committed)
     return g.db_session
+
+
+def _committed(_session: Session) -> None:
+    setattr(g, COMMITTED, True)
+
+
+def committed() -> bool:
+    """True once this request's session has committed something: a failure after it has not left nothing saved."""
+    return bool(g.get(COMMITTED))

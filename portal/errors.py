@@ -10,7 +10,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal import settings
-from portal.database import end_session
+from portal.database import committed, end_session
+from portal.extensions import limiter
 from webcommon.access import DATABASE_UNAVAILABLE
 from webcommon.csrf import UNCHECKED
 from webcommon.forms import NOT_SAVED, held, hold
@@ -66,6 +67,17 @@ def database_unavailable(error: Exception) -> bool:
     return isinstance(error, DBAPIError) and error.connection_invalidated
 
 
+# Set on `g`: the database error this request met, and that its form's page is being drawn again after it.
+FAILURE = "database_failure"
+SHOWN_AGAIN = "form_shown_again"
+
+
+@limiter.request_filter
+def _shown_again() -> bool:
+    """A page drawn again after a failure (form_again) was counted by the rate limits when it was sent."""
+    return bool(g.get(SHOWN_AGAIN))
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
@@ -81,6 +93,7 @@ def init_app(app: Flask) -> None:
         g.pop("_login_user", None)  # the signed-in user was that session's: Flask-Login loads them again
         if database_unavailable(error):
             log.error("database unavailable", exc_info=error)
+            setattr(g, FAILURE, error)
             settings.unreadable()  # the page shows the configured numbers without waiting on the database again
             return form_again() or error_response(503)
         if isinstance(error, InternalServerError):
@@ -91,19 +104,27 @@ def init_app(app: Flask) -> None:
 
 def form_again():
     """A form posted while the database failed: its page again (503), with what was typed and the message that
-    nothing was saved, by running the view once more held back, so it acts on nothing. None when the page cannot be
-    drawn without the database (a signed-in page, whose user cannot be checked) or the request was no form's."""
+    nothing was saved, by running the view once more held back, so it acts on nothing. None when that cannot be
+    said or done: something was already committed, the pool was exhausted (trying again would wait again), the
+    page cannot be drawn without the database (a signed-in page, whose user cannot be checked), or the request
+    was no form's."""
     rule = request.url_rule
     if request.method != "POST" or held() is not None or rule is None or rule.rule in UNCHECKED:
         return None
+    if committed() or isinstance(g.get(FAILURE), PoolTimeout):
+        return None
     hold(NOT_SAVED)
     setattr(g, DATABASE_UNAVAILABLE, True)
+    setattr(g, SHOWN_AGAIN, True)
     try:
         response = current_app.make_response(current_app.view_functions[rule.endpoint](**(request.view_args or {})))
-    except Exception:  # the database is still down, or the page needs it: the 503 page says so
+    except Exception as error:  # the page needs the database, or it is still down: the 503 page says so
         end_session()
         g.pop("_login_user", None)
-        log.info("the form could not be shown again without the database", exc_info=True)
+        if database_unavailable(error) or isinstance(error, HTTPException):
+            log.info("the form could not be shown again without the database", exc_info=True)
+        else:
+            log.exception("the form could not be shown again", exc_info=error)
         return None
     if response.status_code != 200:
         return None

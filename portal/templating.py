@@ -46,8 +46,8 @@ def error_items(form) -> list[dict]:
 
 def here() -> str:
     """This page's own address, for its forms to post to: the path and query string, never a fragment."""
-    query = request.query_string.decode("ascii", "replace")
-    return quote(request.path) + (f"?{query}" if query else "")
+    query = quote(request.query_string, safe="/?:@!$&'()*+,;=%")  # as sent, but for what an address cannot hold
+    return request.script_root + quote(request.path) + (f"?{query}" if query else "")
 
 
 def template_context() -> dict:

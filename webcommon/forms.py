@@ -20,7 +20,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovRadioInput,
     GovTextInput,
 )
-from wtforms import Field, RadioField, SelectChoice, StringField, TextAreaField
+from wtforms import Field, PasswordField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import Length, ValidationError
 
 from shared.domain.notices import Problem
@@ -201,7 +201,9 @@ class BaseForm(FlaskForm):
 
     class Meta:
         def bind_field(self, form, unbound_field, options):
-            if issubclass(unbound_field.field_class, StringField | TextAreaField):
+            typed = issubclass(unbound_field.field_class, StringField | TextAreaField)
+            # A password is used exactly as typed: spaces at either end may be part of it.
+            if typed and not issubclass(unbound_field.field_class, PasswordField):
                 unbound_field.kwargs["filters"] = [*unbound_field.kwargs.get("filters", ()), strip]
             return unbound_field.bind(form=form, **options)
 

@@ -7,7 +7,6 @@ access log keeps the path without its query string).
 from __future__ import annotations
 
 from flask import render_template, request
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovTextInput
 from wtforms import StringField
 from wtforms.validators import Length, ValidationError
@@ -19,20 +18,19 @@ from shared.domain.matching import parse_search
 from shared.domain.roles import Area
 from shared.services.matching import search_children
 from webcommon.access import requires
-from webcommon.forms import strip
+from webcommon.forms import BaseForm
 
 ENTER_SOMETHING = "Enter a name, date of birth, UPN or postcode"
 RESULTS = 50
 
 
-class SearchForm(FlaskForm):
+class SearchForm(BaseForm):
     class Meta:
         csrf = False  # a search by GET changes nothing, and its address can be bookmarked
 
     q = StringField(
         "Name, date of birth, UPN or postcode",
         widget=GovTextInput(),
-        filters=[strip],
         description="For example, Olivia Smith 3 4 2015, A999123456789 or NB1 2AB. Names can be misspelt.",
         validators=[Length(max=200, message="Search must be 200 characters or fewer")],
     )

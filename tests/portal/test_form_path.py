@@ -1,7 +1,8 @@
-"""One path for a form sent with a missing or stale token: every POST route in the URL map (with the permission
-matrix's real records) is sent such a form by someone signed out and by each role. It never stores anything, never
-gives a 500, answers each role as the matrix says (a signed-out client is sent to sign in, never shown a signed-in
-page), and a page shown again says the one stale-page message."""
+"""One path for every form. A form sent with a missing or stale token: every POST route in the URL map (with the
+permission matrix's real records) is sent such a form by someone signed out and by each role; it never stores
+anything, never gives a 500, answers each role as the matrix says (a signed-out client is sent to sign in, never
+shown a signed-in page), and a page shown again says the one stale-page message. Every form is the base form and is
+written with the one macro, posting to its own address. A form sent while the database fails comes back as typed."""
 
 from __future__ import annotations
 
@@ -10,17 +11,23 @@ import io
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from flask import render_template
+from flask_wtf import FlaskForm
+from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import OperationalError
 
+from portal.database import db_session
 from shared.clock import uk_today
-from shared.models import Base, CaseNote, NoticeUpload, ReportDraft
+from shared.models import Base, CaseNote, NoticeUpload, ReportDraft, User
 from shared.services import case_details, uploads
+from shared.services.users import create_user
 from tests.conftest import csrf_token, database_unreachable, error_summary, get_page, make_app, parse, sign_in
 from tests.portal.test_cases import a_case
 from tests.test_permission_matrix import MATRIX, ROLES, expected, outcome, probes  # noqa: F401  (a fixture)
+from webcommon.access import public
 from webcommon.csrf import UNCHECKED
-from webcommon.forms import CHOOSE_FILE_AGAIN, NOT_SAVED, STALE_PAGE, held
+from webcommon.forms import CHOOSE_FILE_AGAIN, NOT_SAVED, STALE_PAGE, BaseForm, held
 
 # What a form from a page open too long might carry: every answer a page of the service asks for by these names.
 TEMPTING = {
@@ -245,3 +252,58 @@ def test_a_signed_in_form_sent_while_the_database_is_down_gets_the_503_page(app,
     # Who is signed in cannot be checked, so no page of theirs is drawn; the 503 page says nothing was half-saved.
     assert response.status_code == 503
     assert parse(response).h1.get_text(strip=True) == "Sorry, the service is unavailable"
+
+
+def test_every_form_class_is_the_service_s_base_form(app):
+    def descendants(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from descendants(sub)
+
+    ours = [cls for cls in descendants(FlaskForm) if cls.__module__.split(".")[0] in ("portal", "dashboard")]
+    assert len(ours) >= 40
+    assert [f"{cls.__module__}.{cls.__name__}" for cls in ours if not issubclass(cls, BaseForm)] == []
+
+
+def test_a_password_is_used_as_typed_spaces_and_all(client, db, school):
+    create_user(db, "head@northbridge.example", "Head Teacher", "school", "  spaced out pass phrase ", school.urn)
+    db.commit()
+    page = get_page(client, "/sign-in")
+    answers = {"csrf_token": csrf_token(page), "email": "head@northbridge.example"}
+    trimmed = client.post("/sign-in", data={**answers, "password": "spaced out pass phrase"})
+    assert trimmed.status_code == 200  # refused: not the password
+    assert client.post("/sign-in", data={**answers, "password": "  spaced out pass phrase "}).status_code == 302
+
+
+def test_a_page_drawn_again_after_a_failure_is_not_counted_twice_by_the_rate_limit(database_url, users):
+    app = make_app(database_url, SIGN_IN_RATE_LIMIT="2 per minute")
+    client = app.test_client()
+    page = get_page(client, "/sign-in")
+    answers = {"csrf_token": csrf_token(page), "email": "officer@northbridge.example", "password": "x" * 12}
+    with database_unreachable(app):
+        statuses = [client.post("/sign-in", data=answers).status_code for _ in range(3)]
+    assert statuses == [503, 503, 429]
+    app.extensions["cme.database"].dispose()
+
+
+def test_after_a_commit_a_failure_gives_the_503_page_not_the_form_as_if_nothing_was_saved(database_url, users):
+    app = make_app(database_url)
+
+    @app.post("/commits-then-fails")
+    @public
+    def commits_then_fails():
+        form = BaseForm()
+        if form.validate():
+            db_session().execute(update(User).values(name="Changed"))
+            db_session().commit()
+            raise OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
+        return render_template("auth/sign_out.html", form=form)
+
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["csrf_token"] = "a" * 40
+    token = URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token").dumps("a" * 40)
+    response = client.post("/commits-then-fails", data={"csrf_token": token})
+    assert response.status_code == 503
+    assert parse(response).h1.get_text(strip=True) == "Sorry, the service is unavailable"
+    app.extensions["cme.database"].dispose()
