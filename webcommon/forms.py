@@ -13,6 +13,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from flask import g
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
     GovCheckboxesInput,
@@ -215,6 +216,9 @@ class BaseForm(FlaskForm):
             token.errors = []  # the token is no field a person can fix: the message is about the page
         if message:
             self.refuse(message)
+            for field in self:
+                if isinstance(field, FileField):  # a file is never kept: the person chooses it again
+                    field.errors = [CHOOSE_FILE_AGAIN]
             return False
         return valid
 

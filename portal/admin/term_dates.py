@@ -18,7 +18,7 @@ from shared.domain.school_days import Period
 from shared.models import TermPeriod
 from shared.services import term_dates as service
 from webcommon.access import requires
-from webcommon.forms import CHOOSE_FILE_AGAIN, BaseForm, DatePartsField, radios, text
+from webcommon.forms import BaseForm, DatePartsField, radios, text
 
 bp = Blueprint("admin_terms", __name__, url_prefix="/admin/term-dates")
 
@@ -184,10 +184,7 @@ def upload():
     def page():
         return render_template("admin/term_dates_upload.html", form=form)
 
-    if request.method == "GET":
-        return page()
-    if not form.fresh():  # held back: the message, and the file to choose again
-        form.file.errors = [CHOOSE_FILE_AGAIN]
+    if request.method == "GET" or not form.fresh():  # held back: the message, and the file to choose again
         return page()
     chosen = form.file.data
     raw = chosen.read(UPLOAD_LIMIT + 1) if chosen else b""

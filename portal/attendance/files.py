@@ -16,7 +16,7 @@ from portal.database import db_session
 from shared.clock import utcnow
 from shared.domain.reference import InvalidReference, new_reference, normalise_reference
 from shared.models import AttendanceAlert, AttendanceImport, School
-from webcommon.forms import CHOOSE_FILE_AGAIN, BaseForm
+from webcommon.forms import BaseForm
 
 SHOWN_PROBLEMS = 100
 REFRESH_SECONDS = 3
@@ -59,8 +59,7 @@ def upload_view(*, school: School | None, import_endpoint: str, back_url: str):
 
     if request.method == "GET":
         return page()
-    if not form.fresh():  # a page open too long: the message, and the file to choose again
-        form.file.errors = [CHOOSE_FILE_AGAIN]
+    if not form.fresh():  # held back: the message, and the file to choose again
         return page()
     chosen = form.file.data
     if chosen is None or not chosen.filename:

@@ -95,12 +95,6 @@ def _bot(form) -> bool:
     return False
 
 
-def _posted_and_valid(form) -> bool:
-    """Sent, with a good token and answers that pass the form's checks (a page open too long fails, with the
-    message, keeping what was typed)."""
-    return request.method == "POST" and form.validate()
-
-
 def _form(page: flow.Page, answers: dict):
     extra = {}
     if page.form is forms.LastSchoolForm and answers.get("date_of_birth"):
@@ -161,7 +155,7 @@ def question(slug: str):
         saving = request.form.get("action") == "save"
         if saving and not form.typed_anything() and draft is not None:
             return redirect(url_for("referral.save"))
-        if _posted_and_valid(form):
+        if form.validate_on_submit():
             if not _bot(form):
                 given = form.answers()
                 merged = {**answers, **given}
@@ -307,7 +301,7 @@ def save():
         return redirect(url_for("referral.start"))
     given = draft.answers.get("reporter_email") if draft else None
     form = forms.SaveForm() if request.method == "POST" else forms.SaveForm(data={"email": given})
-    if _posted_and_valid(form):
+    if form.validate_on_submit():
         if draft is None or _bot(form):
             return render_template("referral/saved.html", code=None, email=None, until=None)
         saved = reports.save_for_later(db_session(), draft, utcnow(), _authority(), email=form.email.data)
@@ -330,7 +324,7 @@ def _resume_target(draft) -> str:
 @_limit("REPORT_LOOKUP_RATE_LIMIT")
 def resume():
     form = forms.ResumeForm()
-    if _posted_and_valid(form):
+    if form.validate_on_submit():
         code = None
         if not form.resume_code.data:
             form.resume_code.errors.append("Enter your resume code")
@@ -361,7 +355,7 @@ def resume_link():
     token = request.args.get("token", "")
     form = forms.ReportForm()
     expired = False
-    if _posted_and_valid(form):
+    if form.validate_on_submit():
         key = reports.new_session_key()
         draft = reports.resume(db_session(), key, utcnow(), link_token=token[:100])
         if draft is not None:
@@ -383,7 +377,7 @@ def resume_link():
 )
 def add_information():
     form = forms.AddInformationForm()
-    if _posted_and_valid(form):
+    if form.validate_on_submit():
         try:
             reference = normalise_reference(form.reference.data)
         except InvalidReference as error:

@@ -74,11 +74,9 @@ def _allowed_kinds() -> list[NoticeKind]:
 @requires(Area.SCHOOL_NOTICES)
 def choose_notice():
     kinds = _allowed_kinds()
-    error = None
     chosen = request.form.get("kind", "")
-    if held():
-        error = held()  # the choice only leads to its form, but a page held back goes nowhere
-    elif request.method == "POST":
+    error = held()  # the choice only leads to its form, but a page held back goes nowhere
+    if error is None and request.method == "POST":
         if chosen in kinds:
             return redirect(url_for("schools.new_notice", kind=chosen.replace("_", "-")))
         error = "Select the kind of notice you want to send"

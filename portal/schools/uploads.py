@@ -22,7 +22,7 @@ from shared.importers.notices_csv import CSV_GUIDE, MAX_ROWS, REQUIRED_COLUMNS, 
 from shared.services import uploads as upload_service
 from shared.services.calendar import school_calendar
 from webcommon.access import requires
-from webcommon.forms import CHOOSE_FILE_AGAIN, BaseForm
+from webcommon.forms import BaseForm
 
 SHOWN = 500  # rows shown in each of the preview's tables: a file of 20,000 rows still renders quickly
 
@@ -66,8 +66,7 @@ def upload_notices():
     form = UploadForm()
     if request.method == "GET":
         return _upload_page(form)
-    if not form.validate():  # a page open too long: its choices are kept, but a file never is
-        form.file.errors = [CHOOSE_FILE_AGAIN]
+    if not form.validate():  # held back: its choices are kept, and the file is asked for again
         return _upload_page(form)
     chosen = form.file.data
     if chosen is None or not chosen.filename:
