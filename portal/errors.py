@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from portal import settings
 from portal.database import committed, end_session
 from portal.extensions import limiter
-from webcommon.access import DATABASE_UNAVAILABLE
+from webcommon.access import mark_records_unreachable
 from webcommon.csrf import UNCHECKED
 from webcommon.forms import NOT_SAVED, held, hold
 
@@ -114,7 +114,7 @@ def form_again():
     if committed() or isinstance(g.get(FAILURE), PoolTimeout):
         return None
     hold(NOT_SAVED)
-    setattr(g, DATABASE_UNAVAILABLE, True)
+    mark_records_unreachable()
     setattr(g, SHOWN_AGAIN, True)
     try:
         response = current_app.make_response(current_app.view_functions[rule.endpoint](**(request.view_args or {})))

@@ -11,8 +11,13 @@ from flask_login import current_user
 
 from shared.domain.roles import Area, may
 
-# Set on `g` by the user loader when the database could not say who is signed in.
+# Set on `g` once a request has found the database unreachable.
 DATABASE_UNAVAILABLE = "database_unavailable"
+
+
+def mark_records_unreachable() -> None:
+    """This request found the database unreachable (the user loader, the error handler)."""
+    setattr(g, DATABASE_UNAVAILABLE, True)
 
 
 def records_unreachable() -> bool:
@@ -29,7 +34,7 @@ def requires(area: Area, background: Callable[[], str | None] | None = None):
         @wraps(view)
         def checked(*args, **kwargs):
             if not current_user.is_authenticated:
-                if g.get(DATABASE_UNAVAILABLE):
+                if records_unreachable():
                     abort(503)
                 if background is not None and (message := background()):
                     return jsonify(error=message), 401

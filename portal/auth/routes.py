@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -13,7 +13,7 @@ from portal.extensions import limiter, login_manager
 from shared.domain.roles import Role
 from shared.models import User
 from shared.services import two_factor, users
-from webcommon.access import DATABASE_UNAVAILABLE, public
+from webcommon.access import mark_records_unreachable, public
 
 bp = Blueprint("auth", __name__)
 
@@ -27,7 +27,7 @@ def load_user(session_user_id: str) -> User | None:
         return None
     except SQLAlchemyError:
         # Not raised here: Flask-Login also loads the user while rendering the error page itself.
-        setattr(g, DATABASE_UNAVAILABLE, True)
+        mark_records_unreachable()
         return None
     if user is None or not user.active or user.session_version != version:
         return None
