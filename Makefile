@@ -7,10 +7,11 @@ PORT ?= 8000
 
 .PHONY: run test setup assets lint format clean
 
+# The web server and the background worker together: one command, one Ctrl-C.
 run: setup
 	$(BIN)/cme db upgrade
 	$(BIN)/cme demo seed --if-empty
-	$(BIN)/cme serve --host $(HOST) --port $(PORT)
+	$(BIN)/cme serve --with-worker --host $(HOST) --port $(PORT)
 
 # Lint, then every test on SQLite and on PostgreSQL (TEST_DATABASE_URL) on all cores, then the suite again
 # on three awkward days; prints each leg's wall time (scripts/test.sh).

@@ -99,6 +99,39 @@ def _session_minutes(value: str) -> timedelta:
     return timedelta(minutes=int(value))
 
 
+def _worker_threads(value: str) -> int:
+    if not value.strip().isdigit() or not 0 < int(value) <= 16:
+        raise ValueError(f"'{value}' must be a whole number of threads from 1 to 16")
+    return int(value)
+
+
+def _time_of_day(value: str) -> str:
+    """A time of day in England, HH:MM on the 24-hour clock (kept as text: the worker's schedule reads it)."""
+    hours, _, minutes = value.strip().partition(":")
+    if not (hours.isdigit() and minutes.isdigit() and len(minutes) == 2 and int(hours) < 24 and int(minutes) < 60):
+        raise ValueError(f"'{value}' must be a time of day such as 06:30 (24-hour clock, UK time)")
+    return f"{int(hours):02d}:{minutes}"
+
+
+def _tasks_url(value: str) -> str:
+    if value.split(":", 1)[0] not in TASK_QUEUE_SCHEMES:
+        raise ValueError(f"must start with one of {', '.join(s + '://' for s in TASK_QUEUE_SCHEMES)}")
+    return value
+
+
+# Where the background worker's queue is kept (portal/tasks/engine.py): Redis, shared by several workers on several
+# servers; a SQLite file of its own beside the embedded database; or memory, the tasks run at once where they are
+# queued (the tests).
+TASK_QUEUE_SCHEMES = ("redis", "rediss", "sqlite", "memory")
+# The scheduled work at a time of day (UK time): setting, default. The rest runs every few minutes or hourly.
+SCHEDULE_TIMES = {
+    "digests": ("CME_DIGESTS_AT", "06:30"),
+    "return_reminders": ("CME_RETURN_REMINDERS_AT", "06:40"),
+    "term_dates_check": ("CME_TERM_DATES_CHECK_AT", "07:00"),
+    "retention": ("CME_RETENTION_AT", "03:30"),
+}
+
+
 class InsecureConfiguration(RuntimeError):
     def __init__(self, reasons: list[str]):
         super().__init__("The service will not start in production: " + "; ".join(reasons))
@@ -224,6 +257,12 @@ def load(**overrides) -> dict:
         "PROXY_HOPS": int(os.environ.get("CME_PROXY_HOPS", "0")),
         # The addresses gunicorn (`cme serve`) trusts to say a request came over HTTPS (X-Forwarded-Proto).
         "FORWARDED_ALLOW_IPS": os.environ.get("CME_FORWARDED_ALLOW_IPS", "127.0.0.1,::1"),
+        # The background worker's queue (`cme worker`), its threads, and the times of day its scheduled work runs.
+        "TASKS_URL": _parsed("CME_TASKS_URL", f"sqlite:///{instance_path() / 'tasks.sqlite'}", _tasks_url),
+        "WORKER_THREADS": _parsed("CME_WORKER_THREADS", "2", _worker_threads),
+        "SCHEDULE_TIMES": {
+            name: _parsed(variable, default, _time_of_day) for name, (variable, default) in SCHEDULE_TIMES.items()
+        },
         # Gunicorn worker processes for `cme serve`; None: 2 per core + 1, at most 8.
         "WORKERS": _parsed("CME_WORKERS", "", _workers),
         # One JSON object per log line for a log collector, or plain lines for a person at a terminal.
@@ -261,6 +300,11 @@ def check_production(settings: dict, database_url_given: bool) -> None:
         reasons.append(
             "RATELIMIT_STORAGE_URI must name a shared store such as redis://: each server process "
             "would otherwise keep its own count and multiply the sign-in limit"
+        )
+    if not settings["TASKS_URL"].startswith(("redis://", "rediss://")):
+        reasons.append(
+            "CME_TASKS_URL must name a Redis server (redis://): the background workers of every server share its "
+            "queue, and tasks kept in memory would run inside the web servers' requests"
         )
     if not settings["SERVICE_URL"].startswith("https://"):
         reasons.append("CME_SERVICE_URL must be the service's https:// address: links in emails use it")

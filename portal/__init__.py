@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config
 from portal import database, errors, logs, security
+from portal.admin.background import bp as admin_background_bp
 from portal.admin.emails import bp as admin_emails_bp
 from portal.admin.routes import bp as admin_bp
 from portal.admin.settings_routes import bp as admin_settings_bp
@@ -29,6 +30,7 @@ from portal.staff import search as staff_search  # noqa: F401
 from portal.staff.routes import bp as staff_bp
 from portal.templating import error_items, here, long_date, percent, role_label, school_days, template_context
 from shared import hashing
+from shared.clock import date_and_time
 from webcommon import csrf as form_tokens
 
 
@@ -45,6 +47,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     init_hashing(app)
     init_templates(app)
     init_database(app)
+    init_tasks(app)
     init_upload_limits(app)  # before the extensions: the form-token check reads the request's body
     init_extensions(app)
     init_session_limits(app)  # after the extensions: it reads the signed-in user
@@ -53,6 +56,14 @@ def create_app(overrides: dict | None = None) -> Flask:
     init_errors(app)
     init_cli(app)
     return app
+
+
+def init_tasks(app: Flask) -> None:
+    """The background work's queue (portal/tasks): the web process only adds to it; `cme worker` takes from it."""
+    from portal.tasks import engine
+
+    engine.configure(app.config["TASKS_URL"])
+    engine.bind(app)
 
 
 # Pages that take files larger than MAX_CONTENT_LENGTH allows elsewhere, and the setting that limits them.
@@ -96,6 +107,7 @@ def init_templates(app: Flask) -> None:
 
     app.context_processor(template_context)
     app.jinja_env.filters["long_date"] = long_date
+    app.jinja_env.filters["date_and_time"] = date_and_time
     app.jinja_env.filters["role_label"] = role_label
     app.jinja_env.filters["percent"] = percent
     app.jinja_env.filters["school_days"] = school_days
@@ -123,7 +135,7 @@ def init_security(app: Flask) -> None:
 
 def init_blueprints(app: Flask) -> None:
     blueprints = (main_bp, referral_bp, auth_bp, staff_bp, schools_bp, admin_bp)
-    for blueprint in (*blueprints, admin_settings_bp, admin_terms_bp, admin_emails_bp):
+    for blueprint in (*blueprints, admin_settings_bp, admin_terms_bp, admin_emails_bp, admin_background_bp):
         app.register_blueprint(blueprint)
 
 

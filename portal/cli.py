@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess  # nosec B404: `cme serve --with-worker` runs the service's own commands
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import click
@@ -21,6 +24,7 @@ from portal.cli_schools import schools_group
 from portal.cli_security import audit_group, backup, restore
 from portal.cli_term_dates import term_dates_group
 from portal.database import database
+from portal.tasks.worker import worker
 from shared.domain.roles import Role
 from shared.services import users as user_service
 
@@ -363,9 +367,17 @@ def gunicorn_argv(host: str, port: int, workers: int, forwarded_allow_ips: str, 
     default=None,
     help="Gunicorn worker processes (default: CME_WORKERS, or 2 per core + 1, at most 8).",
 )
-def serve(host: str, port: int, dev: bool, workers: int | None) -> None:
+@click.option(
+    "--with-worker",
+    is_flag=True,
+    help="Run the background worker (`cme worker`) beside the web server: one command, one Ctrl-C (`make run`).",
+)
+def serve(host: str, port: int, dev: bool, workers: int | None, with_worker: bool) -> None:
     """Serve the service."""
     app: Flask = current_app._get_current_object()
+    if with_worker:
+        argv = [arg for arg in sys.argv[1:] if arg != "--with-worker"]
+        raise SystemExit(run_together([_cme(*argv), _cme("worker")]))
     if dev:
         # Bandit's B201 (the debugger) is wanted here: only `cme serve --dev`, on a developer's own machine.
         app.run(host=host, port=port, debug=True, use_reloader=True)  # nosec B201
@@ -380,6 +392,40 @@ def serve(host: str, port: int, dev: bool, workers: int | None) -> None:
     argv = gunicorn_argv(host, port, count, app.config["FORWARDED_ALLOW_IPS"], app.config["LOG_FORMAT"])
     # Bandit's B606: a fixed argv, no shell; this process becomes gunicorn.
     os.execvp(sys.executable, [sys.executable, "-m", *argv])  # noqa: S606  # nosec B606
+
+
+def _cme(*args: str) -> list[str]:
+    """The `cme` command line again, in a process of its own."""
+    return [sys.executable, "-c", "import wsgi; wsgi.main()", *args]
+
+
+def run_together(commands: list[list[str]]) -> int:
+    """Run the commands side by side until one ends or Ctrl-C (or SIGTERM) comes, then stop the others the way
+    systemd would (SIGTERM, then SIGKILL after 40 seconds). Returns the first to end's status."""
+    processes = [subprocess.Popen(command) for command in commands]  # noqa: S603  # nosec B603: our own argv
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    status = 0
+    try:
+        while all(process.poll() is None for process in processes):
+            time.sleep(0.2)  # nosec: a parent waiting on its children
+        status = next(process.returncode for process in processes if process.returncode is not None)
+    except KeyboardInterrupt:
+        pass  # Ctrl-C reached every process of the terminal's group; SIGTERM reached this one only
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        for process in processes:
+            if process.poll() is None:
+                process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    return status
 
 
 def register(app: Flask) -> None:
@@ -398,5 +444,6 @@ def register(app: Flask) -> None:
         restore,
         *RETENTION_GROUPS,
         serve,
+        worker,
     ):
         app.cli.add_command(group)

@@ -33,3 +33,17 @@ def long_date(value: date | datetime | None) -> str:
     if isinstance(value, datetime):
         value = value.astimezone(UK).date()
     return f"{value.day} {value:%B %Y}"
+
+
+def date_and_time(value: datetime | None) -> str:
+    """A moment as GOV.UK writes it, in England: "7 December 2026 at 6:30am", "1 March 2027 at midday"."""
+    if value is None:
+        return ""
+    local = value.astimezone(UK)
+    if (local.hour, local.minute) == (12, 0):
+        time_text = "midday"
+    elif (local.hour, local.minute) == (0, 0):
+        time_text = "midnight"
+    else:
+        time_text = f"{(local.hour - 1) % 12 + 1}:{local.minute:02d}{'am' if local.hour < 12 else 'pm'}"
+    return f"{long_date(local)} at {time_text}"

@@ -128,19 +128,9 @@ def database_template(tmp_path_factory):
 @pytest.fixture
 def database_url(database_template) -> str:
     """The worker's database as the migrations left it: every test starts from it, and nothing one test writes is
-    seen by the next. Background work a test started (email being sent, a file being checked) finishes first."""
-    finish_background_work()
+    seen by the next. Background work runs at once where it is queued (Huey's immediate mode), so none is left."""
     database_template.reset()
     return database_template.url
-
-
-def finish_background_work() -> None:
-    from portal.attendance import jobs as attendance_jobs
-
-    for thread in threading.enumerate():
-        if thread.name == "outbox":
-            thread.join(timeout=30)
-    attendance_jobs.finish_all(timeout=120)
 
 
 @pytest.fixture(scope="session")
@@ -161,6 +151,7 @@ class SessionAppState:
     def restore(self, app) -> None:
         from portal import logs
         from portal.extensions import limiter
+        from portal.tasks import engine
         from shared import hashing
 
         app.config.clear()
@@ -171,6 +162,8 @@ class SessionAppState:
         _forget_a_dead_rate_limit_store()
         logs.configure(app.config["LOG_FORMAT"])
         hashing.use(app.config["ARGON2_PARAMETERS"])
+        engine.configure(app.config["TASKS_URL"])  # tasks run at once again, in this app
+        engine.bind(app)
         app.extensions["cme.database"].dispose()
 
 
@@ -279,6 +272,7 @@ def make_app(database_url: str, **overrides):
         "MAIL_PORT": _SMTP.get("port", 25),
         "MAIL_USE_TLS": False,
         "SERVICE_URL": "https://cme.northbridge.example",
+        "TASKS_URL": "memory://",  # tasks run at once, where they are queued
     }
     settings.update(overrides)
     app = create_app(settings)

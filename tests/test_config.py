@@ -10,6 +10,7 @@ def test_production_refuses_an_insecure_configuration_and_says_why(monkeypatch):
     monkeypatch.setenv("MAIL_SERVER", "smtp.northbridge.example")
     monkeypatch.setenv("MAIL_USE_TLS", "false")
     monkeypatch.delenv("RATELIMIT_STORAGE_URI", raising=False)
+    monkeypatch.setenv("CME_TASKS_URL", "sqlite:///instance/tasks.sqlite")
     monkeypatch.setenv("CME_SERVICE_URL", "http://cme.northbridge.example")
     with pytest.raises(config.InsecureConfiguration) as error:
         config.load(CME_ENV="production")
@@ -19,6 +20,8 @@ def test_production_refuses_an_insecure_configuration_and_says_why(monkeypatch):
         "CME_COOKIE_SECURE must not be turned off: session cookies go over HTTPS only",
         "RATELIMIT_STORAGE_URI must name a shared store such as redis://: each server process would otherwise keep "
         "its own count and multiply the sign-in limit",
+        "CME_TASKS_URL must name a Redis server (redis://): the background workers of every server share its queue, "
+        "and tasks kept in memory would run inside the web servers' requests",
         "CME_SERVICE_URL must be the service's https:// address: links in emails use it",
         "MAIL_USE_TLS must be on when mail goes to another host",
     ]
@@ -29,6 +32,7 @@ def test_production_refuses_an_empty_database_url(monkeypatch):
     monkeypatch.setenv("CME_SERVICE_URL", "https://cme.northbridge.example")
     monkeypatch.setenv("DATABASE_URL", "  ")
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379")
+    monkeypatch.setenv("CME_TASKS_URL", "redis://127.0.0.1:6379/1")
     with pytest.raises(config.InsecureConfiguration) as error:
         config.load(CME_ENV="production")
     assert error.value.reasons == ["DATABASE_URL must be set (the embedded SQLite default is for development)"]
@@ -41,6 +45,7 @@ def test_production_starts_with_a_secure_configuration(monkeypatch):
     monkeypatch.delenv("MAIL_USE_TLS", raising=False)
     monkeypatch.setenv("CME_SERVICE_URL", "https://cme.northbridge.example")
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379")
+    monkeypatch.setenv("CME_TASKS_URL", "redis://127.0.0.1:6379/1")
     settings = config.load(CME_ENV="production")
     assert settings["SESSION_COOKIE_SECURE"] is True
     assert settings["MAIL_USE_TLS"] is True
@@ -56,6 +61,7 @@ def test_only_the_test_configuration_hashes_with_cheap_parameters(monkeypatch, t
     monkeypatch.setenv("DATABASE_URL", "postgresql://cme@db.internal/cme")
     monkeypatch.setenv("CME_SERVICE_URL", "https://cme.northbridge.example")
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379")
+    monkeypatch.setenv("CME_TASKS_URL", "redis://127.0.0.1:6379/1")
     with pytest.raises(config.InsecureConfiguration) as error:
         config.load(CME_ENV="production", ARGON2_PARAMETERS="test")
     assert error.value.reasons == [
@@ -90,7 +96,9 @@ def test_the_cme_command_refuses_production_in_one_line(tmp_path):
     import sys
     from pathlib import Path
 
-    env = {key: value for key, value in os.environ.items() if key not in {"SECRET_KEY", "DATABASE_URL"}}
+    env = {
+        key: value for key, value in os.environ.items() if key not in {"SECRET_KEY", "DATABASE_URL", "CME_TASKS_URL"}
+    }
     env.update(CME_ENV="production", CME_INSTANCE_PATH=str(tmp_path))
     cme = Path(sys.executable).parent / "cme"
     result = subprocess.run([str(cme), "db", "upgrade"], env=env, capture_output=True, text=True, timeout=60)
@@ -99,8 +107,9 @@ def test_the_cme_command_refuses_production_in_one_line(tmp_path):
         "Error: The service will not start in production: SECRET_KEY must be set to a random value of at least 32 "
         "characters; DATABASE_URL must be set (the embedded SQLite default is for development); "
         "RATELIMIT_STORAGE_URI must name a shared store such as redis://: each server process would otherwise keep "
-        "its own count and multiply the sign-in limit; CME_SERVICE_URL must be the service's https:// address: "
-        "links in emails use it"
+        "its own count and multiply the sign-in limit; CME_TASKS_URL must name a Redis server (redis://): the "
+        "background workers of every server share its queue, and tasks kept in memory would run inside the web "
+        "servers' requests; CME_SERVICE_URL must be the service's https:// address: links in emails use it"
     ]
 
 

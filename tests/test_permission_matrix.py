@@ -160,6 +160,7 @@ MATRIX: dict[str, object] = {
     "admin_terms.upload": Area.ADMIN,
     "admin_terms.confirm_upload": Area.ADMIN,
     "admin_emails.index": Area.ADMIN,
+    "admin_background.index": Area.ADMIN,
     # The dashboard: its pages and downloads ask for sign-in; Dash's own requests answer 401.
     "/dashboard/": Area.DASHBOARD,
     "/dashboard/<path:path>": Area.DASHBOARD,

@@ -100,6 +100,7 @@ def test_serving_settings_default_to_json_logs_in_production_only(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgresql://cme@db.internal/cme")
     monkeypatch.setenv("CME_SERVICE_URL", "https://cme.northbridge.example")
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379")
+    monkeypatch.setenv("CME_TASKS_URL", "redis://127.0.0.1:6379/1")
     assert config.load(CME_ENV="production")["LOG_FORMAT"] == "json"
     monkeypatch.setenv("CME_LOG_FORMAT", "Text")
     monkeypatch.setenv("CME_WORKERS", "6")

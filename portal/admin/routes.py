@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from portal.admin.forms import ROLE_HINTS, ConfirmForm, InviteForm, RoleForm
 from portal.database import db_session
-from portal.mail import send_mail_later
+from portal.tasks.work import send_mail_later
 from shared import queries
 from shared.domain.roles import Area, Role
 from shared.models import User

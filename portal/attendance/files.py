@@ -5,7 +5,7 @@ imported."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.file import FileField
 from sqlalchemy import select, update
@@ -13,6 +13,8 @@ from wtforms import RadioField, SelectChoice
 
 from portal.attendance import jobs
 from portal.database import db_session
+from portal.tasks import engine
+from portal.tasks.work import check_attendance_later
 from shared.clock import utcnow
 from shared.domain.reference import InvalidReference, new_reference, normalise_reference
 from shared.models import AttendanceAlert, AttendanceImport, School
@@ -73,7 +75,6 @@ def upload_view(*, school: School | None, import_endpoint: str, back_url: str):
         form.file.errors = ["The selected file is empty"]
         return page()
     session = db_session()
-    jobs.purge(session, utcnow())
     record = AttendanceImport(
         reference=new_reference("AF"),
         uploaded_by_id=current_user.id,
@@ -87,8 +88,9 @@ def upload_view(*, school: School | None, import_endpoint: str, back_url: str):
     )
     session.add(record)
     session.commit()
-    jobs.start(current_app._get_current_object(), record, jobs.CHECK)
-    return redirect(url_for(import_endpoint, reference=record.reference))
+    reference = record.reference
+    check_attendance_later(record.id)
+    return redirect(url_for(import_endpoint, reference=reference))
 
 
 def find_import(reference: str, school_id: int | None = None) -> AttendanceImport:
@@ -144,9 +146,12 @@ def import_view(record: AttendanceImport, *, import_endpoint: str, upload_url: s
             )
             session.commit()
             if claimed.rowcount == 1:
-                jobs.start(current_app._get_current_object(), record, jobs.IMPORT)
+                check_attendance_later(record.id)
             return redirect(here)
-    stalled = jobs.stalled(record)
+    session.refresh(record)  # the worker writes its progress in its own transactions
+    now = utcnow()
+    waiting = jobs.waiting(record, now)
+    worker_silent = waiting and not engine.immediate() and not engine.any_worker_alive(now)
     alerts = []
     if record.status == jobs.IMPORTED and record.school_id is None:
         alerts = session.scalars(
@@ -157,8 +162,9 @@ def import_view(record: AttendanceImport, *, import_endpoint: str, upload_url: s
         record=record,
         form=form,
         jobs=jobs,
-        stalled=stalled,
-        running=record.status in jobs.RUNNING and not stalled,
+        waiting=waiting,
+        worker_silent=worker_silent,
+        running=record.status in jobs.RUNNING,
         refresh=REFRESH_SECONDS,
         problems=record.problems[:SHOWN_PROBLEMS],
         alerts=alerts,

@@ -1,24 +1,25 @@
-"""Attendance files are checked and imported away from the request that uploaded them, one at a time, in a
-background thread of the process that received them, so a large file never holds a request open. The file waits
-in `attendance_imports` (never in the cookie), and its page refreshes itself to show how far the work has got.
+"""Attendance files are checked and imported by the background worker (`cme worker`, portal/tasks), never in
+the request that uploaded them, so a large file never holds a request open. The file waits in `attendance_imports`
+(never in the cookie), and its page refreshes itself to show how far the work has got.
 
-Checking reads the whole file and stores its problems; importing checks it again (another worker process may
-serve the confirmation, so nothing is kept in memory between the two) and writes every mark in one transaction.
-A job that stops without finishing (the process ended) has imported nothing; its page says so after
-`STALLED_AFTER` without progress, and the file can be checked again.
+The row is the record of the work; a task only starts it. A worker takes the file with a lease (`claim`), which its
+progress renews; a worker that dies (killed, its server lost) leaves a lease that runs out, or a worker that has
+gone silent, and the sweeper (`stalled_ids`, every minute) queues the file again: its check or import starts again
+from the stored file. Checking reads the whole file and stores its problems; importing checks it again and writes
+every mark in one transaction, which commits only while the lease is still this worker's, so the marks are written
+once. A file whose work has stopped `MAX_ATTEMPTS` times is not tried again.
 """
 
 from __future__ import annotations
 
 import logging
-from concurrent import futures
-from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import Flask
-from sqlalchemy import update
+from sqlalchemy import or_, select, update
 
 from portal.database import database
+from portal.tasks import engine
 from shared.clock import uk_today, utcnow
 from shared.models import AttendanceImport, User
 from shared.services import attendance as service
@@ -40,64 +41,99 @@ STATUS_LABELS = {
     DISCARDED: "Not imported",
 }
 PROBLEMS_KEPT = 1000
-STALLED_AFTER = timedelta(minutes=10)
+# A worker's hold on a file, renewed by its progress. Writing the marks on SQLite shows no progress (one writer at a
+# time), so that stage holds it longer: a worker that dies then is known by its silent heartbeat instead.
+LEASE = timedelta(minutes=2)
+WRITING_LEASE = timedelta(hours=2)
+# Queued but not taken for this long (the queue was lost, or could not be reached): the sweeper queues it again.
+UNCLAIMED_AFTER = timedelta(minutes=1)
+MAX_ATTEMPTS = 3
 KEPT_FOR = timedelta(days=1)  # a file not imported by then is not kept
-
-_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="attendance-import")
-_futures: dict[int, Future] = {}
-
-
-def start(app: Flask, record: AttendanceImport, job: str) -> None:
-    """Run the check (or the check and import) of a stored file in the background."""
-    _futures[record.id] = _executor.submit(_run, app, record.id, job)
+GAVE_UP = (
+    "The work on this file stopped {attempts} times before it finished. Nothing from it has been imported. "
+    "Upload it again, or ask the service's administrators to look at the background worker's log."
+)
 
 
-def wait(import_id: int, timeout: float | None = None) -> None:
-    """Wait for the file's job to finish (for the command line and tests)."""
-    future = _futures.get(import_id)
-    if future is not None:
-        future.result(timeout)
+def job_for(status: str) -> str:
+    return CHECK if status == CHECKING else IMPORT
 
 
-def finish_all(timeout: float | None = None) -> None:
-    """Wait for every job this process has started, then forget them (between tests, whose databases start
-    again from nothing)."""
-    futures.wait(list(_futures.values()), timeout)
-    _futures.clear()
+def waiting(record: AttendanceImport, now: datetime) -> bool:
+    """Whether no worker holds the file's work now (queued, or its worker stopped: the sweeper hands it on)."""
+    return record.status in RUNNING and (record.lease_until is None or record.lease_until < now)
 
 
-def stalled(record: AttendanceImport) -> bool:
-    """Whether the file's work has shown no progress for `STALLED_AFTER` (the process doing it has ended)."""
-    future = _futures.get(record.id)
-    if future is not None and not future.done():  # queued or working in this process (on SQLite, silently)
-        return False
-    last = record.progress_at or record.uploaded_at
-    return record.status in RUNNING and utcnow() - last > STALLED_AFTER
+def claim(session, import_id: int, holder: str, now: datetime, gone: set[str] = frozenset()) -> bool:
+    """Take the file's work for `holder`: only a file still to be checked or imported, whose lease nobody holds (or
+    holds past its time, or whose worker is among the `gone`). Counts the attempt."""
+    free = [AttendanceImport.lease_until.is_(None), AttendanceImport.lease_until < now]
+    free += [AttendanceImport.lease_holder.like(f"{worker}/%") for worker in sorted(gone)]
+    taken = session.execute(
+        update(AttendanceImport)
+        .where(AttendanceImport.id == import_id, AttendanceImport.status.in_(RUNNING), or_(*free))
+        .values(
+            lease_holder=holder,
+            lease_until=now + LEASE,
+            attempts=AttendanceImport.attempts + 1,
+            progress_at=now,
+        ),
+        execution_options={"synchronize_session": False},
+    ).rowcount
+    session.commit()
+    return taken == 1
+
+
+def stalled_ids(session, now: datetime, alive: set[str]) -> list[int]:
+    """Files whose work nobody is doing: queued a while ago and never taken, or held by a lease that has run out or
+    whose worker is no longer among the `alive`. The sweeper queues each again."""
+    rows = session.execute(
+        select(
+            AttendanceImport.id,
+            AttendanceImport.lease_holder,
+            AttendanceImport.lease_until,
+            AttendanceImport.progress_at,
+            AttendanceImport.uploaded_at,
+        ).where(AttendanceImport.status.in_(RUNNING))
+    ).all()
+    found = []
+    for import_id, holder, until, progress_at, uploaded_at in rows:
+        if holder is None:
+            if now - (progress_at or uploaded_at) >= UNCLAIMED_AFTER:
+                found.append(import_id)
+        elif until is None or until < now or engine.lease_worker(holder) not in alive:
+            found.append(import_id)
+    return sorted(found)
+
+
+class LeaseLost(Exception):
+    """Another worker has taken the file (this one was taken for dead): this one's work is not committed."""
 
 
 class _Progress:
-    """Writes how far the job has got to the file's row, in its own short transaction. SQLite lets one writer at
-    a time, so while the import's own transaction is open there, only the stage is shown."""
+    """Writes how far the job has got to the file's row, in its own short transaction, renewing the lease. SQLite
+    lets one writer at a time, so while the import's own transaction is open there, only the stage is shown."""
 
-    def __init__(self, import_id: int):
-        self.import_id = import_id
+    def __init__(self, import_id: int, holder: str):
+        self.import_id, self.holder = import_id, holder
         self.sqlite = database().engine.dialect.name == "sqlite"
         self.writing = False
 
     def stage(self, text: str, *, writing: bool = False) -> None:
-        self._save(stage=text, lines_done=0)
+        lease = WRITING_LEASE if writing and self.sqlite else LEASE
+        self._save(stage=text, lines_done=0, lease_until=utcnow() + lease)
         self.writing = writing
 
     def __call__(self, lines_done: int) -> None:
         if self.writing and self.sqlite:
             return
-        self._save(lines_done=lines_done)
+        self._save(lines_done=lines_done, lease_until=utcnow() + LEASE)
 
     def _save(self, **values) -> None:
         with database().sessionmaker() as session:
             session.execute(
                 update(AttendanceImport)
-                .where(AttendanceImport.id == self.import_id)
+                .where(AttendanceImport.id == self.import_id, AttendanceImport.lease_holder == self.holder)
                 .values(progress_at=utcnow(), **values)
             )
             session.commit()
@@ -107,33 +143,69 @@ def _problem_dicts(problems) -> list[dict]:
     return [{"line": p.line, "field": p.field, "message": p.message} for p in problems[:PROBLEMS_KEPT]]
 
 
-def _run(app: Flask, import_id: int, job: str) -> None:
-    with app.app_context():
-        progress = _Progress(import_id)
-        with database().sessionmaker() as session:
-            record = session.get(AttendanceImport, import_id)
-            if record is None or record.content is None:
-                return
-            try:
-                _work(app, session, record, job, progress)
-            except Exception:
-                log.exception("attendance import %s failed", record.reference)
-                session.rollback()
-                session.execute(
-                    update(AttendanceImport)
-                    .where(AttendanceImport.id == import_id)
-                    .values(
-                        status=FAILED,
-                        stage=None,
-                        content=None,
-                        finished_at=utcnow(),
-                        error="Something went wrong on our side. Nothing from the file has been imported.",
-                    )
-                )
-                session.commit()
+def run(app: Flask, import_id: int) -> str:
+    """Take the file's work, if nobody else has it, and do it: its check, or its check and import. Says what
+    happened (for the log and the tests): "done", "not claimed" or "gave up"."""
+    holder = engine.new_lease()
+    with database().sessionmaker() as session:
+        if not claim(session, import_id, holder, utcnow(), gone=_gone_workers(session, import_id)):
+            return "not claimed"
+        record = session.get(AttendanceImport, import_id)
+        if record is None or record.content is None:
+            return "not claimed"
+        if record.attempts > MAX_ATTEMPTS:
+            _fail(session, import_id, GAVE_UP.format(attempts=MAX_ATTEMPTS))
+            log.error("attendance file %s given up after %d attempts", record.reference, MAX_ATTEMPTS)
+            return "gave up"
+        try:
+            _work(app, session, record, job_for(record.status), _Progress(import_id, holder), holder)
+        except LeaseLost:
+            session.rollback()
+            log.warning("attendance file %s was taken by another worker: this one's work is dropped", record.reference)
+            return "not claimed"
+        except Exception:
+            log.exception("attendance import %s failed", record.reference)
+            session.rollback()
+            _fail(session, import_id, "Something went wrong on our side. Nothing from the file has been imported.")
+            return "failed"
+    return "done"
 
 
-def _work(app: Flask, session, record: AttendanceImport, job: str, progress: _Progress) -> None:
+def _gone_workers(session, import_id: int) -> set[str]:
+    """The worker holding the file's lease, if it has gone silent: its lease is handed on without waiting for it to
+    run out."""
+    holder = session.scalar(select(AttendanceImport.lease_holder).where(AttendanceImport.id == import_id))
+    worker = engine.lease_worker(holder)
+    if worker is None:
+        return set()
+    return set() if worker in engine.alive_workers(utcnow()) else {worker}
+
+
+def _fail(session, import_id: int, error: str) -> None:
+    session.execute(
+        update(AttendanceImport)
+        .where(AttendanceImport.id == import_id)
+        .values(status=FAILED, stage=None, content=None, finished_at=utcnow(), lease_until=None, error=error)
+    )
+    session.commit()
+
+
+def _still_ours(session, import_id: int, holder: str) -> None:
+    """Called inside the import's transaction before it commits: the marks are written only by the lease's holder
+    (on PostgreSQL the row is locked until the commit, so nobody can take it between this check and the commit)."""
+    current = session.scalar(
+        select(AttendanceImport.lease_holder).where(AttendanceImport.id == import_id).with_for_update()
+    )
+    if current != holder:
+        raise LeaseLost()
+
+
+def _commit(session, import_id: int, holder: str) -> None:
+    _still_ours(session, import_id, holder)
+    session.commit()
+
+
+def _work(app: Flask, session, record: AttendanceImport, job: str, progress: _Progress, holder: str) -> None:
     calendar = school_calendar(session)
     progress.stage("Checking the file")
     allowed = None if record.school_id is None else {record.school_id}
@@ -144,7 +216,7 @@ def _work(app: Flask, session, record: AttendanceImport, job: str, progress: _Pr
     except service.FileRejected as rejected:
         record.status, record.error, record.stage, record.finished_at = REJECTED, str(rejected), None, utcnow()
         record.content = None  # nothing from it can be used: the pupils' details in it are not kept
-        session.commit()
+        _commit(session, record.id, holder)
         return
     record.problems = _problem_dicts(checked.problems)
     record.problem_count = checked.problem_count
@@ -153,15 +225,15 @@ def _work(app: Flask, session, record: AttendanceImport, job: str, progress: _Pr
     if job == CHECK or (checked.problem_count and not record.skip_bad_lines):
         # Checked; or the file changed its mind between the check and the import (never: it is the same bytes).
         record.status, record.stage, record.finished_at = CHECKED, None, utcnow()
-        session.commit()
+        _commit(session, record.id, holder)
         return
     if not checked.weeks:
         record.status, record.stage, record.finished_at = REJECTED, None, utcnow()
         record.error = "No line of the file can be imported: every line has a problem."
         record.content = None
-        session.commit()
+        _commit(session, record.id, holder)
         return
-    session.commit()
+    _commit(session, record.id, holder)
     progress.stage("Importing the marks", writing=True)
     actor = session.get(User, record.uploaded_by_id) if record.uploaded_by_id else None
     # Marks the file imported, its summary kept and its bytes emptied, in the import's own transaction.
@@ -174,14 +246,16 @@ def _work(app: Flask, session, record: AttendanceImport, job: str, progress: _Pr
         today=uk_today(),
         calendar=calendar,
         progress=progress,
+        before_commit=lambda: _still_ours(session, record.id, holder),
     )
 
 
 def purge(session, now) -> int:
     """Files nobody imported within `KEPT_FOR` are not kept: a checked file left waiting is discarded, one whose
-    work stopped is marked not imported, and either's bytes (pupils' details) are emptied. Returns how many."""
+    work no worker has finished is marked not imported, and either's bytes (pupils' details) are emptied. Returns
+    how many."""
     cutoff = now - KEPT_FOR
-    waiting = session.execute(
+    discarded = session.execute(
         update(AttendanceImport)
         .where(AttendanceImport.status == CHECKED, AttendanceImport.uploaded_at < cutoff)
         .values(status=DISCARDED, content=None, stage=None, finished_at=now),
@@ -192,16 +266,17 @@ def purge(session, now) -> int:
         .where(
             AttendanceImport.status.in_(RUNNING),
             AttendanceImport.uploaded_at < cutoff,
-            AttendanceImport.progress_at < now - STALLED_AFTER,
+            or_(AttendanceImport.lease_until.is_(None), AttendanceImport.lease_until < now),
         )
         .values(
             status=FAILED,
             content=None,
             stage=None,
             finished_at=now,
-            error="The work on this file stopped before it finished. Nothing from it has been imported.",
+            lease_until=None,
+            error="The work on this file did not finish within a day. Nothing from it has been imported.",
         ),
         execution_options={"synchronize_session": False},
     ).rowcount
     session.commit()
-    return waiting + stopped
+    return discarded + stopped

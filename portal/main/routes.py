@@ -8,6 +8,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from portal import health
 from portal.database import database
 from portal.extensions import limiter
+from portal.tasks import engine
+from shared.clock import utcnow
 from webcommon.access import public
 
 bp = Blueprint("main", __name__)
@@ -52,6 +54,9 @@ def healthz():
 @bp.route("/readyz")
 @public
 def readyz():
-    """For a load balancer: send this server requests only when every check is OK."""
+    """For a load balancer: send this server requests only when every check is OK. The background worker is
+    reported (its last heartbeat, the queue's length) but never makes a web server unready: pages do not need it."""
     ready, checks = health.readiness(database(), limiter.storage, current_app.config["RATELIMIT_STORAGE_URI"])
+    now = utcnow()
+    checks["background_work"] = engine.queue_state(now).as_check(now)
     return {"status": "ready" if ready else "not ready", "checks": checks}, 200 if ready else 503

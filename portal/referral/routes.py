@@ -18,10 +18,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from portal.database import db_session, end_session
 from portal.errors import database_unavailable
 from portal.extensions import limiter
-from portal.mail import send_mail_later
 from portal.referral import flow, forms
 from portal.settings import authority_settings
 from portal.summaries.report import sections
+from portal.tasks.work import send_mail_later
 from shared.clock import uk_today, utcnow
 from shared.domain import report as report_rules
 from shared.domain.reference import InvalidReference, new_reference, normalise_reference, normalise_resume_code

@@ -5,10 +5,10 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal.database import db_session
-from portal.mail import send_mail_later
 from portal.schools.forms import NoticeForm
 from portal.settings import authority_settings
 from portal.summaries.notice import notice_rows
+from portal.tasks.work import send_mail_later
 from shared import queries
 from shared.clock import uk_today, utcnow
 from shared.domain.notices import GROUNDS

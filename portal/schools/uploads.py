@@ -11,9 +11,9 @@ from flask_wtf.file import FileField
 from wtforms import RadioField, SelectChoice, TextAreaField
 
 from portal.database import db_session
-from portal.mail import send_mail_later
 from portal.schools.routes import bp
 from portal.settings import authority_settings
+from portal.tasks.work import send_mail_later
 from shared.clock import uk_today, utcnow
 from shared.domain.notices import EVENT_DATE_LABEL, FIELD_LABELS, TEXT_LIMITS
 from shared.domain.roles import Area

@@ -7,9 +7,9 @@ from flask_login import current_user
 from wtforms import HiddenField, SelectChoice
 
 from portal.database import db_session
-from portal.mail import send_mail_later
 from portal.staff.common import STALE_EDIT_MESSAGE, case_or_404, case_settings
 from portal.staff.routes import bp
+from portal.tasks.work import send_mail_later
 from shared.clock import uk_today
 from shared.domain.casework import CaseStatus
 from shared.domain.roles import Area

@@ -1,6 +1,6 @@
 """The service's data model (SQLAlchemy 2 typed models). Import models from here."""
 
-from shared.models.admin import Invitation, Setting, TermPeriod
+from shared.models.admin import Invitation, ScheduledRun, Setting, TermPeriod
 from shared.models.attendance import (
     AttendanceAlert,
     AttendanceImport,
@@ -42,6 +42,7 @@ __all__ = [
     "ReferralAddition",
     "ReminderSend",
     "ReportDraft",
+    "ScheduledRun",
     "School",
     "SchoolNotice",
     "Setting",

@@ -1,12 +1,12 @@
 """What an authority's admin keeps in the service itself: invitations to set a password, the settings changed in
-the admin pages, and the authority's term dates."""
+the admin pages, the authority's term dates, and the runs of the background worker's scheduled work."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared.clock import utcnow
@@ -56,3 +56,23 @@ class TermPeriod(Base):
     ends_on: Mapped[date]
     description: Mapped[str] = mapped_column(String(100), default="")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ScheduledRun(Base):
+    """One period's run of a piece of scheduled work (a day's digests, an hour's purges): the row is the claim, so
+    however many workers' schedulers ask, the period's work is done once. A run whose worker died (its lease ran
+    out before it finished) is taken again."""
+
+    __tablename__ = "scheduled_runs"
+    __table_args__ = (UniqueConstraint("name", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40))
+    period: Mapped[str] = mapped_column(String(20))  # 2026-12-07, 2026-12-07T14 or 2026-12-07T14:35
+    started_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    lease_until: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    worker: Mapped[str | None] = mapped_column(String(100))
+    attempts: Mapped[int] = mapped_column(default=1)
+    failed: Mapped[bool] = mapped_column(default=False)
+    outcome: Mapped[str | None] = mapped_column(String(500))  # what it did, in words, or why it failed

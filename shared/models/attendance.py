@@ -106,6 +106,11 @@ class AttendanceImport(Base):
     summary: Mapped[dict[str, Any]] = mapped_column(default=dict)  # schools, pupils, marks, dates, alerts
     error: Mapped[str | None] = mapped_column(Text)
     finished_at: Mapped[datetime | None]
+    # The background worker that has the file's check or import, until when, and how many times a worker has
+    # taken it: a lease the sweeper hands on when it runs out (portal/tasks), so a worker that dies loses nothing.
+    lease_holder: Mapped[str | None] = mapped_column(String(100))
+    lease_until: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(SmallInteger, default=0)
 
     uploaded_by: Mapped[User | None] = relationship()
 

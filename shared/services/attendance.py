@@ -222,6 +222,7 @@ def import_marks(
     today: date,
     calendar: SchoolCalendar,
     progress: Callable[[int], None] | None = None,
+    before_commit: Callable[[], None] | None = None,
 ) -> ImportSummary:
     """Write a checked file's marks in one transaction, committed at the end; on any error it is rolled back and
     nothing is written. Raises `LinesHaveProblems` if lines have problems and `skip_bad_lines` is false, and
@@ -231,7 +232,9 @@ def import_marks(
     summary, finished_at; its file's bytes emptied) and its id kept on the alerts and the audit event.
     `progress(done)` is called as the work goes on, `done` rising to `checked.lines` (the same scale as the check's
     progress). It is called inside the import's transaction: on SQLite nothing else can write to the database
-    until the import commits. `today` is the day of the import (the audit event records it)."""
+    until the import commits. `today` is the day of the import (the audit event records it). `before_commit()` is
+    called last, inside the transaction: an exception from it rolls everything back (the background worker's check
+    that the file is still its own)."""
     if checked.problem_count and not skip_bad_lines:
         raise LinesHaveProblems(checked)
     if not checked.weeks:
@@ -274,6 +277,8 @@ def import_marks(
             import_record.status, import_record.stage, import_record.content = "imported", None, None
             import_record.summary = {**(import_record.summary or {}), **summary_dict(summary)}
             import_record.finished_at = now
+        if before_commit is not None:
+            before_commit()
         session.commit()
     except BaseException:
         session.rollback()

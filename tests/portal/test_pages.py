@@ -165,7 +165,7 @@ def test_a_request_over_the_size_limit_gets_the_413_page(database_url):
 
 def test_healthz_says_the_database_is_reachable(client):
     response = client.get("/healthz")
-    assert (response.status_code, response.json) == (200, {"status": "ok", "database": "ok", "schema": "0009"})
+    assert (response.status_code, response.json) == (200, {"status": "ok", "database": "ok", "schema": "0010"})
 
 
 def test_healthz_says_503_for_a_database_that_was_never_migrated(tmp_path):

@@ -42,10 +42,11 @@ def test_a_migrated_database_with_rate_limits_in_memory_is_ready(client):
                 "database": {"state": "ok"},
                 "schema": {"state": "ok", "revision": migrations_head(), "expected": migrations_head()},
                 "rate_limit_storage": {"state": "ok", "kind": "memory"},
+                "background_work": {"state": "in the web process", "kind": "memory"},
             },
         },
     )
-    assert migrations_head() == "0009"  # the newest file in migrations/versions/
+    assert migrations_head() == "0010"  # the newest file in migrations/versions/
 
 
 @pytest.fixture
@@ -70,6 +71,7 @@ def test_a_schema_behind_the_code_is_not_ready_and_says_so(stamped):
             "database": {"state": "ok"},
             "schema": {"state": "behind", "revision": "0004", "expected": migrations_head()},
             "rate_limit_storage": {"state": "ok", "kind": "memory"},
+            "background_work": {"state": "in the web process", "kind": "memory"},
         },
     }
 
@@ -97,6 +99,7 @@ def test_a_database_that_cannot_be_reached_is_not_ready(tmp_path):
             "database": {"state": "unavailable"},
             "schema": {"state": "not checked"},
             "rate_limit_storage": {"state": "ok", "kind": "memory"},
+            "background_work": {"state": "in the web process", "kind": "memory"},
         },
     }
 

@@ -16,13 +16,10 @@ from xml.sax.saxutils import escape
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from portal.attendance import jobs as attendance_jobs
 from portal.referral import flow
 from shared.clock import uk_today
-from shared.models import AttendanceImport
 from shared.services import users as user_service
 from tests.conftest import PASSWORD, a_school, csrf_token, get_page
 from tests.portal.report_helpers import answer, answers_for, confirmation, fill_in, send, year_6_birthday
@@ -318,10 +315,7 @@ def test_hostile_attendance_files_are_refused_or_checked_and_their_problems_show
         )
         no_server_error(response, url)
         assert_nothing_runs(response, url)
-        if response.status_code == 302:
-            reference = response.location.rsplit("/", 1)[1]
-            record = db.scalar(select(AttendanceImport).where(AttendanceImport.reference == reference))
-            attendance_jobs.wait(record.id, timeout=60)  # its check runs in the background: let it finish
+        if response.status_code == 302:  # its check ran in the request (the tests' immediate mode)
             shows_safely(client, response.location)
         else:
             assert page_of(response).find(class_="govuk-error-summary") is not None

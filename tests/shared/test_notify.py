@@ -243,6 +243,7 @@ def test_production_refuses_a_notify_key_without_its_template(monkeypatch):
     monkeypatch.delenv("MAIL_USE_TLS", raising=False)
     monkeypatch.setenv("CME_SERVICE_URL", "https://cme.northbridge.example")
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379")
+    monkeypatch.setenv("CME_TASKS_URL", "redis://127.0.0.1:6379/1")
     for name in ("TEMPLATE_ID", "BASE_URL"):
         monkeypatch.delenv(f"CME_NOTIFY_{name}", raising=False)
         monkeypatch.delenv(f"NOTIFY_{name}", raising=False)

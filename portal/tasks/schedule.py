@@ -1,0 +1,321 @@
+"""The worker's scheduled work, instead of cron: digests, reminders, mail retries, purges, the retention run and the
+term dates check.
+
+Every worker's scheduler queues a tick each minute (portal/tasks/work.py). A tick asks each piece of work for its
+current period (a day once its time has come, an hour, five minutes) and claims that period in the database, a
+`scheduled_runs` row that one worker inserts: however many workers tick, each period's work is done once. A run whose
+worker died before it finished is taken again once its lease runs out. A worker that was stopped at the time catches
+up when it starts: the day's digests go when it does.
+
+The times of day are read from the environment when the worker starts (CME_DIGESTS_AT and the others, UK time:
+config.SCHEDULE_TIMES); docs/deployment.md lists them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import Flask
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from portal.attendance import jobs as attendance_jobs
+from portal.database import database
+from portal.tasks import engine
+from shared.clock import UK, utcnow
+from shared.domain import term_dates as term_date_rules
+from shared.domain.settings import defaults
+from shared.domain.terms import RETURN_REMINDER_SCHOOL_DAYS
+from shared.models import OutboxMessage, ScheduledRun
+from shared.services import mail, reminders, reports, retention, settings, timetables, uploads
+from shared.services.calendar import school_calendar, term_periods
+
+log = logging.getLogger(__name__)
+
+# Runs of the work done every few minutes are kept a day; of the daily and hourly work, 90 days.
+FREQUENT_RUNS_KEPT = timedelta(days=1)
+RUNS_KEPT = timedelta(days=90)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    text: str  # what the run did, in words for the admin page and the log
+    problem: bool = False  # something a person should look at (the coming term has no dates)
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    name: str
+    title: str
+    run: Callable[[Flask, datetime], Outcome]
+    at: str | None = None  # HH:MM, UK time, once a day
+    every: timedelta | None = None  # or every so often, from midnight
+    lease: timedelta = timedelta(minutes=30)
+
+    @property
+    def when(self) -> str:
+        if self.at:
+            return f"Daily at {self.at}"
+        minutes = int(self.every.total_seconds() // 60)
+        return "Every minute" if minutes == 1 else "Hourly" if minutes == 60 else f"Every {minutes} minutes"
+
+    @property
+    def frequent(self) -> bool:
+        return self.every is not None and self.every < timedelta(hours=1)
+
+    def period(self, now: datetime) -> str | None:
+        """The period `now` (UK time) falls in, or None if today's time has not come yet."""
+        if self.at:
+            hours, minutes = (int(part) for part in self.at.split(":"))
+            if (now.hour, now.minute) < (hours, minutes):
+                return None
+            return now.date().isoformat()
+        step = int(self.every.total_seconds() // 60)
+        minute_of_day = (now.hour * 60 + now.minute) // step * step
+        if step >= 60:
+            return f"{now.date().isoformat()}T{minute_of_day // 60:02d}"
+        return f"{now.date().isoformat()}T{minute_of_day // 60:02d}:{minute_of_day % 60:02d}"
+
+
+# The work
+
+
+def _queue_mail(outbox_ids) -> None:
+    from portal.tasks.work import send_email
+
+    if outbox_ids:
+        engine.later(send_email, list(outbox_ids))
+
+
+def _send_waiting_mail(app: Flask, now: datetime) -> Outcome:
+    config = mail.MailSettings.from_config(app.config)
+    outcome = mail.send_pending(database().sessionmaker, config)
+    text = f"Sent {outcome.sent} email(s); {outcome.waiting} still waiting"
+    if outcome.given_up:
+        text += f"; {outcome.given_up} refused {mail.MAX_ATTEMPTS} times, no longer tried"
+    return Outcome(text + ".", problem=bool(outcome.given_up))
+
+
+def _sweep_attendance(app: Flask, now: datetime) -> Outcome:
+    from portal.tasks.work import attendance_file
+
+    with database().sessionmaker() as session:
+        stalled = attendance_jobs.stalled_ids(session, now, engine.alive_workers(now))
+    for import_id in stalled:
+        engine.later(attendance_file, import_id)
+    return Outcome(f"Queued again {len(stalled)} attendance file(s) nobody was working on.")
+
+
+def _digests(app: Flask, now: datetime) -> Outcome:
+    today = now.astimezone(UK).date()
+    with database().session() as session:
+        sent = reminders.send_reminders(session, today, app.config["SERVICE_URL"])
+    _queue_mail(sent.outbox_ids)
+    return Outcome(
+        f"Sent {sent.officer_digests} officer digest(s) and {sent.overdue_summaries} overdue summary(ies); "
+        f"{sent.nothing_due} officer(s) had nothing due; {sent.already_sent} already sent today."
+    )
+
+
+def _return_reminders(app: Flask, now: datetime) -> Outcome:
+    today = now.astimezone(UK).date()
+    with database().session() as session:
+        sent = timetables.send_return_reminders(
+            session,
+            today,
+            now,
+            school_calendar(session),
+            app.config["SERVICE_URL"],
+            reminder_school_days=app.config.get("TIMETABLE_RETURN_REMINDER_SCHOOL_DAYS", RETURN_REMINDER_SCHOOL_DAYS),
+        )
+    _queue_mail(sent.outbox_ids)
+    if today < sent.schedule.reminders_from:
+        return Outcome(f"No schools reminded: reminders about the {sent.schedule.term.label} return start later.")
+    return Outcome(f"Reminded {sent.schools} school(s) about the {sent.schedule.term.label} return.")
+
+
+def _purges(app: Flask, now: datetime) -> Outcome:
+    with database().session() as session:
+        drafts = reports.purge_expired(session, now)
+        notice_files = uploads.purge_uploads(session, now)
+        session.commit()
+        attendance_files = attendance_jobs.purge(session, now)
+        frequent = [entry.name for entry in entries(app.config) if entry.frequent]
+        session.execute(
+            delete(ScheduledRun).where(
+                (ScheduledRun.started_at < now - RUNS_KEPT)
+                | ((ScheduledRun.started_at < now - FREQUENT_RUNS_KEPT) & ScheduledRun.name.in_(frequent))
+            )
+        )
+        session.commit()
+    return Outcome(
+        f"Deleted {drafts} expired report draft(s) and receipt(s) and {notice_files} unsent school upload(s); "
+        f"{attendance_files} attendance file(s) not imported within a day emptied."
+    )
+
+
+def _retention(app: Flask, now: datetime) -> Outcome:
+    with database().session() as session:
+        periods = settings.current(session, defaults(app.config)).retention
+        report = retention.run(session, periods, now, now.astimezone(UK).date())
+    return Outcome(f"Anonymised or deleted {report.total:,} record(s) past their retention period.")
+
+
+def _term_dates_check(app: Flask, now: datetime) -> Outcome:
+    with database().session() as session:
+        periods = term_periods(session)
+    warning = term_date_rules.coming_term_warning(periods, now.astimezone(UK).date())
+    if warning:
+        log.warning("term dates: %s", warning)
+        return Outcome(warning, problem=True)
+    last = max(period.end for period in periods if period.kind == "term")
+    return Outcome(f"Term dates are in place until {term_date_rules.day_text(last)}.")
+
+
+def entries(config) -> list[Scheduled]:
+    """The scheduled work, with the times of day the configuration gives."""
+    times = config["SCHEDULE_TIMES"]
+    return [
+        Scheduled(
+            "attendance-sweep",
+            "Hand on attendance files nobody is working on",
+            _sweep_attendance,
+            every=timedelta(minutes=1),
+            lease=timedelta(seconds=50),
+        ),
+        Scheduled(
+            "mail",
+            "Send email still waiting in the outbox",
+            _send_waiting_mail,
+            every=timedelta(minutes=5),
+            lease=timedelta(minutes=4),
+        ),
+        Scheduled(
+            "purges",
+            "Delete expired report drafts, unsent uploads and files not imported",
+            _purges,
+            every=timedelta(hours=1),
+        ),
+        Scheduled("digests", "Reminder digests to officers, leads and managers", _digests, at=times["digests"]),
+        Scheduled(
+            "return-reminders",
+            "Part-time timetable return reminders to schools",
+            _return_reminders,
+            at=times["return_reminders"],
+        ),
+        Scheduled(
+            "term-dates-check", "Check the coming term has dates", _term_dates_check, at=times["term_dates_check"]
+        ),
+        Scheduled(
+            "retention",
+            "Anonymise or delete what is past its retention period",
+            _retention,
+            at=times["retention"],
+            lease=timedelta(hours=2),
+        ),
+    ]
+
+
+# Claims
+
+
+def claim(name: str, period: str, now: datetime, lease: timedelta, worker: str) -> bool:
+    """Take the period's run for this worker: the first to insert its row has it; a run whose lease ran out
+    without finishing is taken again. False when another worker has it, or has done it."""
+    with database().sessionmaker() as session:
+        session.add(ScheduledRun(name=name, period=period, started_at=now, lease_until=now + lease, worker=worker))
+        try:
+            session.commit()
+            return True
+        except IntegrityError:
+            session.rollback()
+        taken = session.execute(
+            update(ScheduledRun)
+            .where(
+                ScheduledRun.name == name,
+                ScheduledRun.period == period,
+                ScheduledRun.finished_at.is_(None),
+                ScheduledRun.lease_until < now,
+            )
+            .values(started_at=now, lease_until=now + lease, worker=worker, attempts=ScheduledRun.attempts + 1)
+        ).rowcount
+        session.commit()
+        return taken == 1
+
+
+def _finish(name: str, period: str, outcome: Outcome) -> None:
+    with database().sessionmaker() as session:
+        session.execute(
+            update(ScheduledRun)
+            .where(ScheduledRun.name == name, ScheduledRun.period == period)
+            .values(finished_at=utcnow(), outcome=outcome.text[:500], failed=outcome.problem)
+        )
+        session.commit()
+
+
+def run_due(app: Flask, now: datetime | None = None) -> list[str]:
+    """Do each piece of scheduled work whose period this worker claims; the names of those it ran."""
+    now = now or utcnow()
+    local = now.astimezone(UK)
+    ran = []
+    for entry in entries(app.config):
+        period = entry.period(local)
+        if period is None:
+            continue
+        try:
+            if not claim(entry.name, period, now, entry.lease, engine.worker_id()):
+                continue
+        except SQLAlchemyError:  # the database is down or busy (a long import on SQLite): the next tick tries
+            log.warning("scheduled work %s not claimed: the database could not be used", entry.name)
+            continue
+        try:
+            outcome = entry.run(app, now)
+        except Exception as error:
+            log.exception("scheduled work %s failed", entry.name)
+            outcome = Outcome(f"Failed ({type(error).__name__}): it runs again next time.", problem=True)
+        if outcome.problem:
+            log.warning("%s: %s", entry.name, outcome.text)
+        else:
+            log.info("%s: %s", entry.name, outcome.text)
+        try:
+            _finish(entry.name, period, outcome)
+        except SQLAlchemyError:
+            log.warning("scheduled work %s done but not recorded as done", entry.name)
+        ran.append(entry.name)
+    return ran
+
+
+@dataclass(frozen=True)
+class LastRun:
+    entry: Scheduled
+    run: ScheduledRun | None
+
+
+def last_runs(session, config) -> list[LastRun]:
+    """Each piece of scheduled work with its most recent run, for the admin page."""
+    latest = (
+        select(ScheduledRun.name, func.max(ScheduledRun.started_at).label("started_at"))
+        .group_by(ScheduledRun.name)
+        .subquery()
+    )
+    runs = session.scalars(
+        select(ScheduledRun).join(
+            latest, (ScheduledRun.name == latest.c.name) & (ScheduledRun.started_at == latest.c.started_at)
+        )
+    ).all()
+    by_name = {run.name: run for run in runs}
+    return [LastRun(entry, by_name.get(entry.name)) for entry in entries(config)]
+
+
+def outbox_counts(session) -> tuple[int, int]:
+    """Emails waiting in the outbox, and those no longer tried."""
+    waiting = session.scalar(
+        select(func.count()).select_from(OutboxMessage).where(OutboxMessage.attempts < mail.MAX_ATTEMPTS)
+    )
+    given_up = session.scalar(
+        select(func.count()).select_from(OutboxMessage).where(OutboxMessage.attempts >= mail.MAX_ATTEMPTS)
+    )
+    return waiting, given_up

@@ -1,0 +1,80 @@
+"""`cme worker`: runs the background work (portal/tasks/work.py) and the schedule, and says it is alive."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import click
+from flask import Flask, current_app
+
+from portal.tasks import engine, work  # noqa: F401  (work registers the tasks the worker runs)
+from shared.clock import utcnow
+
+log = logging.getLogger(__name__)
+
+# On SIGTERM (systemd's stop) running tasks get this long to finish; what is left is handed on by its lease.
+SHUTDOWN_SECONDS = 30
+
+
+class Heartbeat(threading.Thread):
+    """Writes this worker's heartbeat every few seconds until stopped, then removes it (a worker stopped on purpose
+    is not a silent one)."""
+
+    def __init__(self, threads: int):
+        super().__init__(name="heartbeat", daemon=True)
+        self.threads, self.started_at, self.stopping = threads, utcnow(), threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                engine.beat(self.started_at, self.threads)
+            except Exception:
+                log.warning("the heartbeat could not be written to the task queue", exc_info=True)
+            self.stopping.wait(engine.HEARTBEAT_EVERY.total_seconds())
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join(timeout=5)
+        try:
+            engine.huey.storage.delete_data(engine.HEARTBEAT_PREFIX + engine.worker_id())
+        except Exception:
+            log.warning("the heartbeat could not be removed from the task queue", exc_info=True)
+
+
+@click.command("worker")
+@click.option(
+    "--threads",
+    type=click.IntRange(min=1, max=16),
+    default=None,
+    help="Tasks run at once (default: CME_WORKER_THREADS, 2).",
+)
+def worker(threads: int | None) -> None:
+    """Run the background work: email, attendance files, and the scheduled digests, reminders, retries, purges,
+    retention run and term dates check. Run one on each server, or several; SIGTERM stops it gracefully."""
+    app: Flask = current_app._get_current_object()
+    if engine.immediate():
+        raise click.ClickException(
+            "CME_TASKS_URL is memory://, where tasks run inside the web process: the worker needs a redis:// or "
+            "sqlite:/// queue"
+        )
+    engine.bind(app)
+    threads = threads or app.config["WORKER_THREADS"]
+    consumer = engine.huey.create_consumer(
+        workers=threads,
+        worker_type="thread",
+        periodic=True,
+        check_worker_health=True,
+        max_delay=1.0,  # a queue without blocking reads (SQLite) is asked at least every second
+        graceful_signal="TERM",
+        shutdown_timeout=SHUTDOWN_SECONDS,
+    )
+    kind = app.config["TASKS_URL"].split(":", 1)[0]
+    click.echo(f"Worker {engine.worker_id()} started: {threads} thread(s), queue on {kind}.")
+    heartbeat = Heartbeat(threads)
+    heartbeat.start()
+    try:
+        consumer.run()
+    finally:
+        heartbeat.stop()
+        click.echo("Worker stopped.")
