@@ -1,6 +1,6 @@
 """A background worker killed with kill -9 in the middle of a million-mark attendance import, and what happened.
 
-    .venv/bin/python bench/worker_kill.py [--pupils 7700] [--days 65] [--schools 60] [--into 5]
+    .venv/bin/python bench/worker_kill.py [--pupils 7700] [--days 65] [--schools 60] [--into 0.5]
         [--database-url URL]
 
 A file of `--pupils` pupils' marks over `--days` school days (7,700 x 65 x 2 sessions: a million marks) is stored as
@@ -116,10 +116,12 @@ def run(args, label: str, server: str | None) -> None:
         first = worker(env, log)
         writing_at, _ = wait_for(engine, import_id, lambda r: r.stage == "Importing the marks", "A to start writing")
         time.sleep(args.into)
-        before_kill = row(engine, import_id)
         first.send_signal(signal.SIGKILL)
         first.wait()
         killed_at = time.perf_counter()
+        before_kill = row(engine, import_id)
+        if before_kill.status != "importing":
+            raise SystemExit(f"worker A finished ({before_kill.status}) before it was killed: give a smaller --into")
         weeks_after_kill = _count(engine, AttendanceWeek)
         second = worker(env, log)
         try:
@@ -170,7 +172,7 @@ def main() -> None:
     parser.add_argument("--pupils", type=int, default=7700)
     parser.add_argument("--days", type=int, default=65)
     parser.add_argument("--schools", type=int, default=60)
-    parser.add_argument("--into", type=float, default=5.0, help="seconds into writing the marks to kill worker A")
+    parser.add_argument("--into", type=float, default=0.5, help="seconds into writing the marks to kill worker A")
     parser.add_argument("--database-url", default=os.environ.get("TEST_DATABASE_URL"))
     args = parser.parse_args()
     run(args, "SQLite", None)

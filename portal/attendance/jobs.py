@@ -106,6 +106,23 @@ def stalled_ids(session, now: datetime, alive: set[str]) -> list[int]:
     return sorted(found)
 
 
+def renew_leases(session, worker: str, now: datetime) -> int:
+    """Keep this worker's files its own while it is alive (its heartbeat calls this), however long a step of the
+    work goes without progress. A longer lease already given (writing on SQLite) is left as it is."""
+    renewed = session.execute(
+        update(AttendanceImport)
+        .where(
+            AttendanceImport.status.in_(RUNNING),
+            AttendanceImport.lease_holder.like(f"{worker}/%"),
+            AttendanceImport.lease_until < now + LEASE,
+        )
+        .values(lease_until=now + LEASE),
+        execution_options={"synchronize_session": False},
+    ).rowcount
+    session.commit()
+    return renewed
+
+
 class LeaseLost(Exception):
     """Another worker has taken the file (this one was taken for dead): this one's work is not committed."""
 

@@ -106,7 +106,9 @@ def _sweep_attendance(app: Flask, now: datetime) -> Outcome:
         stalled = attendance_jobs.stalled_ids(session, now, engine.alive_workers(now))
     for import_id in stalled:
         engine.later(attendance_file, import_id)
-    return Outcome(f"Queued again {len(stalled)} attendance file(s) nobody was working on.")
+    if not stalled:
+        return Outcome("No attendance file was waiting for a worker.")
+    return Outcome(f"Handed on {len(stalled)} attendance file(s) nobody was working on.")
 
 
 def _digests(app: Flask, now: datetime) -> Outcome:
@@ -269,8 +271,8 @@ def run_due(app: Flask, now: datetime | None = None) -> list[str]:
             if not claim(entry.name, period, now, entry.lease, engine.worker_id()):
                 continue
         except SQLAlchemyError:  # the database is down or busy (a long import on SQLite): the next tick tries
-            log.warning("scheduled work %s not claimed: the database could not be used", entry.name)
-            continue
+            log.warning("scheduled work not claimed: the database could not be used; the next tick tries again")
+            break
         try:
             outcome = entry.run(app, now)
         except Exception as error:

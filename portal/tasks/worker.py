@@ -7,7 +7,10 @@ import threading
 
 import click
 from flask import Flask, current_app
+from sqlalchemy.exc import SQLAlchemyError
 
+from portal.attendance import jobs as attendance_jobs
+from portal.database import database
 from portal.tasks import engine, work  # noqa: F401  (work registers the tasks the worker runs)
 from shared.clock import utcnow
 
@@ -21,9 +24,11 @@ class Heartbeat(threading.Thread):
     """Writes this worker's heartbeat every few seconds until stopped, then removes it (a worker stopped on purpose
     is not a silent one)."""
 
-    def __init__(self, threads: int):
+    def __init__(self, app: Flask, threads: int):
         super().__init__(name="heartbeat", daemon=True)
-        self.threads, self.started_at, self.stopping = threads, utcnow(), threading.Event()
+        self.app, self.threads, self.started_at, self.stopping = app, threads, utcnow(), threading.Event()
+        # On SQLite a file being written holds a long lease instead: renewing would wait on the writer.
+        self.renews = not app.config["DATABASE_URL"].startswith("sqlite")
 
     def run(self) -> None:
         while not self.stopping.is_set():
@@ -31,7 +36,16 @@ class Heartbeat(threading.Thread):
                 engine.beat(self.started_at, self.threads)
             except Exception:
                 log.warning("the heartbeat could not be written to the task queue", exc_info=True)
+            if self.renews:
+                self._renew()
             self.stopping.wait(engine.HEARTBEAT_EVERY.total_seconds())
+
+    def _renew(self) -> None:
+        try:
+            with self.app.app_context(), database().sessionmaker() as session:
+                attendance_jobs.renew_leases(session, engine.worker_id(), utcnow())
+        except SQLAlchemyError:
+            log.warning("this worker's leases could not be renewed: the database could not be used")
 
     def stop(self) -> None:
         self.stopping.set()
@@ -71,7 +85,7 @@ def worker(threads: int | None) -> None:
     )
     kind = app.config["TASKS_URL"].split(":", 1)[0]
     click.echo(f"Worker {engine.worker_id()} started: {threads} thread(s), queue on {kind}.")
-    heartbeat = Heartbeat(threads)
+    heartbeat = Heartbeat(app, threads)
     heartbeat.start()
     try:
         consumer.run()

@@ -330,7 +330,7 @@ def test_admins_see_the_workers_the_schedule_and_what_waits(app, client, db, use
     assert text_of(page.h1) == "Background work"
     [row] = page.select("#workers tbody tr")
     cells = [text_of(cell) for cell in row.find_all("td")]
-    assert (cells[0], cells[2], cells[3]) == (engine.worker_id(), "0 seconds ago", "Running")
+    assert (cells[0], cells[1]) == (f"{engine.worker_id()} Running", "0 seconds ago")
     assert text_of(page.select_one("#workers caption")) == "Queue: sqlite. Tasks waiting: 0."
     rows = {
         text_of(row.td): [text_of(cell) for cell in row.find_all("td")[1:]]
@@ -344,3 +344,74 @@ def test_admins_see_the_workers_the_schedule_and_what_waits(app, client, db, use
     other = app.test_client()
     sign_in(other, "officer@northbridge.example")
     assert other.get("/admin/background-work").status_code == 403
+
+
+def test_a_live_workers_heartbeat_keeps_its_files_and_no_others(app, db, officer):  # noqa: F811
+    record = checked_file(officer, db)
+    now = utcnow()
+    left_by_a_dead_worker(db, record, lease_until=now + timedelta(seconds=10))
+    with app.app_context():
+        assert jobs.renew_leases(db, "another:1:000000", now) == 0
+        assert jobs.renew_leases(db, DEAD_WORKER, now) == 1
+    db.refresh(record)
+    assert record.lease_until == now + jobs.LEASE
+    # A longer lease (writing the marks on SQLite) is not shortened.
+    record.lease_until = now + jobs.WRITING_LEASE
+    db.commit()
+    with app.app_context():
+        assert jobs.renew_leases(db, DEAD_WORKER, now) == 0
+
+
+def test_a_real_worker_sends_what_was_queued_beats_and_stops_on_sigterm(app, db, database_url, tmp_path, mailbox):
+    """`cme worker` as systemd runs it, on a SQLite queue: it takes a task a web request queued, says it is alive,
+    and on SIGTERM stops gracefully and takes its heartbeat with it."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from tests.conftest import _SMTP, SECRET_KEY
+
+    queue = f"sqlite:///{tmp_path / 'tasks.sqlite'}"
+    with app.app_context():
+        message = mail.queue(db, "worker@northbridge.example", "Queued", "Sent by the worker")
+        db.commit()
+    engine.configure(queue)
+    try:
+        work.send_email([message.id])
+        assert engine.huey.pending_count() == 1
+        env = {
+            **os.environ,
+            "CME_ENV": "test",
+            "SECRET_KEY": SECRET_KEY,
+            "DATABASE_URL": database_url,
+            "CME_TASKS_URL": queue,
+            "CME_INSTANCE_PATH": str(tmp_path),
+            "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": str(_SMTP["port"]),
+            "MAIL_USE_TLS": "false",
+            "CME_LOG_FORMAT": "text",
+        }
+        worker = subprocess.Popen(
+            [sys.executable, "-c", "import wsgi; wsgi.main()", "worker", "--threads", "1"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        try:
+            [sent] = [email for email in mailbox.wait_for(1, timeout=60) if email["To"] == "worker@northbridge.example"]
+            assert sent["Subject"] == "Queued"
+            [beat] = engine.heartbeats()
+            assert beat.worker.split(":")[1] == str(worker.pid) and beat.threads == 1
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            output, _ = worker.communicate(timeout=60)
+        assert worker.returncode == 0
+        lines = output.splitlines()
+        assert lines[0] == f"Worker {beat.worker} started: 1 thread(s), queue on sqlite."
+        assert lines[-1] == "Worker stopped."
+        assert engine.heartbeats() == []
+    finally:
+        engine.configure("memory://")
+    assert db.scalar(select(func.count()).select_from(OutboxMessage)) == 0
