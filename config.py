@@ -100,13 +100,17 @@ def _session_minutes(value: str) -> timedelta:
 
 
 def _worker_threads(value: str) -> int:
-    if not value.strip().isdigit() or not 0 < int(value) <= 16:
-        raise ValueError(f"'{value}' must be a whole number of threads from 1 to 16")
+    # Each thread may hold two of the database pool's 15 connections (an import writes its progress on a second).
+    if not value.strip().isdigit() or not 0 < int(value) <= 6:
+        raise ValueError(f"'{value}' must be a whole number of threads from 1 to 6")
     return int(value)
 
 
-def _time_of_day(value: str) -> str:
-    """A time of day in England, HH:MM on the 24-hour clock (kept as text: the worker's schedule reads it)."""
+def _time_of_day(value: str) -> str | None:
+    """A time of day in England, HH:MM on the 24-hour clock (kept as text: the worker's schedule reads it); blank
+    for work that is not scheduled."""
+    if not value.strip():
+        return None
     hours, _, minutes = value.strip().partition(":")
     if not (hours.isdigit() and minutes.isdigit() and len(minutes) == 2 and int(hours) < 24 and int(minutes) < 60):
         raise ValueError(f"'{value}' must be a time of day such as 06:30 (24-hour clock, UK time)")
@@ -114,21 +118,24 @@ def _time_of_day(value: str) -> str:
 
 
 def _tasks_url(value: str) -> str:
-    if value.split(":", 1)[0] not in TASK_QUEUE_SCHEMES:
+    scheme, separator, _ = value.strip().partition("://")
+    if not separator or scheme not in TASK_QUEUE_SCHEMES:
         raise ValueError(f"must start with one of {', '.join(s + '://' for s in TASK_QUEUE_SCHEMES)}")
-    return value
+    return value.strip()
 
 
 # Where the background worker's queue is kept (portal/tasks/engine.py): Redis, shared by several workers on several
 # servers; a SQLite file of its own beside the embedded database; or memory, the tasks run at once where they are
 # queued (the tests).
 TASK_QUEUE_SCHEMES = ("redis", "rediss", "sqlite", "memory")
-# The scheduled work at a time of day (UK time): setting, default. The rest runs every few minutes or hourly.
+# The scheduled work at a time of day (UK time): setting, default. The rest runs every few minutes or hourly. The
+# retention run deletes what it deletes for good: it is scheduled only once a council sets its time, after the
+# records manager has agreed a dry run (docs/retention.md).
 SCHEDULE_TIMES = {
     "digests": ("CME_DIGESTS_AT", "06:30"),
     "return_reminders": ("CME_RETURN_REMINDERS_AT", "06:40"),
     "term_dates_check": ("CME_TERM_DATES_CHECK_AT", "07:00"),
-    "retention": ("CME_RETENTION_AT", "03:30"),
+    "retention": ("CME_RETENTION_AT", ""),
 }
 
 
@@ -259,7 +266,7 @@ def load(**overrides) -> dict:
         "FORWARDED_ALLOW_IPS": os.environ.get("CME_FORWARDED_ALLOW_IPS", "127.0.0.1,::1"),
         # The background worker's queue (`cme worker`), its threads, and the times of day its scheduled work runs.
         "TASKS_URL": _parsed("CME_TASKS_URL", f"sqlite:///{instance_path() / 'tasks.sqlite'}", _tasks_url),
-        "WORKER_THREADS": _parsed("CME_WORKER_THREADS", "2", _worker_threads),
+        "WORKER_THREADS": _parsed("CME_WORKER_THREADS", "3", _worker_threads),
         "SCHEDULE_TIMES": {
             name: _parsed(variable, default, _time_of_day) for name, (variable, default) in SCHEDULE_TIMES.items()
         },

@@ -119,6 +119,23 @@ def test_serving_settings_default_to_json_logs_in_production_only(monkeypatch):
         ("CME_LOG_FORMAT", "xml", "CME_LOG_FORMAT: 'xml' must be one of json, text"),
         ("CME_WORKERS", "0", "CME_WORKERS: '0' must be a whole number of worker processes from 1 to 64"),
         ("CME_WORKERS", "lots", "CME_WORKERS: 'lots' must be a whole number of worker processes from 1 to 64"),
+        ("CME_WORKER_THREADS", "0", "CME_WORKER_THREADS: '0' must be a whole number of threads from 1 to 6"),
+        (
+            "CME_DIGESTS_AT",
+            "6.30am",
+            "CME_DIGESTS_AT: '6.30am' must be a time of day such as 06:30 (24-hour clock, UK time)",
+        ),
+        (
+            "CME_RETENTION_AT",
+            "24:00",
+            "CME_RETENTION_AT: '24:00' must be a time of day such as 06:30 (24-hour clock, UK time)",
+        ),
+        # The address is not repeated: it can carry Redis's password.
+        (
+            "CME_TASKS_URL",
+            "redis:/:secret@redis.internal/1",
+            "CME_TASKS_URL: must start with one of redis://, rediss://, sqlite://, memory://",
+        ),
     ],
 )
 def test_a_serving_setting_the_service_cannot_use_names_itself(monkeypatch, name, value, message):
@@ -143,3 +160,20 @@ def test_gunicorn_s_own_lines_are_json_with_the_json_logger(capsys):
         "gunicorn.error",
         "Booting worker with pid: 4242",
     )
+
+
+def test_the_schedule_s_times_default_and_retention_waits_to_be_set(monkeypatch, tmp_path):
+    monkeypatch.setenv("CME_INSTANCE_PATH", str(tmp_path))
+    for name in ("CME_DIGESTS_AT", "CME_RETURN_REMINDERS_AT", "CME_TERM_DATES_CHECK_AT", "CME_RETENTION_AT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("CME_TASKS_URL", raising=False)
+    settings = config.load(CME_ENV="development")
+    assert settings["SCHEDULE_TIMES"] == {
+        "digests": "06:30",
+        "return_reminders": "06:40",
+        "term_dates_check": "07:00",
+        "retention": None,
+    }
+    assert settings["TASKS_URL"] == f"sqlite:///{tmp_path.resolve() / 'tasks.sqlite'}"
+    monkeypatch.setenv("CME_RETENTION_AT", "2:15")
+    assert config.load(CME_ENV="development")["SCHEDULE_TIMES"]["retention"] == "02:15"

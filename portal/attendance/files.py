@@ -141,6 +141,9 @@ def import_view(record: AttendanceImport, *, import_endpoint: str, upload_url: s
                     stage="Waiting to start",
                     skip_bad_lines=action == "skip",
                     progress_at=utcnow(),
+                    lease_holder=None,
+                    lease_until=None,
+                    attempts=0,
                 ),
                 execution_options={"synchronize_session": False},
             )

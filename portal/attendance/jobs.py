@@ -13,6 +13,7 @@ once. A file whose work has stopped `MAX_ATTEMPTS` times is not tried again.
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import datetime, timedelta
 
 from flask import Flask
@@ -49,10 +50,21 @@ WRITING_LEASE = timedelta(hours=2)
 UNCLAIMED_AFTER = timedelta(minutes=1)
 MAX_ATTEMPTS = 3
 KEPT_FOR = timedelta(days=1)  # a file not imported by then is not kept
+WENT_WRONG = "Something went wrong on our side. Nothing from the file has been imported."
 GAVE_UP = (
     "The work on this file stopped {attempts} times before it finished. Nothing from it has been imported. "
     "Upload it again, or ask the service's administrators to look at the background worker's log."
 )
+
+
+# The leases this process is working under: its heartbeat renews these, and only these.
+_working: set[str] = set()
+_working_lock = threading.Lock()
+
+
+def working() -> set[str]:
+    with _working_lock:
+        return set(_working)
 
 
 def job_for(status: str) -> str:
@@ -84,9 +96,10 @@ def claim(session, import_id: int, holder: str, now: datetime, gone: set[str] = 
     return taken == 1
 
 
-def stalled_ids(session, now: datetime, alive: set[str]) -> list[int]:
+def stalled_ids(session, now: datetime, alive: set[str] | None) -> list[int]:
     """Files whose work nobody is doing: queued a while ago and never taken, or held by a lease that has run out or
-    whose worker is no longer among the `alive`. The sweeper queues each again."""
+    whose worker is no longer among the `alive` (None: the heartbeats cannot be trusted, leases alone decide). The
+    sweeper queues each again."""
     rows = session.execute(
         select(
             AttendanceImport.id,
@@ -101,19 +114,21 @@ def stalled_ids(session, now: datetime, alive: set[str]) -> list[int]:
         if holder is None:
             if now - (progress_at or uploaded_at) >= UNCLAIMED_AFTER:
                 found.append(import_id)
-        elif until is None or until < now or engine.lease_worker(holder) not in alive:
+        elif until is None or until < now or (alive is not None and engine.lease_worker(holder) not in alive):
             found.append(import_id)
     return sorted(found)
 
 
-def renew_leases(session, worker: str, now: datetime) -> int:
-    """Keep this worker's files its own while it is alive (its heartbeat calls this), however long a step of the
-    work goes without progress. A longer lease already given (writing on SQLite) is left as it is."""
+def renew_leases(session, holders: set[str], now: datetime) -> int:
+    """Keep the files this process is working on its own (its heartbeat calls this with `working()`), however long a
+    step of the work goes without progress. A longer lease already given (writing on SQLite) is left as it is."""
+    if not holders:
+        return 0
     renewed = session.execute(
         update(AttendanceImport)
         .where(
             AttendanceImport.status.in_(RUNNING),
-            AttendanceImport.lease_holder.like(f"{worker}/%"),
+            AttendanceImport.lease_holder.in_(sorted(holders)),
             AttendanceImport.lease_until < now + LEASE,
         )
         .values(lease_until=now + LEASE),
@@ -164,6 +179,16 @@ def run(app: Flask, import_id: int) -> str:
     """Take the file's work, if nobody else has it, and do it: its check, or its check and import. Says what
     happened (for the log and the tests): "done", "not claimed" or "gave up"."""
     holder = engine.new_lease()
+    with _working_lock:
+        _working.add(holder)
+    try:
+        return _run(app, import_id, holder)
+    finally:
+        with _working_lock:
+            _working.discard(holder)
+
+
+def _run(app: Flask, import_id: int, holder: str) -> str:
     with database().sessionmaker() as session:
         if not claim(session, import_id, holder, utcnow(), gone=_gone_workers(session, import_id)):
             return "not claimed"
@@ -171,7 +196,7 @@ def run(app: Flask, import_id: int) -> str:
         if record is None or record.content is None:
             return "not claimed"
         if record.attempts > MAX_ATTEMPTS:
-            _fail(session, import_id, GAVE_UP.format(attempts=MAX_ATTEMPTS))
+            _fail(session, import_id, holder, GAVE_UP.format(attempts=MAX_ATTEMPTS))
             log.error("attendance file %s given up after %d attempts", record.reference, MAX_ATTEMPTS)
             return "gave up"
         try:
@@ -183,26 +208,43 @@ def run(app: Flask, import_id: int) -> str:
         except Exception:
             log.exception("attendance import %s failed", record.reference)
             session.rollback()
-            _fail(session, import_id, "Something went wrong on our side. Nothing from the file has been imported.")
+            _fail(
+                session, import_id, holder, "Something went wrong on our side. Nothing from the file has been imported."
+            )
             return "failed"
     return "done"
 
 
 def _gone_workers(session, import_id: int) -> set[str]:
     """The worker holding the file's lease, if it has gone silent: its lease is handed on without waiting for it to
-    run out."""
+    run out. Only while the heartbeats can be trusted (`engine.trusted_alive`)."""
     holder = session.scalar(select(AttendanceImport.lease_holder).where(AttendanceImport.id == import_id))
     worker = engine.lease_worker(holder)
-    if worker is None:
+    alive = engine.trusted_alive(utcnow())
+    if worker is None or alive is None or worker in alive:
         return set()
-    return set() if worker in engine.alive_workers(utcnow()) else {worker}
+    return {worker}
 
 
-def _fail(session, import_id: int, error: str) -> None:
+def _fail(session, import_id: int, holder: str, error: str) -> None:
+    """The file is not imported: only while it is still this worker's (another may have taken it, and finished)."""
     session.execute(
         update(AttendanceImport)
-        .where(AttendanceImport.id == import_id)
-        .values(status=FAILED, stage=None, content=None, finished_at=utcnow(), lease_until=None, error=error)
+        .where(
+            AttendanceImport.id == import_id,
+            AttendanceImport.lease_holder == holder,
+            AttendanceImport.status.in_(RUNNING),
+        )
+        .values(
+            status=FAILED,
+            stage=None,
+            content=None,
+            finished_at=utcnow(),
+            lease_holder=None,
+            lease_until=None,
+            error=error,
+        ),
+        execution_options={"synchronize_session": False},
     )
     session.commit()
 
@@ -217,8 +259,12 @@ def _still_ours(session, import_id: int, holder: str) -> None:
         raise LeaseLost()
 
 
-def _commit(session, import_id: int, holder: str) -> None:
-    _still_ours(session, import_id, holder)
+def _commit(session, record: AttendanceImport, holder: str, *, release: bool = True) -> None:
+    """Commit the file's check (or its end) while it is still this worker's, and let go of it unless the work goes
+    on: a file waiting for the user holds no lease, so their Import starts at once."""
+    _still_ours(session, record.id, holder)
+    if release:
+        record.lease_holder, record.lease_until = None, None
     session.commit()
 
 
@@ -233,7 +279,7 @@ def _work(app: Flask, session, record: AttendanceImport, job: str, progress: _Pr
     except service.FileRejected as rejected:
         record.status, record.error, record.stage, record.finished_at = REJECTED, str(rejected), None, utcnow()
         record.content = None  # nothing from it can be used: the pupils' details in it are not kept
-        _commit(session, record.id, holder)
+        _commit(session, record, holder)
         return
     record.problems = _problem_dicts(checked.problems)
     record.problem_count = checked.problem_count
@@ -242,15 +288,16 @@ def _work(app: Flask, session, record: AttendanceImport, job: str, progress: _Pr
     if job == CHECK or (checked.problem_count and not record.skip_bad_lines):
         # Checked; or the file changed its mind between the check and the import (never: it is the same bytes).
         record.status, record.stage, record.finished_at = CHECKED, None, utcnow()
-        _commit(session, record.id, holder)
+        record.attempts = 0  # the import, if the user asks for it, is work of its own: its attempts count afresh
+        _commit(session, record, holder)
         return
     if not checked.weeks:
         record.status, record.stage, record.finished_at = REJECTED, None, utcnow()
         record.error = "No line of the file can be imported: every line has a problem."
         record.content = None
-        _commit(session, record.id, holder)
+        _commit(session, record, holder)
         return
-    _commit(session, record.id, holder)
+    _commit(session, record, holder, release=False)
     progress.stage("Importing the marks", writing=True)
     actor = session.get(User, record.uploaded_by_id) if record.uploaded_by_id else None
     # Marks the file imported, its summary kept and its bytes emptied, in the import's own transaction.

@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from flask import Flask, current_app, has_app_context
 from huey import Huey
 from huey.storage import RedisStorage, SqliteStorage
+from redis import ConnectionPool
 
 from shared.clock import utcnow
 
@@ -52,7 +53,11 @@ def configure(url: str) -> None:
         huey.immediate = True
         return
     if scheme in ("redis", "rediss"):
-        huey.storage_class, huey.storage_kwargs = RedisStorage, {"url": url}
+        # Timeouts unless the address gives its own: a Redis that stops answering must not hold a request (or
+        # /readyz) until the operating system gives up on the connection. Reads wait longer than Huey's blocking
+        # read of the queue (1 second).
+        pool = ConnectionPool.from_url(url, socket_connect_timeout=1, socket_timeout=5)
+        huey.storage_class, huey.storage_kwargs = RedisStorage, {"connection_pool": pool}
     else:  # sqlite:///path, as DATABASE_URL writes a file
         path = rest[1:] if rest.startswith("/") else rest
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
@@ -159,6 +164,14 @@ def heartbeats() -> list[Heartbeat]:
 
 def alive_workers(now: datetime) -> set[str]:
     return {heartbeat.worker for heartbeat in heartbeats() if heartbeat.alive(now)}
+
+
+def trusted_alive(now: datetime) -> set[str] | None:
+    """The workers heard from lately, when the heartbeats can be trusted to say who is dead: this process is a worker
+    and its own heartbeat is among them. None otherwise (the queue was emptied, a Redis restart; or this is not a
+    worker): then only a lease that has run out is handed on."""
+    alive = alive_workers(now)
+    return alive if worker_id() in alive else None
 
 
 def any_worker_alive(now: datetime) -> bool:

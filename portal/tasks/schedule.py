@@ -16,11 +16,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 
 from portal.attendance import jobs as attendance_jobs
 from portal.database import database
@@ -52,13 +53,16 @@ class Scheduled:
     title: str
     run: Callable[[Flask, datetime], Outcome]
     at: str | None = None  # HH:MM, UK time, once a day
-    every: timedelta | None = None  # or every so often, from midnight
+    every: timedelta | None = None  # or every so often, from midnight; neither: not scheduled
     lease: timedelta = timedelta(minutes=30)
+    setting: str | None = None  # the setting that schedules it, said when it is not
 
     @property
     def when(self) -> str:
         if self.at:
             return f"Daily at {self.at}"
+        if self.every is None:
+            return f"Not scheduled: {self.setting} is not set"
         minutes = int(self.every.total_seconds() // 60)
         return "Every minute" if minutes == 1 else "Hourly" if minutes == 60 else f"Every {minutes} minutes"
 
@@ -67,12 +71,18 @@ class Scheduled:
         return self.every is not None and self.every < timedelta(hours=1)
 
     def period(self, now: datetime) -> str | None:
-        """The period `now` (UK time) falls in, or None if today's time has not come yet."""
+        """The period `now` falls in, or None if today's time has not come yet (or the work is not scheduled). A day
+        is England's (a time of day in the hour the clocks skip comes at the hour after it); shorter periods are
+        counted in UTC, so the hour the clocks go back is not the same periods twice."""
+        if self.at is None and self.every is None:
+            return None
         if self.at:
+            now = now.astimezone(UK)
             hours, minutes = (int(part) for part in self.at.split(":"))
             if (now.hour, now.minute) < (hours, minutes):
                 return None
             return now.date().isoformat()
+        now = now.astimezone(UTC)
         step = int(self.every.total_seconds() // 60)
         minute_of_day = (now.hour * 60 + now.minute) // step * step
         if step >= 60:
@@ -103,7 +113,7 @@ def _sweep_attendance(app: Flask, now: datetime) -> Outcome:
     from portal.tasks.work import attendance_file
 
     with database().sessionmaker() as session:
-        stalled = attendance_jobs.stalled_ids(session, now, engine.alive_workers(now))
+        stalled = attendance_jobs.stalled_ids(session, now, engine.trusted_alive(now))
     for import_id in stalled:
         engine.later(attendance_file, import_id)
     if not stalled:
@@ -217,73 +227,94 @@ def entries(config) -> list[Scheduled]:
             _retention,
             at=times["retention"],
             lease=timedelta(hours=2),
+            setting="CME_RETENTION_AT",
         ),
     ]
 
 
 # Claims
 
+# A run that failed is tried again after this long, at most this many times in its period.
+RETRY_AFTER = timedelta(minutes=5)
+RUN_ATTEMPTS = 3
+
 
 def claim(name: str, period: str, now: datetime, lease: timedelta, worker: str) -> bool:
     """Take the period's run for this worker: the first to insert its row has it; a run whose lease ran out
     without finishing is taken again. False when another worker has it, or has done it."""
     with database().sessionmaker() as session:
-        session.add(ScheduledRun(name=name, period=period, started_at=now, lease_until=now + lease, worker=worker))
-        try:
-            session.commit()
-            return True
-        except IntegrityError:
-            session.rollback()
-        taken = session.execute(
-            update(ScheduledRun)
-            .where(
-                ScheduledRun.name == name,
-                ScheduledRun.period == period,
-                ScheduledRun.finished_at.is_(None),
-                ScheduledRun.lease_until < now,
-            )
-            .values(started_at=now, lease_until=now + lease, worker=worker, attempts=ScheduledRun.attempts + 1)
+        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        inserted = session.execute(
+            insert(ScheduledRun)
+            .values(name=name, period=period, started_at=now, lease_until=now + lease, worker=worker)
+            .on_conflict_do_nothing(index_elements=["name", "period"])
         ).rowcount
+        if inserted != 1:
+            inserted = session.execute(
+                update(ScheduledRun)
+                .where(
+                    ScheduledRun.name == name,
+                    ScheduledRun.period == period,
+                    ScheduledRun.finished_at.is_(None),
+                    ScheduledRun.lease_until < now,
+                )
+                .values(started_at=now, lease_until=now + lease, worker=worker, attempts=ScheduledRun.attempts + 1)
+            ).rowcount
         session.commit()
-        return taken == 1
+        return inserted == 1
 
 
-def _finish(name: str, period: str, outcome: Outcome) -> None:
+def _finish(name: str, period: str, worker: str, outcome: Outcome, now: datetime, failed: bool = False) -> None:
+    """Record what the run did. A run that failed is left open, to be taken again after RETRY_AFTER, until it has
+    failed RUN_ATTEMPTS times; only the worker that has the run records it."""
     with database().sessionmaker() as session:
+        mine = (ScheduledRun.name == name, ScheduledRun.period == period, ScheduledRun.worker == worker)
+        attempts = session.scalar(select(ScheduledRun.attempts).where(*mine))
+        if attempts is None:
+            return
+        done = not failed or attempts >= RUN_ATTEMPTS
         session.execute(
             update(ScheduledRun)
-            .where(ScheduledRun.name == name, ScheduledRun.period == period)
-            .values(finished_at=utcnow(), outcome=outcome.text[:500], failed=outcome.problem)
+            .where(*mine)
+            .values(
+                finished_at=now if done else None,
+                lease_until=now if done else now + RETRY_AFTER,
+                outcome=outcome.text[:500],
+                failed=outcome.problem,
+            )
         )
         session.commit()
 
 
 def run_due(app: Flask, now: datetime | None = None) -> list[str]:
-    """Do each piece of scheduled work whose period this worker claims; the names of those it ran."""
-    now = now or utcnow()
-    local = now.astimezone(UK)
+    """Do each piece of scheduled work whose period this worker claims; the names of those it ran. Each claim is
+    made at the time it is made (`now`, if given, for all: the tests)."""
     ran = []
+    worker = engine.worker_id()
     for entry in entries(app.config):
-        period = entry.period(local)
+        moment = now or utcnow()
+        period = entry.period(moment)
         if period is None:
             continue
         try:
-            if not claim(entry.name, period, now, entry.lease, engine.worker_id()):
+            if not claim(entry.name, period, moment, entry.lease, worker):
                 continue
         except SQLAlchemyError:  # the database is down or busy (a long import on SQLite): the next tick tries
             log.warning("scheduled work not claimed: the database could not be used; the next tick tries again")
             break
+        failed = False
         try:
-            outcome = entry.run(app, now)
+            outcome = entry.run(app, moment)
         except Exception as error:
             log.exception("scheduled work %s failed", entry.name)
-            outcome = Outcome(f"Failed ({type(error).__name__}): it runs again next time.", problem=True)
+            failed = True
+            outcome = Outcome(f"Failed ({type(error).__name__}): tried again in a few minutes.", problem=True)
         if outcome.problem:
             log.warning("%s: %s", entry.name, outcome.text)
         else:
             log.info("%s: %s", entry.name, outcome.text)
         try:
-            _finish(entry.name, period, outcome)
+            _finish(entry.name, period, worker, outcome, now or utcnow(), failed=failed)
         except SQLAlchemyError:
             log.warning("scheduled work %s done but not recorded as done", entry.name)
         ran.append(entry.name)

@@ -43,7 +43,7 @@ class Heartbeat(threading.Thread):
     def _renew(self) -> None:
         try:
             with self.app.app_context(), database().sessionmaker() as session:
-                attendance_jobs.renew_leases(session, engine.worker_id(), utcnow())
+                attendance_jobs.renew_leases(session, attendance_jobs.working(), utcnow())
         except SQLAlchemyError:
             log.warning("this worker's leases could not be renewed: the database could not be used")
 
@@ -59,9 +59,9 @@ class Heartbeat(threading.Thread):
 @click.command("worker")
 @click.option(
     "--threads",
-    type=click.IntRange(min=1, max=16),
+    type=click.IntRange(min=1, max=6),
     default=None,
-    help="Tasks run at once (default: CME_WORKER_THREADS, 2).",
+    help="Tasks run at once (default: CME_WORKER_THREADS, 3).",
 )
 def worker(threads: int | None) -> None:
     """Run the background work: email, attendance files, and the scheduled digests, reminders, retries, purges,

@@ -5,7 +5,7 @@ and the worker's heartbeat seen at /readyz and by admins, and never a reason a r
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -52,11 +52,11 @@ def weeks(db) -> int:
 
 def test_an_upload_is_checked_by_the_task_and_its_import_by_another(officer, db):  # noqa: F811
     record = checked_file(officer, db)
-    assert (record.status, record.attempts, record.problem_count) == ("checked", 1, 0)
-    assert record.lease_holder.startswith(f"{engine.worker_id()}/")
+    # Checked, and let go: the file waits for the user, under nobody's lease, so their Import starts at once.
+    assert (record.status, record.attempts, record.problem_count, record.lease_holder) == ("checked", 0, 0, None)
     _, page = checked_page(officer, db, post(officer, f"/staff/attendance/imports/{record.reference}", {}))
     db.refresh(record)
-    assert (record.status, record.attempts, record.content) == ("imported", 2, None)
+    assert (record.status, record.attempts, record.content) == ("imported", 1, None)
     assert text_of(page.find(class_="govuk-panel__title")) == "Attendance imported"
     assert weeks(db) == 1
 
@@ -169,8 +169,17 @@ def test_daily_work_waits_for_its_time_and_the_rest_runs_in_its_period(app):
     entries = {entry.name: entry for entry in schedule.entries(app.config)}
     assert entries["digests"].period(at(6, 29)) is None
     assert entries["digests"].period(at(6, 30)) == at(6, 30).date().isoformat()
-    assert entries["mail"].period(at(14, 37)) == f"{at(6, 30).date().isoformat()}T14:35"
-    assert entries["purges"].period(at(14, 37)) == f"{at(6, 30).date().isoformat()}T14"
+    utc = at(14, 37).astimezone(UTC)
+    assert entries["mail"].period(at(14, 37)) == f"{utc.date().isoformat()}T{utc.hour:02d}:35"
+    assert entries["purges"].period(at(14, 37)) == f"{utc.date().isoformat()}T{utc.hour:02d}"
+    # The night the clocks go back, 01:00 to 02:00 comes twice in England: its five minutes are claimed apart.
+    first, second = datetime(2027, 10, 31, 0, 32, tzinfo=UTC), datetime(2027, 10, 31, 1, 32, tzinfo=UTC)
+    assert (first.astimezone(UK).hour, second.astimezone(UK).hour) == (1, 1)
+    assert (entries["mail"].period(first), entries["mail"].period(second)) == ("2027-10-31T00:30", "2027-10-31T01:30")
+    # The night they go forward, 01:30 never comes: the work set for it runs at 02:00.
+    daily = schedule.Scheduled("x", "x", lambda app, now: schedule.Outcome(""), at="01:30")
+    assert daily.period(datetime(2027, 3, 28, 0, 59, tzinfo=UTC)) is None
+    assert daily.period(datetime(2027, 3, 28, 1, 0, tzinfo=UTC)) == "2027-03-28"
     assert [(entry.name, entry.when) for entry in schedule.entries(app.config)] == [
         ("attendance-sweep", "Every minute"),
         ("mail", "Every 5 minutes"),
@@ -178,8 +187,10 @@ def test_daily_work_waits_for_its_time_and_the_rest_runs_in_its_period(app):
         ("digests", "Daily at 06:30"),
         ("return-reminders", "Daily at 06:40"),
         ("term-dates-check", "Daily at 07:00"),
-        ("retention", "Daily at 03:30"),
+        ("retention", "Not scheduled: CME_RETENTION_AT is not set"),
     ]
+    # Retention deletes for good: it runs only once a council sets its time (after an agreed dry run).
+    assert entries["retention"].period(at(23, 59)) is None
 
 
 def overdue_case(app, db, users):
@@ -232,7 +243,7 @@ def test_a_scheduled_run_whose_worker_died_is_taken_again(app, db):
         assert schedule.claim("retention", "2026-12-07", now, timedelta(hours=2), "b:2:bbbbbb") is False
         later = now + timedelta(hours=2, seconds=1)  # a's lease ran out, its run unfinished
         assert schedule.claim("retention", "2026-12-07", later, timedelta(hours=2), "b:2:bbbbbb") is True
-        schedule._finish("retention", "2026-12-07", schedule.Outcome("Done."))
+        schedule._finish("retention", "2026-12-07", "b:2:bbbbbb", schedule.Outcome("Done."), later)
         assert schedule.claim("retention", "2026-12-07", later + timedelta(hours=3), timedelta(hours=2), "c") is False
     run = db.scalars(select(ScheduledRun)).one()
     assert (run.worker, run.attempts, run.outcome) == ("b:2:bbbbbb", 2, "Done.")
@@ -318,12 +329,15 @@ def test_readyz_reports_the_worker_and_the_queue_without_failing_on_them(client,
 
 def test_admins_see_the_workers_the_schedule_and_what_waits(app, client, db, users, queue_file):
     engine.beat(utcnow(), 2)
+    app.config["SCHEDULE_TIMES"] = {**app.config["SCHEDULE_TIMES"], "retention": "03:30"}
     with app.app_context():
         schedule.claim("retention", "2026-12-07", utcnow(), timedelta(hours=2), engine.worker_id())
         schedule._finish(
             "retention",
             "2026-12-07",
+            engine.worker_id(),
             schedule.Outcome("Anonymised or deleted 0 record(s) past their retention period."),
+            utcnow(),
         )
     sign_in(client, "admin@northbridge.example")
     page = get_page(client, "/admin/background-work")
@@ -346,20 +360,21 @@ def test_admins_see_the_workers_the_schedule_and_what_waits(app, client, db, use
     assert other.get("/admin/background-work").status_code == 403
 
 
-def test_a_live_workers_heartbeat_keeps_its_files_and_no_others(app, db, officer):  # noqa: F811
+def test_a_live_workers_heartbeat_keeps_the_files_it_is_working_on_and_no_others(app, db, officer):  # noqa: F811
     record = checked_file(officer, db)
     now = utcnow()
     left_by_a_dead_worker(db, record, lease_until=now + timedelta(seconds=10))
     with app.app_context():
-        assert jobs.renew_leases(db, "another:1:000000", now) == 0
-        assert jobs.renew_leases(db, DEAD_WORKER, now) == 1
+        assert jobs.renew_leases(db, set(), now) == 0
+        assert jobs.renew_leases(db, {"another:1:000000/0001"}, now) == 0
+        assert jobs.renew_leases(db, {f"{DEAD_WORKER}/0001"}, now) == 1
     db.refresh(record)
     assert record.lease_until == now + jobs.LEASE
     # A longer lease (writing the marks on SQLite) is not shortened.
     record.lease_until = now + jobs.WRITING_LEASE
     db.commit()
     with app.app_context():
-        assert jobs.renew_leases(db, DEAD_WORKER, now) == 0
+        assert jobs.renew_leases(db, {f"{DEAD_WORKER}/0001"}, now) == 0
 
 
 def test_a_real_worker_sends_what_was_queued_beats_and_stops_on_sigterm(app, db, database_url, tmp_path, mailbox):
@@ -415,3 +430,61 @@ def test_a_real_worker_sends_what_was_queued_beats_and_stops_on_sigterm(app, db,
     finally:
         engine.configure("memory://")
     assert db.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+
+
+def test_the_tick_task_runs_each_piece_of_work_whose_time_has_come_once(app, db, clock):
+    clock.set(at(6, 35))
+    work.tick()  # as a worker's scheduler queues it each minute (here it runs at once)
+    done = {run.name: run for run in db.scalars(select(ScheduledRun))}
+    # Everything but what is set for later in the day (06:40, 07:00), and retention, not scheduled.
+    assert sorted(done) == ["attendance-sweep", "digests", "mail", "purges"]
+    assert all(run.finished_at is not None and not run.failed for run in done.values())
+    assert done["attendance-sweep"].outcome == "No attendance file was waiting for a worker."
+    clock.set(at(7, 1))
+    work.tick()
+    db.expire_all()
+    names = [run.name for run in db.scalars(select(ScheduledRun).order_by(ScheduledRun.id))]
+    assert sorted(set(names)) == [
+        "attendance-sweep",
+        "digests",
+        "mail",
+        "purges",
+        "return-reminders",
+        "term-dates-check",
+    ]
+    assert names.count("digests") == 1
+
+
+def test_a_failed_scheduled_run_is_tried_again_then_left_for_its_next_period(app, db, clock, monkeypatch):
+    clock.set(at(7, 30))
+    calls = []
+
+    def broken(app, now):
+        calls.append(now)
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(schedule, "_term_dates_check", broken)
+    with app.app_context():
+        assert "term-dates-check" in schedule.run_due(app)
+        run = db.scalars(select(ScheduledRun).where(ScheduledRun.name == "term-dates-check")).one()
+        assert (run.finished_at, run.failed, run.attempts) == (None, True, 1)
+        assert run.outcome == "Failed (RuntimeError): tried again in a few minutes."
+        clock.advance(minutes=4)
+        assert "term-dates-check" not in schedule.run_due(app)
+        for _ in range(2):
+            clock.advance(minutes=5, seconds=1)
+            assert "term-dates-check" in schedule.run_due(app)
+        clock.advance(minutes=6)
+        assert "term-dates-check" not in schedule.run_due(app)
+    db.refresh(run)
+    assert (run.attempts, run.failed, run.finished_at is not None, len(calls)) == (3, True, True, 3)
+
+
+def test_a_worker_whose_file_was_taken_does_not_mark_it_failed(app, db, officer):  # noqa: F811
+    record = checked_file(officer, db)
+    left_by_a_dead_worker(db, record, lease_until=utcnow() + timedelta(minutes=1))
+    with app.app_context():
+        jobs._fail(db, record.id, "this:1:aaaaaa/0009", jobs.WENT_WRONG)
+    db.refresh(record)
+    assert (record.status, record.lease_holder) == ("importing", f"{DEAD_WORKER}/0001")
+    assert record.content is not None
