@@ -244,24 +244,33 @@ def claim(name: str, period: str, now: datetime, lease: timedelta, worker: str) 
     without finishing is taken again. False when another worker has it, or has done it."""
     with database().sessionmaker() as session:
         insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-        inserted = session.execute(
-            insert(ScheduledRun)
-            .values(name=name, period=period, started_at=now, lease_until=now + lease, worker=worker)
-            .on_conflict_do_nothing(index_elements=["name", "period"])
-        ).rowcount
-        if inserted != 1:
-            inserted = session.execute(
-                update(ScheduledRun)
-                .where(
-                    ScheduledRun.name == name,
-                    ScheduledRun.period == period,
-                    ScheduledRun.finished_at.is_(None),
-                    ScheduledRun.lease_until < now,
-                )
-                .values(started_at=now, lease_until=now + lease, worker=worker, attempts=ScheduledRun.attempts + 1)
-            ).rowcount
+        # RETURNING says whether the row went in: a driver's rowcount for an INSERT it returns from is not to be
+        # relied on (psycopg's is not 1).
+        inserted = (
+            session.execute(
+                insert(ScheduledRun)
+                .values(name=name, period=period, started_at=now, lease_until=now + lease, worker=worker)
+                .on_conflict_do_nothing(index_elements=["name", "period"])
+                .returning(ScheduledRun.id)
+            ).first()
+            is not None
+        )
+        if not inserted:
+            inserted = (
+                session.execute(
+                    update(ScheduledRun)
+                    .where(
+                        ScheduledRun.name == name,
+                        ScheduledRun.period == period,
+                        ScheduledRun.finished_at.is_(None),
+                        ScheduledRun.lease_until < now,
+                    )
+                    .values(started_at=now, lease_until=now + lease, worker=worker, attempts=ScheduledRun.attempts + 1)
+                ).rowcount
+                == 1
+            )
         session.commit()
-        return inserted == 1
+        return inserted
 
 
 def _finish(name: str, period: str, worker: str, outcome: Outcome, now: datetime, failed: bool = False) -> None:
