@@ -28,10 +28,12 @@ def index():
         .where(AttendanceImport.status.in_(attendance_jobs.RUNNING))
         .order_by(AttendanceImport.uploaded_at)
     ).all()
+    state = engine.queue_state(now)
     return render_template(
         "admin/background.html",
         now=now,
-        state=engine.queue_state(now),
+        state=state,
+        alive=engine.seen_alive(now) if state.reachable else None,
         runs=schedule.last_runs(session, current_app.config),
         outbox_waiting=waiting,
         outbox_given_up=given_up,

@@ -153,8 +153,9 @@ def import_view(record: AttendanceImport, *, import_endpoint: str, upload_url: s
             return redirect(here)
     session.refresh(record)  # the worker writes its progress in its own transactions
     now = utcnow()
-    waiting = jobs.waiting(record, now)
-    worker_silent = waiting and not engine.immediate() and not engine.any_worker_alive(now)
+    alive = engine.seen_alive(now)
+    waiting = jobs.waiting(record, now, alive)
+    worker_silent = waiting and alive is not None and not alive
     alerts = []
     if record.status == jobs.IMPORTED and record.school_id is None:
         alerts = session.scalars(

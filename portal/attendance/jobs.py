@@ -71,9 +71,14 @@ def job_for(status: str) -> str:
     return CHECK if status == CHECKING else IMPORT
 
 
-def waiting(record: AttendanceImport, now: datetime) -> bool:
-    """Whether no worker holds the file's work now (queued, or its worker stopped: the sweeper hands it on)."""
-    return record.status in RUNNING and (record.lease_until is None or record.lease_until < now)
+def waiting(record: AttendanceImport, now: datetime, alive: set[str] | None = None) -> bool:
+    """Whether no worker is doing the file's work now: queued, or its lease ran out, or its worker is not among the
+    `alive` (None: not known). The sweeper hands it on."""
+    if record.status not in RUNNING:
+        return False
+    if record.lease_until is None or record.lease_until < now:
+        return True
+    return alive is not None and engine.lease_worker(record.lease_holder) not in alive
 
 
 def claim(session, import_id: int, holder: str, now: datetime, gone: set[str] = frozenset()) -> bool:

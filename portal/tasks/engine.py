@@ -174,13 +174,16 @@ def trusted_alive(now: datetime) -> set[str] | None:
     return alive if worker_id() in alive else None
 
 
-def any_worker_alive(now: datetime) -> bool:
-    """Whether a worker has been heard from lately; False, logged, when the queue cannot be read."""
+def seen_alive(now: datetime) -> set[str] | None:
+    """For the pages: the workers heard from lately, or None when that cannot be known (tasks run in the web
+    process, or the queue cannot be read: logged)."""
+    if huey.immediate:
+        return None
     try:
-        return bool(alive_workers(now))
+        return alive_workers(now)
     except Exception:
         log.warning("the task queue could not be read", exc_info=True)
-        return False
+        return None
 
 
 @dataclass(frozen=True)

@@ -488,3 +488,15 @@ def test_a_worker_whose_file_was_taken_does_not_mark_it_failed(app, db, officer)
     db.refresh(record)
     assert (record.status, record.lease_holder) == ("importing", f"{DEAD_WORKER}/0001")
     assert record.content is not None
+
+
+def test_the_page_of_a_file_whose_worker_fell_silent_says_it_waits_to_start_again(app, db, officer, queue_file):  # noqa: F811
+    record = checked_file(officer, db)
+    left_by_a_dead_worker(db, record, lease_until=utcnow() + timedelta(minutes=1))
+    engine.beat(utcnow(), 3)  # another worker is running: the file is handed on at its next sweep
+    page = get_page(officer, f"/staff/attendance/imports/{record.reference}")
+    assert text_of(page.find(id="progress")) == (
+        "Waiting to start again: the work on this file stopped, and starts again from the file you uploaded. "
+        "Nothing from it has been imported yet."
+    )
+    assert page.find(id="worker-silent") is None
