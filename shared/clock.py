@@ -35,15 +35,19 @@ def long_date(value: date | datetime | None) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
+def clock_time(moment: datetime) -> str:
+    """The time of a moment in England as GOV.UK writes it: "6:30am", "3pm", "midday", "midnight"."""
+    local = moment.astimezone(UK)
+    if (local.hour, local.minute) == (12, 0):
+        return "midday"
+    if (local.hour, local.minute) == (0, 0):
+        return "midnight"
+    minutes = f":{local.minute:02d}" if local.minute else ""
+    return f"{local.hour % 12 or 12}{minutes}{'am' if local.hour < 12 else 'pm'}"
+
+
 def date_and_time(value: datetime | None) -> str:
     """A moment as GOV.UK writes it, in England: "7 December 2026 at 6:30am", "1 March 2027 at midday"."""
     if value is None:
         return ""
-    local = value.astimezone(UK)
-    if (local.hour, local.minute) == (12, 0):
-        time_text = "midday"
-    elif (local.hour, local.minute) == (0, 0):
-        time_text = "midnight"
-    else:
-        time_text = f"{(local.hour - 1) % 12 + 1}:{local.minute:02d}{'am' if local.hour < 12 else 'pm'}"
-    return f"{long_date(local)} at {time_text}"
+    return f"{long_date(value)} at {clock_time(value)}"

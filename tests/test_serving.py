@@ -177,3 +177,15 @@ def test_the_schedule_s_times_default_and_retention_waits_to_be_set(monkeypatch,
     assert settings["TASKS_URL"] == f"sqlite:///{tmp_path.resolve() / 'tasks.sqlite'}"
     monkeypatch.setenv("CME_RETENTION_AT", "2:15")
     assert config.load(CME_ENV="development")["SCHEDULE_TIMES"]["retention"] == "02:15"
+
+
+def test_serve_with_worker_stops_the_other_process_when_one_ends():
+    """`cme serve --with-worker` (`make run`): when one of the two ends, the other is stopped, and the first one's
+    status is the command's."""
+    import sys
+
+    from portal.cli import run_together
+
+    waits = [sys.executable, "-c", "import signal; signal.pause()"]
+    ends = [sys.executable, "-c", "raise SystemExit(3)"]
+    assert run_together([waits, ends]) == 3

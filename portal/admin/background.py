@@ -12,6 +12,7 @@ from portal.tasks import engine, schedule
 from shared.clock import utcnow
 from shared.domain.roles import Area
 from shared.models import AttendanceImport
+from shared.services import mail
 from webcommon.access import requires
 
 bp = Blueprint("admin_background", __name__, url_prefix="/admin/background-work")
@@ -22,7 +23,7 @@ bp = Blueprint("admin_background", __name__, url_prefix="/admin/background-work"
 def index():
     session = db_session()
     now = utcnow()
-    waiting, given_up = schedule.outbox_counts(session)
+    waiting, given_up = mail.outbox_counts(session)
     files = session.scalars(
         select(AttendanceImport)
         .where(AttendanceImport.status.in_(attendance_jobs.RUNNING))

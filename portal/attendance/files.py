@@ -151,9 +151,9 @@ def import_view(record: AttendanceImport, *, import_endpoint: str, upload_url: s
             if claimed.rowcount == 1:
                 check_attendance_later(record.id)
             return redirect(here)
-    session.refresh(record)  # the worker writes its progress in its own transactions
+    running = record.status in jobs.RUNNING
     now = utcnow()
-    alive = engine.seen_alive(now)
+    alive = engine.seen_alive(now) if running else None  # the queue is asked only while the work goes on
     waiting = jobs.waiting(record, now, alive)
     worker_silent = waiting and alive is not None and not alive
     alerts = []
@@ -168,7 +168,7 @@ def import_view(record: AttendanceImport, *, import_endpoint: str, upload_url: s
         jobs=jobs,
         waiting=waiting,
         worker_silent=worker_silent,
-        running=record.status in jobs.RUNNING,
+        running=running,
         refresh=REFRESH_SECONDS,
         problems=record.problems[:SHOWN_PROBLEMS],
         alerts=alerts,

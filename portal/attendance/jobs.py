@@ -240,18 +240,23 @@ def _fail(session, import_id: int, holder: str, error: str) -> None:
             AttendanceImport.lease_holder == holder,
             AttendanceImport.status.in_(RUNNING),
         )
-        .values(
-            status=FAILED,
-            stage=None,
-            content=None,
-            finished_at=utcnow(),
-            lease_holder=None,
-            lease_until=None,
-            error=error,
-        ),
+        .values(**_not_imported(utcnow(), error)),
         execution_options={"synchronize_session": False},
     )
     session.commit()
+
+
+def _not_imported(now: datetime, error: str) -> dict:
+    """A file's row once its work has ended without an import: the reason kept, the pupils' details not."""
+    return {
+        "status": FAILED,
+        "stage": None,
+        "content": None,
+        "finished_at": now,
+        "lease_holder": None,
+        "lease_until": None,
+        "error": error,
+    }
 
 
 def _still_ours(session, import_id: int, holder: str) -> None:
@@ -338,12 +343,9 @@ def purge(session, now) -> int:
             or_(AttendanceImport.lease_until.is_(None), AttendanceImport.lease_until < now),
         )
         .values(
-            status=FAILED,
-            content=None,
-            stage=None,
-            finished_at=now,
-            lease_until=None,
-            error="The work on this file did not finish within a day. Nothing from it has been imported.",
+            **_not_imported(
+                now, "The work on this file did not finish within a day. Nothing from it has been imported."
+            )
         ),
         execution_options={"synchronize_session": False},
     ).rowcount

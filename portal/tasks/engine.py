@@ -41,14 +41,11 @@ WORKER_GONE_AFTER = timedelta(seconds=45)
 FORGET_WORKER_AFTER = timedelta(days=1)
 
 _bound_app: Flask | None = None
-_kind = "memory"  # the queue's scheme: never its address, which can carry a password
 
 
 def configure(url: str) -> None:
     """Point the engine at the queue `url` names (CME_TASKS_URL)."""
-    global _kind
     scheme, _, rest = url.partition("://")
-    _kind = scheme
     if scheme == "memory":
         huey.immediate = True
         return
@@ -68,6 +65,13 @@ def configure(url: str) -> None:
 
 def immediate() -> bool:
     return huey.immediate
+
+
+def kind() -> str:
+    """Where the queue is, in a word (never its address, which can carry a password): memory, redis or sqlite."""
+    if huey.immediate:
+        return "memory"
+    return "redis" if isinstance(huey.storage, RedisStorage) else "sqlite"
 
 
 def bind(app: Flask) -> None:
@@ -212,7 +216,6 @@ class QueueState:
 
 
 def queue_state(now: datetime) -> QueueState:
-    kind = _kind
     if huey.immediate:
         return QueueState(kind="memory", reachable=True, queued=0, scheduled=0)
     try:
@@ -220,9 +223,9 @@ def queue_state(now: datetime) -> QueueState:
         queued, scheduled = huey.pending_count(), huey.scheduled_count()
     except Exception:  # Redis down, the file unreadable: said, never raised
         log.warning("the task queue could not be read", exc_info=True)
-        return QueueState(kind=kind, reachable=False)
+        return QueueState(kind=kind(), reachable=False)
     return QueueState(
-        kind=kind,
+        kind=kind(),
         reachable=True,
         queued=queued,
         scheduled=scheduled,

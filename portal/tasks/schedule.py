@@ -30,7 +30,7 @@ from shared.clock import UK, utcnow
 from shared.domain import term_dates as term_date_rules
 from shared.domain.settings import defaults
 from shared.domain.terms import RETURN_REMINDER_SCHOOL_DAYS
-from shared.models import OutboxMessage, ScheduledRun
+from shared.models import ScheduledRun
 from shared.services import mail, reminders, reports, retention, settings, timetables, uploads
 from shared.services.calendar import school_calendar, term_periods
 
@@ -93,11 +93,10 @@ class Scheduled:
 # The work
 
 
-def _queue_mail(outbox_ids) -> None:
-    from portal.tasks.work import send_email
+def _send_mail_later(outbox_ids) -> None:
+    from portal.tasks.work import send_mail_later  # work imports this module for its tick
 
-    if outbox_ids:
-        engine.later(send_email, list(outbox_ids))
+    send_mail_later(outbox_ids)
 
 
 def _send_waiting_mail(app: Flask, now: datetime) -> Outcome:
@@ -125,7 +124,7 @@ def _digests(app: Flask, now: datetime) -> Outcome:
     today = now.astimezone(UK).date()
     with database().session() as session:
         sent = reminders.send_reminders(session, today, app.config["SERVICE_URL"])
-    _queue_mail(sent.outbox_ids)
+    _send_mail_later(sent.outbox_ids)
     return Outcome(
         f"Sent {sent.officer_digests} officer digest(s) and {sent.overdue_summaries} overdue summary(ies); "
         f"{sent.nothing_due} officer(s) had nothing due; {sent.already_sent} already sent today."
@@ -143,7 +142,7 @@ def _return_reminders(app: Flask, now: datetime) -> Outcome:
             app.config["SERVICE_URL"],
             reminder_school_days=app.config.get("TIMETABLE_RETURN_REMINDER_SCHOOL_DAYS", RETURN_REMINDER_SCHOOL_DAYS),
         )
-    _queue_mail(sent.outbox_ids)
+    _send_mail_later(sent.outbox_ids)
     if today < sent.schedule.reminders_from:
         return Outcome(f"No schools reminded: reminders about the {sent.schedule.term.label} return start later.")
     return Outcome(f"Reminded {sent.schools} school(s) about the {sent.schedule.term.label} return.")
@@ -350,14 +349,3 @@ def last_runs(session, config) -> list[LastRun]:
     ).all()
     by_name = {run.name: run for run in runs}
     return [LastRun(entry, by_name.get(entry.name)) for entry in entries(config)]
-
-
-def outbox_counts(session) -> tuple[int, int]:
-    """Emails waiting in the outbox, and those no longer tried."""
-    waiting = session.scalar(
-        select(func.count()).select_from(OutboxMessage).where(OutboxMessage.attempts < mail.MAX_ATTEMPTS)
-    )
-    given_up = session.scalar(
-        select(func.count()).select_from(OutboxMessage).where(OutboxMessage.attempts >= mail.MAX_ATTEMPTS)
-    )
-    return waiting, given_up

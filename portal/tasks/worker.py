@@ -7,6 +7,7 @@ import threading
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal.attendance import jobs as attendance_jobs
@@ -28,7 +29,8 @@ class Heartbeat(threading.Thread):
         super().__init__(name="heartbeat", daemon=True)
         self.app, self.threads, self.started_at, self.stopping = app, threads, utcnow(), threading.Event()
         # On SQLite a file being written holds a long lease instead: renewing would wait on the writer.
-        self.renews = not app.config["DATABASE_URL"].startswith("sqlite")
+        with app.app_context():
+            self.renews = database().engine.dialect.name != "sqlite"
 
     def run(self) -> None:
         while not self.stopping.is_set():
@@ -57,6 +59,7 @@ class Heartbeat(threading.Thread):
 
 
 @click.command("worker")
+@with_appcontext
 @click.option(
     "--threads",
     type=click.IntRange(min=1, max=6),
@@ -72,6 +75,13 @@ def worker(threads: int | None) -> None:
             "CME_TASKS_URL is memory://, where tasks run inside the web process: the worker needs a redis:// or "
             "sqlite:/// queue"
         )
+    try:
+        engine.huey.pending_count()
+    except Exception as error:  # Redis down or refusing, the queue's file unwritable: one line, not a traceback a poll
+        raise click.ClickException(
+            f"The task queue could not be reached ({type(error).__name__}: {error}). Is CME_TASKS_URL right, and is "
+            "its Redis server running?"
+        ) from None
     engine.bind(app)
     threads = threads or app.config["WORKER_THREADS"]
     consumer = engine.huey.create_consumer(
@@ -83,8 +93,7 @@ def worker(threads: int | None) -> None:
         graceful_signal="TERM",
         shutdown_timeout=SHUTDOWN_SECONDS,
     )
-    kind = app.config["TASKS_URL"].split(":", 1)[0]
-    click.echo(f"Worker {engine.worker_id()} started: {threads} thread(s), queue on {kind}.")
+    click.echo(f"Worker {engine.worker_id()} started: {threads} thread(s), queue on {engine.kind()}.")
     heartbeat = Heartbeat(app, threads)
     heartbeat.start()
     try:

@@ -21,7 +21,7 @@ from sqlalchemy import func, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from shared.clock import UK, long_date, utcnow
+from shared.clock import clock_time, long_date, utcnow
 from shared.domain.notices import Problem
 from shared.domain.passwords import password_problem
 from shared.domain.roles import Role
@@ -81,17 +81,10 @@ def unusable_password_hash() -> str:
 
 def plain_time(moment: datetime) -> str:
     """A moment as GOV.UK writes it, in England's time: "3:15pm on 23 November 2026", "midday on ..."."""
-    local = moment.astimezone(UK)
-    if (local.hour, local.minute) == (12, 0):
-        clock = "midday"
-    elif (local.hour, local.minute) == (0, 0):
-        clock = "midnight at the start of"
-    else:
-        hour = local.hour % 12 or 12
-        minutes = f":{local.minute:02d}" if local.minute else ""
-        clock = f"{hour}{minutes}{'am' if local.hour < 12 else 'pm'}"
-    joiner = " " if clock.startswith("midnight") else " on "
-    return f"{clock}{joiner}{long_date(local)}"
+    clock = clock_time(moment)
+    if clock == "midnight":
+        return f"midnight at the start of {long_date(moment)}"
+    return f"{clock} on {long_date(moment)}"
 
 
 def school_for(session: Session, role: Role | None, urn: str | None, problems: list[Problem]) -> School | None:

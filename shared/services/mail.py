@@ -206,6 +206,15 @@ def _claim(session: Session, message_id: int, now: datetime) -> bool:
     return claimed == 1
 
 
+def outbox_counts(session: Session) -> tuple[int, int]:
+    """Emails waiting in the outbox, and those refused MAX_ATTEMPTS times and no longer tried."""
+    given_up = OutboxMessage.attempts >= MAX_ATTEMPTS
+    waiting, refused = session.execute(
+        select(func.count().filter(~given_up), func.count().filter(given_up)).select_from(OutboxMessage)
+    ).one()
+    return waiting, refused
+
+
 def send_pending(sessions: sessionmaker, settings: MailSettings, ids: list[int] | None = None) -> Outcome:
     """Send queued messages (only `ids`, when given) over SMTP, or through GOV.UK Notify when its key is set. A sent
     message is deleted: the outbox keeps no copy of what was sent or to whom. A message the server or Notify
@@ -217,9 +226,7 @@ def send_pending(sessions: sessionmaker, settings: MailSettings, ids: list[int] 
             if not ids:
                 return Outcome(0, 0)
             query = query.where(OutboxMessage.id.in_(ids))
-        given_up = session.scalar(
-            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.attempts >= MAX_ATTEMPTS)
-        )
+        given_up = outbox_counts(session)[1]
         pending = list(session.scalars(query.where(OutboxMessage.attempts < MAX_ATTEMPTS)))
         if not pending:
             return Outcome(0, 0, given_up)
