@@ -38,18 +38,35 @@ def _log_format(value: str) -> str:
     return value.strip().lower()
 
 
+def _whole_number(unit: str, least: int, most: int, note: str = "", then=None, named: str = ""):
+    """A parser of a whole number of `unit` (or what `named` says) from `least` to `most`, turned into what `then`
+    makes of it."""
+
+    def parse(value: str):
+        text = value.strip()
+        if not text.isdigit() or not least <= int(text) <= most:
+            what = named or f"a whole number of {unit}"
+            raise ValueError(f"'{value}' must be {what} from {least} to {most}{note}")
+        return then(int(text)) if then else int(text)
+
+    return parse
+
+
 def _workers(value: str) -> int | None:
-    if not value.strip():
-        return None
-    if not value.strip().isdigit() or not 0 < int(value) <= 64:
-        raise ValueError(f"'{value}' must be a whole number of worker processes from 1 to 64")
-    return int(value)
+    return _whole_number("worker processes", 1, 64)(value) if value.strip() else None
 
 
-def _school_days(value: str) -> int:
-    if not value.strip().isdigit() or not 0 < int(value) <= 200:
-        raise ValueError(f"'{value}' must be a whole number of school days from 1 to 200")
-    return int(value)
+_school_days = _whole_number("school days", 1, 200)
+
+
+def _decimal_seconds(value: str) -> float:
+    try:
+        seconds = float(value.strip())
+    except ValueError:
+        raise ValueError(f"'{value}' must be a number of seconds from 1 to 300, such as 10 or 2.5") from None
+    if not 1 <= seconds <= 300:
+        raise ValueError(f"'{value}' must be a number of seconds from 1 to 300, such as 10 or 2.5")
+    return seconds
 
 
 # Retention (`cme retention run`, docs/retention.md): setting, unit, least and most; defaults and the reasons for
@@ -75,35 +92,15 @@ def _retention_settings() -> dict:
     }
 
 
-def _attempts(value: str) -> int:
-    if not value.strip().isdigit() or not 0 < int(value) <= 100:
-        raise ValueError(f"'{value}' must be a whole number of attempts from 1 to 100")
-    return int(value)
-
-
-def _minutes(value: str) -> timedelta:
-    if not value.strip().isdigit() or not 0 < int(value) <= 24 * 60:
-        raise ValueError(f"'{value}' must be a whole number of minutes from 1 to 1440")
-    return timedelta(minutes=int(value))
-
-
-def _invitation_hours(value: str) -> timedelta:
-    if not value.strip().isdigit() or not 0 < int(value) <= 14 * 24:
-        raise ValueError(f"'{value}' must be a whole number of hours from 1 to 336 (14 days)")
-    return timedelta(hours=int(value))
-
-
-def _session_minutes(value: str) -> timedelta:
-    if not value.strip().isdigit() or not 0 < int(value) <= 12 * 60:
-        raise ValueError(f"'{value}' must be a whole number of minutes from 1 to 720 (12 hours)")
-    return timedelta(minutes=int(value))
-
-
-def _worker_threads(value: str) -> int:
-    # Each thread may hold two of the database pool's 15 connections (an import writes its progress on a second).
-    if not value.strip().isdigit() or not 0 < int(value) <= 6:
-        raise ValueError(f"'{value}' must be a whole number of threads from 1 to 6")
-    return int(value)
+_attempts = _whole_number("attempts", 1, 100)
+_minutes = _whole_number("minutes", 1, 24 * 60, then=lambda n: timedelta(minutes=n))
+_invitation_hours = _whole_number("hours", 1, 14 * 24, " (14 days)", then=lambda n: timedelta(hours=n))
+_session_minutes = _whole_number("minutes", 1, 12 * 60, " (12 hours)", then=lambda n: timedelta(minutes=n))
+# Each thread may hold two of the database pool's 15 connections (an import writes its progress on a second).
+_worker_threads = _whole_number("threads", 1, 6)
+_port = _whole_number("", 1, 65535, named="a port number")
+_proxy_hops = _whole_number("proxies", 0, 10)
+_upload_bytes = _whole_number("bytes", 1024, 10 * 1024**3)
 
 
 def _time_of_day(value: str) -> str | None:
@@ -200,12 +197,12 @@ def load(**overrides) -> dict:
         "SOCIAL_CARE_PHONE": os.environ.get("CME_SOCIAL_CARE_PHONE", "01632 960111"),
         "SOCIAL_CARE_OUT_OF_HOURS_PHONE": os.environ.get("CME_SOCIAL_CARE_OUT_OF_HOURS_PHONE", "01632 960999"),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", "localhost"),
-        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
+        "MAIL_PORT": _parsed("MAIL_PORT", "25", _port),
         "MAIL_USE_TLS": _flag("MAIL_USE_TLS", production),
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME"),
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "cme-service@northbridge.example"),
-        "MAIL_TIMEOUT": float(os.environ.get("MAIL_TIMEOUT", "10")),
+        "MAIL_TIMEOUT": _parsed("MAIL_TIMEOUT", "10", _decimal_seconds),
         # GOV.UK Notify instead of SMTP when its API key is set: every email goes through one Notify email template
         # whose subject is ((subject)) and body ((body)); the reply-to address is optional.
         "NOTIFY_API_KEY": _either("CME_NOTIFY_API_KEY", "NOTIFY_API_KEY"),
@@ -213,7 +210,9 @@ def load(**overrides) -> dict:
         "NOTIFY_EMAIL_REPLY_TO_ID": _either("CME_NOTIFY_EMAIL_REPLY_TO_ID", "NOTIFY_EMAIL_REPLY_TO_ID"),
         "NOTIFY_BASE_URL": _either("CME_NOTIFY_BASE_URL", "NOTIFY_BASE_URL", default=NOTIFY_API_URL),
         # School days before a term's part-time timetable return is due (its last school day) that reminders start.
-        "TIMETABLE_RETURN_REMINDER_SCHOOL_DAYS": int(os.environ.get("CME_TIMETABLE_RETURN_REMINDER_SCHOOL_DAYS", "10")),
+        "TIMETABLE_RETURN_REMINDER_SCHOOL_DAYS": _parsed(
+            "CME_TIMETABLE_RETURN_REMINDER_SCHOOL_DAYS", "10", _school_days
+        ),
         # School days each reasonable enquiry is given when a case opens: overrides of the defaults in
         # shared/domain/enquiries.py, like "health=3,police=10".
         "CHECK_DUE_SCHOOL_DAYS": _parsed("CME_CHECK_DUE_SCHOOL_DAYS", "", parse_due_days),
@@ -250,10 +249,10 @@ def load(**overrides) -> dict:
         "REPORT_SUBMIT_RATE_LIMIT": os.environ.get("CME_REPORT_SUBMIT_RATE_LIMIT", "10 per minute;60 per hour"),
         "REPORT_PAGE_RATE_LIMIT": os.environ.get("CME_REPORT_PAGE_RATE_LIMIT", "60 per minute;600 per hour"),
         "REPORT_LOOKUP_RATE_LIMIT": os.environ.get("CME_REPORT_LOOKUP_RATE_LIMIT", "10 per minute;30 per hour"),
-        "MAX_CONTENT_LENGTH": int(os.environ.get("CME_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024))),
+        "MAX_CONTENT_LENGTH": _parsed("CME_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024), _upload_bytes),
         # A file of attendance marks may be larger: a secondary school's term is about 10 MB, an authority's several
         # hundred (import those with `cme import attendance`).
-        "ATTENDANCE_UPLOAD_BYTES": int(os.environ.get("CME_ATTENDANCE_UPLOAD_BYTES", str(100 * 1024 * 1024))),
+        "ATTENDANCE_UPLOAD_BYTES": _parsed("CME_ATTENDANCE_UPLOAD_BYTES", str(100 * 1024 * 1024), _upload_bytes),
         "SESSION_COOKIE_NAME": "cme_session",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -261,7 +260,7 @@ def load(**overrides) -> dict:
         # A signed-in session lasts at most this long after sign-in (the cookie's signature expires).
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
         # Reverse proxies in front of the service whose X-Forwarded-For/-Proto headers are trusted.
-        "PROXY_HOPS": int(os.environ.get("CME_PROXY_HOPS", "0")),
+        "PROXY_HOPS": _parsed("CME_PROXY_HOPS", "0", _proxy_hops),
         # The addresses gunicorn (`cme serve`) trusts to say a request came over HTTPS (X-Forwarded-Proto).
         "FORWARDED_ALLOW_IPS": os.environ.get("CME_FORWARDED_ALLOW_IPS", "127.0.0.1,::1"),
         # The background worker's queue (`cme worker`), its threads, and the times of day its scheduled work runs.
