@@ -24,7 +24,7 @@ from shared.domain.notices import (
 )
 from shared.domain.vocab import NoticeKind
 from shared.models import School
-from shared.services.schools import school_with_laestab, schools_for_picker, unknown_laestabs
+from shared.services.schools import not_in_register, school_with_laestab, schools_for_picker
 from webcommon.forms import BaseForm, CharacterCount, DatePartsField, area, limit, radios, strip, text
 
 _KEY = re.compile(r"[A-Za-z0-9_-]{43}")
@@ -224,17 +224,15 @@ class NoticeForm(BaseForm):
                     "Select the new school, or choose “A school not in this list” and enter its LAESTAB or name",
                 )
             )
-        given = {picker: raw[picker.select] for picker in self.pickers() if raw.get(picker.select)}
-        unknown = unknown_laestabs(db_session(), given.values())
-        for picker, laestab in given.items():
-            if laestab in unknown:
-                problems.append(
-                    Problem(
-                        picker.select,
-                        f"LAESTAB {laestab} is not in the schools register: check the number, or find the school by "
-                        "its name",
-                    )
+        named = {picker.select: raw[picker.select] for picker in self.pickers() if raw.get(picker.select)}
+        for name, laestab in not_in_register(db_session(), [named])[0].items():
+            problems.append(
+                Problem(
+                    name,
+                    f"LAESTAB {laestab} is not in the schools register: check the number, or find the school by its "
+                    "name",
                 )
+            )
         return (None if problems else checked), problems
 
     def show(self, problems: list[Problem]) -> None:

@@ -9,6 +9,7 @@ from portal.templating import long_date
 from shared.domain.notices import (
     DESTINATION_OUT_OF_SCOPE,
     DESTINATION_UNKNOWN,
+    DETAIL_FIELDS,
     EVENT_DATE_LABEL,
     FIELD_LABELS,
     GROUNDS,
@@ -20,23 +21,6 @@ DESTINATIONS = {
     DESTINATION_UNKNOWN: "Not known (XXXXXXX)",
     DESTINATION_OUT_OF_SCOPE: "Independent school, abroad or elsewhere outside England's maintained schools (MMMMMMM)",
 }
-# The answers kept in a notice's details, in the order the forms ask them.
-_DETAILS = (
-    "address",
-    "parent_name",
-    "parent_phone",
-    "previous_school",
-    "destination_school",
-    "new_address",
-    "new_la",
-    "enquiries_made",
-    "hours_per_week",
-    "reason",
-    "review_date",
-    "agreed_with_parents",
-    "contact_attempted",
-    "concerns",
-)
 
 
 def _label(vocabulary, value: str) -> str:
@@ -92,8 +76,8 @@ def notice_rows(notice: SchoolNotice, *, school: bool = False) -> list[tuple[str
         )
     rows += [
         (FIELD_LABELS[name], _answer(name, details[name], details))
-        for name in _DETAILS
-        if details.get(name) not in (None, "")
+        for name in DETAIL_FIELDS
+        if name != "year_group" and details.get(name) not in (None, "")
     ]
     if details.get("previous_school_laestab") and not details.get("previous_school"):
         rows.append((FIELD_LABELS["previous_school"], f"LAESTAB {details['previous_school_laestab']}"))

@@ -126,6 +126,31 @@ TEXT_LIMITS = {
     "contact_attempted": 2000,
     "concerns": 2000,
 }
+# The answers a notice keeps in its details, in the order the forms ask them: text kept as given, but for those
+# the checks parse (a number, a date, yes or no). A school chosen from the register adds previous_school_laestab.
+DETAIL_FIELDS = (
+    "year_group",
+    "address",
+    "parent_name",
+    "parent_phone",
+    "previous_school",
+    "destination_school",
+    "new_address",
+    "new_la",
+    "enquiries_made",
+    "hours_per_week",
+    "reason",
+    "review_date",
+    "agreed_with_parents",
+    "contact_attempted",
+    "concerns",
+)
+PARSED_DETAILS = frozenset({"hours_per_week", "review_date", "agreed_with_parents"})
+# The answers that name a school by its LAESTAB, each of which must be a school in the schools register.
+SCHOOL_FIELDS = {
+    "previous_school_laestab": "Previous school (LAESTAB)",
+    "destination_laestab": FIELD_LABELS["destination_laestab"],
+}
 # The letters files use, and the vocabulary's own codes (what a form built on Sex.choices() posts).
 SEX_CODES = {"f": Sex.FEMALE, "m": Sex.MALE, "u": Sex.UNKNOWN, "": Sex.UNKNOWN} | {sex.value: sex for sex in Sex}
 _LAESTAB = re.compile(r"^\d{7}$")
@@ -152,6 +177,14 @@ class CheckedNotice:
     deletion_ground: str | None = None
     destination_laestab: str | None = None
     details: dict = field(default_factory=dict)
+
+    def schools(self) -> dict[str, str]:
+        """The answers that name a school by LAESTAB (SCHOOL_FIELDS), and the LAESTAB each gives."""
+        given = {
+            "previous_school_laestab": self.details.get("previous_school_laestab"),
+            "destination_laestab": self.destination_laestab,
+        }
+        return {name: laestab for name, laestab in given.items() if laestab}
 
 
 def _lower_first(label: str) -> str:
@@ -303,24 +336,7 @@ def check_notice(raw: Mapping[str, str], today: date) -> tuple[CheckedNotice | N
 
     if problems:
         return None, problems
-    details = {
-        name: value[name]
-        for name in (
-            "year_group",
-            "address",
-            "parent_name",
-            "parent_phone",
-            "previous_school",
-            "destination_school",
-            "new_address",
-            "new_la",
-            "enquiries_made",
-            "reason",
-            "contact_attempted",
-            "concerns",
-        )
-        if value[name]
-    }
+    details = {name: value[name] for name in DETAIL_FIELDS if name not in PARSED_DETAILS and value[name]}
     if previous_laestab:
         details["previous_school_laestab"] = previous_laestab
     if hours is not None:

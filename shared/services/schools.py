@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 
@@ -121,6 +121,14 @@ def unknown_laestabs(session: Session, laestabs: Iterable[str]) -> set[str]:
         )
         known.update(f"{la_code}{number}" for la_code, number in rows)
     return wanted - known
+
+
+def not_in_register(session: Session, notices: Sequence[Mapping[str, str]]) -> list[dict[str, str]]:
+    """The one rule for schools a notice names (its SCHOOL_FIELDS, answer -> LAESTAB): for each notice, those whose
+    LAESTAB no school in the schools register has (none while the register is empty: see unknown_laestabs). The form
+    and the file upload both ask it; each says it in its own words."""
+    unknown = unknown_laestabs(session, {laestab for named in notices for laestab in named.values()})
+    return [{name: laestab for name, laestab in named.items() if laestab in unknown} for named in notices]
 
 
 def school_with_laestab(session: Session, laestab: str) -> School | None:

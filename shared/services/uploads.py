@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, func, select, tuple_, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from shared.domain.notices import (
@@ -22,6 +22,7 @@ from shared.domain.notices import (
     DESTINATION_UNKNOWN,
     FIELD_LABELS,
     GROUNDS,
+    SCHOOL_FIELDS,
     TEXT_LIMITS,
     CheckedNotice,
     routes_to_cme,
@@ -33,6 +34,7 @@ from shared.importers.notices_csv import FILE, Preview, RowProblem, parse_notice
 from shared.models import NoticeUpload, School, SchoolNotice, User
 from shared.services import audit
 from shared.services.notices import Sent, send_notices
+from shared.services.schools import not_in_register
 
 CSV, CTF = "csv", "ctf"
 PREVIEWED, SENT, DISCARDED = "previewed", "sent", "discarded"
@@ -214,29 +216,12 @@ def _kind_problems(school: School, notices: Iterable[tuple[int, CheckedNotice]])
 
 
 def _register_problems(session: Session, notices: list[tuple[int, CheckedNotice]]) -> list[RowProblem]:
-    """A destination LAESTAB that no school in the register has, once the register has any schools at all."""
-    wanted = {
-        (notice.destination_laestab[:3], notice.destination_laestab[3:])
-        for _, notice in notices
-        if notice.destination_laestab and notice.destination_laestab.isdigit()
-    }
-    if not wanted or session.scalar(select(School.id).limit(1)) is None:
-        return []
-    found: set[tuple[str, str]] = set()
-    keys = sorted(wanted)
-    for start in range(0, len(keys), 500):
-        chunk = keys[start : start + 500]
-        query = select(School.la_code, School.establishment_number).where(
-            tuple_(School.la_code, School.establishment_number).in_(chunk)
-        )
-        found |= {tuple(row) for row in session.execute(query)}
-    label = FIELD_LABELS["destination_laestab"]
+    """A school a notice names that is not in the schools register (the rule in schools.not_in_register)."""
+    missing = not_in_register(session, [notice.schools() for _, notice in notices])
     return [
-        RowProblem(line, label, f"no school with LAESTAB {notice.destination_laestab} is in the schools register")
-        for line, notice in notices
-        if notice.destination_laestab
-        and notice.destination_laestab.isdigit()
-        and (notice.destination_laestab[:3], notice.destination_laestab[3:]) not in found
+        RowProblem(line, SCHOOL_FIELDS[name], f"no school with LAESTAB {laestab} is in the schools register")
+        for (line, _), named in zip(notices, missing, strict=True)
+        for name, laestab in named.items()
     ]
 
 

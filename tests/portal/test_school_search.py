@@ -105,6 +105,28 @@ def test_only_seven_digit_laestabs_are_looked_up(db, school):
     assert school_service.unknown_laestabs(db, ["", "XXXXXXX", "MMMMMMM", "999210", "99921011", "9992101"]) == set()
 
 
+def test_a_notice_s_previous_and_new_schools_are_both_checked_against_the_register(db, school):
+    from datetime import date
+
+    from shared.domain.notices import CheckedNotice
+    from shared.domain.vocab import NoticeKind
+
+    notice = CheckedNotice(
+        kind=NoticeKind.LEAVER,
+        first_name="Ada",
+        last_name="Lovelace",
+        date_of_birth=date(2015, 1, 1),
+        event_date=date(2026, 9, 3),
+        destination_laestab="8882101",
+        details={"previous_school_laestab": "9992103"},
+    )
+    unknown_destination = CheckedNotice(**{**vars(notice), "destination_laestab": "XXXXXXX", "details": {}})
+    assert school_service.not_in_register(db, [notice.schools(), unknown_destination.schools()]) == [
+        {"previous_school_laestab": "9992103", "destination_laestab": "8882101"},
+        {},
+    ]
+
+
 def test_many_laestabs_are_looked_up_in_batches(db, school):
     laestabs = [f"999{number:04d}" for number in range(1, 1201)]
     assert school_service.unknown_laestabs(db, laestabs) == set(laestabs) - {"9992101", "9992102"}
