@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
+from typing import cast
 
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import CursorResult, Executable, create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -15,6 +16,11 @@ def normalise_database_url(url: str) -> str:
     if parsed.drivername in {"postgres", "postgresql"}:
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed.render_as_string(hide_password=False)
+
+
+def rows_changed(session: Session, statement: Executable, **execution_options) -> int:
+    """Run an UPDATE or DELETE and say how many rows it changed."""
+    return cast(CursorResult, session.execute(statement, execution_options=execution_options)).rowcount
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -8,6 +8,8 @@ from enum import StrEnum
 class Labelled(StrEnum):
     """A StrEnum whose members carry a human label: `Member = "code", "Label"`."""
 
+    label: str
+
     def __new__(cls, value: str, label: str = ""):
         member = str.__new__(cls, value)
         member._value_ = value

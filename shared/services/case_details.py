@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from shared.clock import long_date, utcnow
+from shared.db import rows_changed
 from shared.domain.checks import contact_problems
 from shared.domain.notices import Problem
 from shared.domain.postcode import InvalidPostcode, normalise_postcode
@@ -254,11 +255,12 @@ def update_child(
         return False
     before = audit.snapshot(child, CHILD_FIELDS)
     now = utcnow()
-    claimed = session.execute(
+    claimed = rows_changed(
+        session,
         update(Child).where(Child.id == child.id, Child.updated_at == shown).values(updated_at=now),
-        execution_options={"synchronize_session": False},
+        synchronize_session=False,
     )
-    if claimed.rowcount != 1:
+    if claimed != 1:
         session.rollback()
         raise StaleEdit("child")
     for name, value in values.items():

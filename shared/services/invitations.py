@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shared.clock import clock_time, long_date, utcnow
+from shared.db import rows_changed
 from shared.domain.notices import Problem
 from shared.domain.passwords import password_problem
 from shared.domain.roles import Role
@@ -244,12 +245,13 @@ def resend(
     if not user.active:
         raise InvitationProblems([Problem("", f"{user.name} is deactivated: reactivate them first")])
     now = utcnow()
-    ended = session.execute(
+    ended = rows_changed(
+        session,
         update(Invitation)
         .where(Invitation.user_id == user.id, Invitation.used_at.is_(None), Invitation.expires_at > now)
         .values(expires_at=now)
-        .execution_options(synchronize_session="fetch")
-    ).rowcount
+        .execution_options(synchronize_session="fetch"),
+    )
     invitation, link, message = _new_link(session, user, actor, service_url, period)
     audit.record(
         session,
@@ -267,12 +269,13 @@ def resend(
 def end_links(session: Session, user: User) -> int:
     """Stop the user's unused links working now (the caller commits): a deactivated user cannot use one."""
     now = utcnow()
-    return session.execute(
+    return rows_changed(
+        session,
         update(Invitation)
         .where(Invitation.user_id == user.id, Invitation.used_at.is_(None), Invitation.expires_at > now)
         .values(expires_at=now)
-        .execution_options(synchronize_session="fetch")
-    ).rowcount
+        .execution_options(synchronize_session="fetch"),
+    )
 
 
 def look_up(session: Session, token: str, now: datetime | None = None) -> tuple[LinkState, Invitation | None]:
@@ -315,7 +318,8 @@ def accept(session: Session, token: str, password: str, confirmation: str) -> Us
     if problems:
         raise InvitationProblems(problems)
     now = utcnow()
-    claimed = session.execute(
+    claimed = rows_changed(
+        session,
         update(Invitation)
         .where(
             Invitation.id == invitation.id,
@@ -323,8 +327,8 @@ def accept(session: Session, token: str, password: str, confirmation: str) -> Us
             Invitation.expires_at > literal(now, UTCDateTime()),
         )
         .values(used_at=now)
-        .execution_options(synchronize_session="fetch")
-    ).rowcount
+        .execution_options(synchronize_session="fetch"),
+    )
     if claimed != 1:
         session.rollback()
         session.refresh(invitation)

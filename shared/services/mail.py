@@ -21,6 +21,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.clock import utcnow
+from shared.db import rows_changed
 from shared.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -194,14 +195,15 @@ class Outcome:
 
 def _claim(session: Session, message_id: int, now: datetime) -> bool:
     """Take one message for this sender; False if another sender (the request's thread, `cme mail send`) has it."""
-    claimed = session.execute(
+    claimed = rows_changed(
+        session,
         update(OutboxMessage)
         .where(
             OutboxMessage.id == message_id,
             or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
         )
-        .values(claimed_until=now + CLAIM)
-    ).rowcount
+        .values(claimed_until=now + CLAIM),
+    )
     session.commit()
     return claimed == 1
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from shared import hashing
 from shared.clock import long_date
+from shared.db import rows_changed
 from shared.domain.reference import new_reference, new_resume_code
 from shared.domain.report import (
     RECEIPT_LIFETIME,
@@ -106,7 +107,7 @@ def discard(session: Session, session_key: str | None) -> None:
 
 def purge_expired(session: Session, now: datetime) -> int:
     """Delete drafts and receipts past their time; the caller commits."""
-    return session.execute(delete(ReportDraft).where(ReportDraft.expires_at <= now)).rowcount
+    return rows_changed(session, delete(ReportDraft).where(ReportDraft.expires_at <= now))
 
 
 def _lifetime_end(draft: ReportDraft, now: datetime) -> datetime:

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from shared.db import rows_changed
 from shared.domain.casework import CaseStatus
 from shared.domain.retention import (
     ANONYMISED_NAME,
@@ -144,7 +145,7 @@ def run(
         OutboxMessage.id,
         select(OutboxMessage.id).where(OutboxMessage.created_at <= limits.written_by),
         lambda ids: counts.update(
-            outbox_messages=session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(ids))).rowcount
+            outbox_messages=rows_changed(session, delete(OutboxMessage).where(OutboxMessage.id.in_(ids)))
         ),
     )
     report = RetentionReport({key: counts[key] for key, _ in KINDS}, dry_run)
@@ -312,7 +313,7 @@ def _anonymise_referral(session: Session, referral: Referral, counts: Counter) -
     referral.child_postcode = postcode_district(referral.child_postcode)
     referral.reporter_name = referral.reporter_email = referral.reporter_phone = None
     referral.reporter_organisation = referral.consent_to_contact = referral.secret_phrase_hash = None
-    deleted = session.execute(delete(ReferralAddition).where(ReferralAddition.referral_id == referral.id)).rowcount
+    deleted = rows_changed(session, delete(ReferralAddition).where(ReferralAddition.referral_id == referral.id))
     counts.update(referral_additions=deleted)
 
 
@@ -366,7 +367,7 @@ def _anonymise_alert(_session: Session, alert: AttendanceAlert, _counts: Counter
 
 
 def _delete_weeks(session: Session, weeks: list[date]) -> int:
-    return session.execute(delete(AttendanceWeek).where(AttendanceWeek.week_start.in_(weeks))).rowcount
+    return rows_changed(session, delete(AttendanceWeek).where(AttendanceWeek.week_start.in_(weeks)))
 
 
 def _pupils_past(limits: Cutoffs):
@@ -386,9 +387,7 @@ def _retire_pupils(session: Session, ids: list[int], now: datetime, counts: Coun
     if gone:
         session.execute(delete(AttendanceWeek).where(AttendanceWeek.pupil_id.in_(gone)))  # (a dry run's, rolled back)
         counts.update(
-            attendance_pupils_deleted=session.execute(
-                delete(AttendancePupil).where(AttendancePupil.id.in_(gone))
-            ).rowcount
+            attendance_pupils_deleted=rows_changed(session, delete(AttendancePupil).where(AttendancePupil.id.in_(gone)))
         )
     for pupil in session.scalars(select(AttendancePupil).where(AttendancePupil.id.in_(alerted))):
         pupil.upn = anonymised_upn(pupil.id)
@@ -400,4 +399,4 @@ def _retire_pupils(session: Session, ids: list[int], now: datetime, counts: Coun
 
 
 def _updated(session: Session, model, ids: list[int], values: dict) -> int:
-    return session.execute(update(model).where(model.id.in_(ids)).values(**values)).rowcount
+    return rows_changed(session, update(model).where(model.id.in_(ids)).values(**values))

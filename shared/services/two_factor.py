@@ -17,6 +17,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from shared.clock import utcnow
+from shared.db import rows_changed
 from shared.domain.roles import Role
 from shared.models import RecoveryCode, User
 from shared.services import audit
@@ -75,12 +76,13 @@ def accept_code(session: Session, user: User, code: str, now: datetime | None = 
     current = totp.timecode(now or utcnow())
     for step in range(current - VALID_WINDOW, current + VALID_WINDOW + 1):
         if hmac.compare_digest(totp.generate_otp(step), code):
-            claimed = session.execute(
+            claimed = rows_changed(
+                session,
                 update(User)
                 .where(User.id == user.id, or_(User.totp_last_step.is_(None), User.totp_last_step < step))
                 .values(totp_last_step=step)
-                .execution_options(synchronize_session=False)
-            ).rowcount
+                .execution_options(synchronize_session=False),
+            )
             session.commit()
             session.refresh(user)
             return claimed == 1
@@ -144,12 +146,13 @@ def use_recovery_code(session: Session, user: User, code: str) -> bool:
     )
     if found is None:
         return False
-    spent = session.execute(  # conditional: of two requests with one code at once, only one spends it
+    spent = rows_changed(
+        session,  # conditional: of two requests with one code at once, only one spends it
         update(RecoveryCode)
         .where(RecoveryCode.id == found.id, RecoveryCode.used_at.is_(None))
         .values(used_at=utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount
+        .execution_options(synchronize_session=False),
+    )
     if spent != 1:
         session.rollback()
         return False

@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from shared.db import rows_changed
 from shared.domain.notices import (
     DESTINATION_OUT_OF_SCOPE,
     DESTINATION_UNKNOWN,
@@ -276,10 +277,9 @@ def store_upload(
 def purge_uploads(session: Session, now: datetime) -> int:
     """Delete every school's uploads that were never sent and are more than a day old; sent ones are kept (with
     their bytes emptied) so their confirmation can be shown again."""
-    result = session.execute(
-        delete(NoticeUpload).where(NoticeUpload.status != SENT, NoticeUpload.uploaded_at < now - KEPT_FOR)
+    return rows_changed(
+        session, delete(NoticeUpload).where(NoticeUpload.status != SENT, NoticeUpload.uploaded_at < now - KEPT_FOR)
     )
-    return result.rowcount
 
 
 def find_upload(session: Session, school_id: int, reference: str) -> NoticeUpload | None:
@@ -339,11 +339,12 @@ def confirm_upload(
         raise NothingToSend()
     if expected is not None and expected != len(notices):
         raise PreviewChanged()
-    claimed = session.execute(
+    claimed = rows_changed(
+        session,
         update(NoticeUpload)
         .where(NoticeUpload.id == upload.id, NoticeUpload.status == PREVIEWED)
-        .values(status=SENT, sent_at=now, content=b"", notices_sent=len(notices))
-    ).rowcount
+        .values(status=SENT, sent_at=now, content=b"", notices_sent=len(notices)),
+    )
     if not claimed:
         session.rollback()
         session.refresh(upload)

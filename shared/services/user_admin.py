@@ -13,6 +13,7 @@ from __future__ import annotations
 from sqlalchemy import and_, func, select, true, update
 from sqlalchemy.orm import Session, aliased
 
+from shared.db import rows_changed
 from shared.domain.notices import Problem
 from shared.domain.roles import Role
 from shared.models import User
@@ -76,12 +77,13 @@ def _guarded_update(session: Session, user: User, seen_values: str, values: dict
         ),
         User.active.is_(active == "1"),
     )
-    written = session.execute(
+    written = rows_changed(
+        session,
         update(User)
         .where(User.id == user.id, unchanged, guard)
         .values(**values, session_version=User.session_version + 1)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+        .execution_options(synchronize_session=False),
+    )
     if written == 1:
         return
     session.rollback()

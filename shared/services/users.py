@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from shared import hashing
 from shared.clock import utcnow
+from shared.db import rows_changed
 from shared.domain.passwords import password_problem
 from shared.domain.roles import Role
 from shared.models import School, User
@@ -184,14 +185,15 @@ def record_failure(session: Session, user: User, step: str, lockout: Lockout = L
     locked = count >= lockout.attempts
     if locked:
         until = now + lockout.period
-        took = session.execute(
+        took = rows_changed(
+            session,
             update(User)
             .where(
                 User.id == user.id, or_(User.locked_until.is_(None), User.locked_until <= literal(now, UTCDateTime()))
             )
             .values(locked_until=until, failed_sign_ins=0, failures_since=None)  # the count starts again after
-            .execution_options(synchronize_session=False)
-        ).rowcount
+            .execution_options(synchronize_session=False),
+        )
         if took:
             audit.record(session, user, "locked", "user", user.id, after={"locked_until": until.isoformat()})
     session.commit()
