@@ -25,6 +25,7 @@ from portal.cli_security import audit_group, backup, restore
 from portal.cli_term_dates import term_dates_group
 from portal.database import database
 from portal.tasks.worker import worker
+from shared.domain.problems import Refused
 from shared.domain.roles import Role
 from shared.services import users as user_service
 
@@ -116,7 +117,7 @@ def users_invite(email: str, role: str, name: str, school_urn: str | None, print
                 service_url=config["SERVICE_URL"],
                 period=config["INVITATION_PERIOD"],
             )
-        except invitations.InvitationProblems as refused:
+        except Refused as refused:
             raise click.ClickException(str(refused)) from None
         except SQLAlchemyError as error:
             raise click.ClickException(_database_problem(error)) from None

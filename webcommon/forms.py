@@ -24,7 +24,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import Field, PasswordField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import Length, ValidationError
 
-from shared.domain.notices import Problem
+from shared.domain.problems import Problem
 
 # The one message for a form sent with a missing or stale token (the page was open across a sign-in, a session's
 # end or a restart with a new key). Whatever the page, nothing on it has been acted on.

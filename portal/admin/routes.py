@@ -11,11 +11,10 @@ from portal.admin.forms import ROLE_HINTS, ConfirmForm, InviteForm, RoleForm
 from portal.database import db_session
 from portal.tasks.work import send_mail_later
 from shared import queries
+from shared.domain.problems import Refused
 from shared.domain.roles import Area, Role
 from shared.models import User
 from shared.services import invitations, two_factor, user_admin
-from shared.services.invitations import InvitationProblems
-from shared.services.user_admin import UserChangeRefused
 from webcommon.access import requires
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -65,7 +64,7 @@ def invite():
             service_url=current_app.config["SERVICE_URL"],
             period=current_app.config["INVITATION_PERIOD"],
         )
-    except InvitationProblems as refused:
+    except Refused as refused:
         form.show(refused.problems)
         return page()
     flash(_sent(invited), "success")
@@ -113,7 +112,7 @@ def change_role(user_id: int):
             school_urn=form.school_urn.data,
             seen_values=form.seen.data,
         )
-    except UserChangeRefused as refused:
+    except Refused as refused:
         form.show(refused.problems)
         form.seen.data = user_admin.seen(person)
         return page()
@@ -139,7 +138,7 @@ def _confirmation(user_id: int, template: str, act, done: str, allowed):
         return page()
     try:
         message = act(person, form)
-    except (UserChangeRefused, InvitationProblems) as refused:
+    except Refused as refused:
         form.show(refused.problems)
         form.seen.data = user_admin.seen(person)
         return page()

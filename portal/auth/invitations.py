@@ -10,10 +10,10 @@ from wtforms import PasswordField
 from portal.auth.routes import bp
 from portal.database import db_session
 from portal.extensions import limiter
-from shared.domain.notices import Problem
 from shared.domain.passwords import MIN_PASSWORD_LENGTH
+from shared.domain.problems import Problem, Refused
 from shared.services import invitations
-from shared.services.invitations import InvitationProblems, LinkGone, LinkState
+from shared.services.invitations import LinkGone, LinkState
 from webcommon.access import public
 from webcommon.forms import BaseForm
 
@@ -59,7 +59,7 @@ def invitation(token: str):
         invitations.accept(session, token, form.password.data or "", form.confirmation.data or "")
     except LinkGone as gone:
         return _gone(gone.state)
-    except InvitationProblems as refused:
+    except Refused as refused:
         _show(form, refused.problems)
         return page()
     flash("Your password is set. Sign in with your email address and new password", "success")

@@ -13,15 +13,8 @@ from wtforms import HiddenField, RadioField, SelectChoice, SelectField
 
 from portal.database import db_session
 from portal.settings import authority_settings
-from shared.domain.notices import (
-    EVENT_DATE_LABEL,
-    FIELD_LABELS,
-    GROUNDS,
-    TEXT_LIMITS,
-    CheckedNotice,
-    Problem,
-    check_notice,
-)
+from shared.domain.notices import EVENT_DATE_LABEL, FIELD_LABELS, GROUNDS, TEXT_LIMITS, CheckedNotice, check_notice
+from shared.domain.problems import Problem
 from shared.domain.vocab import NoticeKind
 from shared.models import School
 from shared.services.schools import not_in_register, school_with_laestab, schools_for_picker

@@ -15,13 +15,13 @@ from portal.database import db_session
 from portal.schools.routes import bp
 from portal.templating import long_date
 from shared.clock import UK, uk_today, utcnow
-from shared.domain.notices import Problem
+from shared.domain.problems import Problem, Refused
 from shared.domain.roles import Area
 from shared.domain.terms import RETURN_REMINDER_SCHOOL_DAYS, ReturnSchedule, return_schedule
 from shared.models import PartTimeTimetable
 from shared.services import timetables as service
 from shared.services.calendar import school_calendar
-from shared.services.timetables import ACTIVE, ENDED, OUTCOMES, TEXT_LIMIT, ReturnRefused, TimetableProblems
+from shared.services.timetables import ACTIVE, ENDED, OUTCOMES, TEXT_LIMIT, ReturnRefused
 from webcommon.access import requires
 from webcommon.forms import BaseForm, CharacterCount, DatePartsField, Radios, held, limit
 
@@ -234,7 +234,7 @@ def update_timetable(reference: str):
                     review_date=form.review_date.data,
                     agreed_with_parents=form.agreed_with_parents.data or "",
                 )
-            except TimetableProblems as refused:
+            except Refused as refused:
                 _show(form, refused.problems)
             else:
                 return _done(found, "Part-time timetable updated")
@@ -259,7 +259,7 @@ def extend_timetable(reference: str):
                 review_date=form.review_date.data,
                 reason=form.reason.data or "",
             )
-        except TimetableProblems as refused:
+        except Refused as refused:
             _show(form, refused.problems)
         else:
             return _done(found, f"Part-time timetable extended: the next review is on {long_date(found.review_date)}")
@@ -293,7 +293,7 @@ def end_timetable(reference: str):
                     outcome=outcome,
                     details=details,
                 )
-            except TimetableProblems as refused:
+            except Refused as refused:
                 _show(form, refused.problems)
             else:
                 return _done(found, "Part-time timetable ended")

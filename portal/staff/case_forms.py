@@ -23,7 +23,7 @@ from shared.domain.checks import (
     REASON_LIMIT,
     WITH_WHOM_LIMIT,
 )
-from shared.domain.notices import Problem
+from shared.domain.problems import Problem
 from shared.domain.vocab import CheckResult, CheckType, ContactKind, RiskLevel, SendStatus, Sex, VulnerableGroup
 from shared.reference_data import primary_reasons
 from webcommon.forms import BaseForm, Checkboxes, DatePartsField, area, choices, radios, text, valid_phone

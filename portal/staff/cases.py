@@ -32,6 +32,7 @@ from shared.domain.checks import (
     recording_problems,
 )
 from shared.domain.enquiries import due_school_days
+from shared.domain.problems import Refused
 from shared.domain.roles import Area
 from shared.domain.school_age import age_on, is_compulsory_school_age, national_curriculum_year, year_group_label
 from shared.domain.vocab import (
@@ -52,9 +53,8 @@ from shared.queries import cases as case_queries
 from shared.reference_data import primary_reason_label
 from shared.services import case_details as records
 from shared.services import checks as check_service
-from shared.services.case_details import ChildAnswers, DetailsProblems
+from shared.services.case_details import ChildAnswers
 from shared.services.cases import StaleEdit
-from shared.services.checks import CheckProblems
 from webcommon.access import requires
 
 # How each status and risk level is tagged (GOV.UK tag colours).
@@ -236,7 +236,7 @@ def edit_case_details(reference: str):
         )
     except StaleEdit as stale:
         return _case_details_page(_stale(form, stale, found.version), found, stale=True)
-    except DetailsProblems as refused:
+    except Refused as refused:
         form.show(refused.problems)
         return _case_details_page(form, found)
     if not changed:
@@ -303,7 +303,7 @@ def child_details(child_id: int):
         session.refresh(found)
         form.seen.data = found.updated_at.isoformat()
         return _child_details_page(form, found, stale=True)
-    except DetailsProblems as refused:
+    except Refused as refused:
         form.show(refused.problems)
         return _child_details_page(form, found)
     flash("The child's details were saved" if changed else "Nothing was changed", "success" if changed else "important")
@@ -351,7 +351,7 @@ def record_check(reference: str, check_id: int):
     except StaleEdit as stale:
         db_session().refresh(check)
         return _check_page("staff/check_record.html", _stale(form, stale, check.version), found, check, stale=True)
-    except CheckProblems as refused:
+    except Refused as refused:
         form.show(refused.problems)
         return _check_page("staff/check_record.html", form, found, check)
     label = check_label(check.check_type, check.description, check.other_authority)
@@ -381,7 +381,7 @@ def check_not_applicable(reference: str, check_id: int):
         db_session().refresh(check)
         page = _stale(form, stale, check.version)
         return _check_page("staff/check_not_applicable.html", page, found, check, stale=True)
-    except CheckProblems as refused:
+    except Refused as refused:
         form.show(refused.problems)
         return _check_page("staff/check_not_applicable.html", form, found, check)
     return _back_to_case(
@@ -421,7 +421,7 @@ def add_check(reference: str):
         else:
             try:
                 added = check_service.add_check(db_session(), found, current_user, today, settings, **answers)
-            except CheckProblems as refused:
+            except Refused as refused:
                 form.show(refused.problems)
             else:
                 name = check_label(added.check_type, added.description, added.other_authority)
@@ -456,7 +456,7 @@ def add_contact(reference: str):
         return _contact_page(form, found)
     try:
         note = records.add_contact(db_session(), found, current_user, now, **answers)
-    except DetailsProblems as refused:
+    except Refused as refused:
         form.show(refused.problems)
         return _contact_page(form, found)
     return _back_to_case(found, f"{_label(ContactKind, note.kind)} logged")

@@ -32,12 +32,12 @@ from shared.domain.closure import (
     reason_problems,
     waiting_problems,
 )
+from shared.domain.problems import Refused
 from shared.domain.roles import Area
 from shared.domain.vocab import CheckType, Outcome
 from shared.models import Case, Enquiry
 from shared.services import closure
 from shared.services.cases import StaleEdit
-from shared.services.closure import MoveProblems
 from shared.services.schools import schools_for_picker
 from webcommon.access import requires
 
@@ -116,7 +116,7 @@ def case_status(reference: str):
         return redirect(url_for(_PAGES[CaseStatus(chosen)], reference=case.reference))
     try:
         closure.start_enquiries(db_session(), case, current_user, version=form.version.data, reason=form.reason.data)
-    except (StaleEdit, MoveProblems) as error:
+    except (StaleEdit, Refused) as error:
         _refused(form, error, case)
         return page()
     return _to_case(case, "Enquiries started" if not reason_needed else "Back to making enquiries")
@@ -151,7 +151,7 @@ def other_authority(reference: str):
         check = closure.wait_for_other_authority(
             db_session(), case, current_user, today, case_settings(), version=form.version.data, answers=answers
         )
-    except (StaleEdit, MoveProblems) as error:
+    except (StaleEdit, Refused) as error:
         _refused(form, error, case)
         return page()
     return _to_case(case, f"Waiting for {check.other_authority} to reply")
@@ -192,7 +192,7 @@ def other_authority_reply(reference: str):
             answered_on=form.answered_on.data,
             answer=form.answer.data,
         )
-    except (StaleEdit, MoveProblems) as error:
+    except (StaleEdit, Refused) as error:
         _refused(form, error, case)
         return page()
     if form.confirmed_answer:
@@ -233,7 +233,7 @@ def place_case(reference: str):
         return page()
     try:
         closure.place_in_school(db_session(), case, current_user, today, version=form.version.data, answers=answers)
-    except (StaleEdit, MoveProblems) as error:
+    except (StaleEdit, Refused) as error:
         _refused(form, error, case)
         return page()
     return _to_case(case, f"Placed at {case.placed_school.name}: monitoring attendance")
@@ -290,7 +290,7 @@ def close_case(reference: str):
         return page()
     try:
         closure.close_case(db_session(), case, current_user, today, version=form.version.data, answers=answers)
-    except (StaleEdit, MoveProblems) as error:
+    except (StaleEdit, Refused) as error:
         _refused(form, error, case)
         return page()
     return _to_case(case, "Case closed: " + Outcome(case.outcome).label)
@@ -314,7 +314,7 @@ def reopen_case(reference: str):
         return page()
     try:
         closure.reopen_case(db_session(), case, current_user, version=form.version.data, reason=form.reason.data)
-    except (StaleEdit, MoveProblems) as error:
+    except (StaleEdit, Refused) as error:
         _refused(form, error, case)
         return page()
     return _to_case(case, "Case reopened: making enquiries")

@@ -12,10 +12,11 @@ from portal.staff.routes import bp
 from portal.tasks.work import send_mail_later
 from shared.clock import uk_today
 from shared.domain.casework import CaseStatus
+from shared.domain.problems import Refused
 from shared.domain.roles import Area
 from shared.domain.vocab import RiskLevel
 from shared.queries import team
-from shared.services.assignment import AssignmentProblem, assign, caseworkers
+from shared.services.assignment import assign, caseworkers
 from shared.services.cases import StaleEdit
 from webcommon.access import requires
 from webcommon.forms import BaseForm, radios
@@ -75,7 +76,7 @@ def assign_case(reference: str):
         form.refuse(STALE_EDIT_MESSAGE)
         form.version.data = case.version
         return page()
-    except AssignmentProblem as refused:
+    except Refused as refused:
         form.show(refused.problems)
         return page()
     if message is not None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Protocol
 
-from shared.domain.notices import Problem
+from shared.domain.problems import Problem
 from shared.domain.vocab import CheckResult, CheckStatus, CheckType, ContactKind
 
 OPEN_CHECK_STATUSES = frozenset({CheckStatus.TO_DO, CheckStatus.ASKED})

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from shared.domain.casework import CaseStatus, can_move
-from shared.domain.notices import Problem
+from shared.domain.problems import Problem
 from shared.domain.school_age import compulsory_school_age_ends
 from shared.domain.vocab import Outcome
 

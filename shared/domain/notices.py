@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from shared.domain.postcode import InvalidPostcode, normalise_postcode
+from shared.domain.problems import Problem
 from shared.domain.school_age import national_curriculum_year, year_group_label
 from shared.domain.upn import InvalidUPN, validate_upn
 from shared.domain.vocab import NoticeKind, Sex
@@ -154,12 +155,6 @@ SCHOOL_FIELDS = {
 # The letters files use, and the vocabulary's own codes (what a form built on Sex.choices() posts).
 SEX_CODES = {"f": Sex.FEMALE, "m": Sex.MALE, "u": Sex.UNKNOWN, "": Sex.UNKNOWN} | {sex.value: sex for sex in Sex}
 _LAESTAB = re.compile(r"^\d{7}$")
-
-
-@dataclass(frozen=True)
-class Problem:
-    field: str
-    message: str
 
 
 @dataclass

@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from shared.domain.enquiries import DUE_SCHOOL_DAYS_LEAST, DUE_SCHOOL_DAYS_MOST, STANDARD_CHECKS
-from shared.domain.notices import Problem
+from shared.domain.problems import Problem
 from shared.domain.retention import RetentionPeriods
 from shared.domain.vocab import CheckType
 

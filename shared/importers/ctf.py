@@ -24,8 +24,9 @@ from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidd
 from defusedxml.ElementTree import DefusedXMLParser
 
 from shared.domain.notices import DESTINATION_OUT_OF_SCOPE, DESTINATION_UNKNOWN, parse_date
+from shared.domain.problems import FILE, LineProblem
 from shared.domain.vocab import NoticeKind
-from shared.importers.notices_csv import FILE, MAX_ROWS, Preview, RowProblem, check_rows
+from shared.importers.notices_csv import MAX_ROWS, Preview, check_rows
 
 REGISTERED_ELSEWHERE = "a"  # reg 9(1)(a): the ground for a pupil whose next school is named
 _HEADER = ("CTfile", "Header")
@@ -147,7 +148,7 @@ def source_laestab(header: Element | None) -> str | None:
 
 
 def _refused(message: str, source: str | None = None) -> Preview:
-    return Preview(problems=[RowProblem(FILE, None, message)], source_laestab=source)
+    return Preview(problems=[LineProblem(FILE, None, message)], source_laestab=source)
 
 
 def _parse_error_message(data: bytes, error: ParseError) -> str:

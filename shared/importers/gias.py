@@ -16,6 +16,7 @@ from datetime import date
 from typing import BinaryIO
 
 from shared.domain.postcode import InvalidPostcode, normalise_postcode
+from shared.domain.problems import LineProblem
 
 MAX_PROBLEMS = 20  # after this many bad rows the file is plainly not usable: stop reading
 _CHUNK = 1 << 20
@@ -46,21 +47,10 @@ class Establishment:
 FIELDS = tuple(field.name for field in fields(Establishment))
 
 
-@dataclass(frozen=True)
-class Problem:
-    line: int
-    column: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = f"Line {self.line}" + (f", {self.column}" if self.column else "")
-        return f"{where}: {self.message}"
-
-
 class GiasError(ValueError):
     """A file that cannot be imported. The message names every problem found (up to MAX_PROBLEMS)."""
 
-    def __init__(self, summary: str, problems: list[Problem] | None = None):
+    def __init__(self, summary: str, problems: list[LineProblem] | None = None):
         self.summary = summary
         self.problems = problems or []
         super().__init__("\n".join([summary, *(str(problem) for problem in self.problems)]))
@@ -218,7 +208,7 @@ def read_establishments(stream: BinaryIO) -> Iterator[Establishment]:
     encoding = detect_encoding(stream)
     text = io.TextIOWrapper(stream, encoding=encoding, newline="")
     reader = csv.reader(text)
-    problems: list[Problem] = []
+    problems: list[LineProblem] = []
     try:
         header = next(reader, None)
         if header is None:
@@ -234,7 +224,7 @@ def read_establishments(stream: BinaryIO) -> Iterator[Establishment]:
                 continue  # blank lines, or a row of empty cells a spreadsheet left behind
             row, row_problems = _establishment(record, line, width, positions)
             if row is not None and row.urn in first_line:
-                row_problems.append(Problem(line, "URN", f"{row.urn} is already on line {first_line[row.urn]}"))
+                row_problems.append(LineProblem(line, "URN", f"{row.urn} is already on line {first_line[row.urn]}"))
             if row_problems:
                 problems.extend(row_problems)
                 if len(problems) >= MAX_PROBLEMS:
@@ -259,9 +249,9 @@ def read_establishments(stream: BinaryIO) -> Iterator[Establishment]:
 
 def _establishment(
     record: list[str], line: int, width: int, positions: dict[str, int]
-) -> tuple[Establishment | None, list[Problem]]:
+) -> tuple[Establishment | None, list[LineProblem]]:
     if len(record) != width:
-        return None, [Problem(line, None, f"has {len(record)} values but the header has {width} columns")]
+        return None, [LineProblem(line, None, f"has {len(record)} values but the header has {width} columns")]
     values: dict[str, object] = {}
     problems = []
     for column, (field, parse) in COLUMNS.items():
@@ -271,7 +261,7 @@ def _establishment(
                 raise _Bad("has a NUL character in it")  # PostgreSQL cannot store one
             values[field] = parse(value)
         except _Bad as bad:
-            problems.append(Problem(line, column, str(bad)))
+            problems.append(LineProblem(line, column, str(bad)))
     if problems:
         return None, problems
     return Establishment(**values), []

@@ -30,28 +30,14 @@ from shared.domain.notices import (
     CheckedNotice,
     check_notice,
 )
+from shared.domain.problems import FILE, LineProblem
 from shared.domain.vocab import NoticeKind
 
 MAX_ROWS = 20_000  # notices in one file: the preview lists them all, and they are stored in one transaction
-FILE = 0  # the line of a problem with the file as a whole
 
 CSV_COLUMNS: tuple[str, ...] = tuple(FIELD_LABELS)
 REQUIRED_COLUMNS: tuple[str, ...] = ("kind", *REQUIRED_FOR_EVERY_NOTICE)
 _DATE_COLUMNS = ("date_of_birth", "event_date", "review_date")
-
-
-@dataclass(frozen=True)
-class RowProblem:
-    """What is wrong, where: `line` is the file's line (0 for the file as a whole), `field` the field's label
-    (None for a whole row or the file)."""
-
-    line: int
-    field: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = "The file" if self.line == FILE else f"Line {self.line}"
-        return f"{where}{', ' + self.field if self.field else ''}: {self.message}"
 
 
 @dataclass
@@ -60,11 +46,11 @@ class Preview:
     file could not be read through (a problem with the file as a whole, or a line that is not CSV)."""
 
     notices: list[tuple[int, CheckedNotice]] = field(default_factory=list)
-    problems: list[RowProblem] = field(default_factory=list)
+    problems: list[LineProblem] = field(default_factory=list)
     source_laestab: str | None = None  # a Common Transfer File's sending school, for the caller to check
 
     @property
-    def file_problems(self) -> list[RowProblem]:
+    def file_problems(self) -> list[LineProblem]:
         return [problem for problem in self.problems if problem.line == FILE]
 
 
@@ -78,13 +64,13 @@ def check_rows(rows: Iterable[tuple[int, Mapping[str, str]]], today: date) -> Pr
         if problems:
             kind = _kind(raw.get("kind", ""))
             preview.problems.extend(
-                RowProblem(line, _label(problem.field, kind), problem.message) for problem in problems
+                LineProblem(line, _label(problem.field, kind), problem.message) for problem in problems
             )
             continue
         pupil = notice.upn or (notice.first_name.casefold(), notice.last_name.casefold(), notice.date_of_birth)
         key = (notice.kind, pupil, notice.event_date)
         if key in first_seen:
-            preview.problems.append(RowProblem(line, None, f"This notice repeats the one on line {first_seen[key]}"))
+            preview.problems.append(LineProblem(line, None, f"This notice repeats the one on line {first_seen[key]}"))
             continue
         first_seen[key] = line
         preview.notices.append((line, notice))
@@ -107,7 +93,7 @@ def parse_notices_csv(data: bytes, today: date) -> Preview:
             if reason.startswith(known):
                 reason = meaning
         message = f"This line cannot be read as CSV ({reason}), so nothing in the file can be imported"
-        return Preview(problems=[RowProblem(records.line, None, message)])
+        return Preview(problems=[LineProblem(records.line, None, message)])
 
 
 _CSV_ERRORS = {
@@ -139,7 +125,7 @@ def _read(records: _Records, today: date) -> Preview:
     lines = iter(records)
     header_line, header = next(((line, record) for line, record in lines if any(map(str.strip, record))), (0, None))
     if header is None:
-        return Preview(problems=[RowProblem(FILE, None, "The file has no notices in it")])
+        return Preview(problems=[LineProblem(FILE, None, "The file has no notices in it")])
     names = [_column_name(cell) for cell in header]
     problems = _header_problems(names, header_line)
     if problems:
@@ -147,38 +133,38 @@ def _read(records: _Records, today: date) -> Preview:
     positions = {name: index for index, name in enumerate(names) if name}
 
     rows: list[tuple[int, dict[str, str]]] = []
-    shape_problems: list[RowProblem] = []
+    shape_problems: list[LineProblem] = []
     for line, record in lines:
         if not any(cell.strip() for cell in record):
             continue  # a blank line, or a row of empty cells a spreadsheet left behind
         if len(rows) + len(shape_problems) == MAX_ROWS:
             message = f"The file has more than {MAX_ROWS:,} notices: split it into smaller files"
-            return Preview(problems=[RowProblem(FILE, None, message)])
+            return Preview(problems=[LineProblem(FILE, None, message)])
         if len(record) > len(names):
             # A spreadsheet pads every row, the header too, to the same width: a longer row has been shifted
             message = (
                 f"This row has {len(record)} cells but the header row has {len(names)}: check for a stray comma, "
                 "and put text that has commas in it in double quotes"
             )
-            shape_problems.append(RowProblem(line, None, message))
+            shape_problems.append(LineProblem(line, None, message))
             continue
         unnamed = next((index for index, cell in enumerate(record) if cell.strip() and not names[index]), None)
         if unnamed is not None:
             message = f"Column {unnamed + 1} has no name in the header row, but this row has a value in it"
-            shape_problems.append(RowProblem(line, None, message))
+            shape_problems.append(LineProblem(line, None, message))
             continue
         rows.append((line, _answers(record, positions)))
     if not rows and not shape_problems:
-        return Preview(problems=[RowProblem(FILE, None, "The file has no notices in it")])
+        return Preview(problems=[LineProblem(FILE, None, "The file has no notices in it")])
     preview = check_rows(rows, today)
     preview.problems = sorted([*preview.problems, *shape_problems], key=lambda problem: problem.line)
     return preview
 
 
-def _decode(data: bytes) -> tuple[str, RowProblem | None]:
+def _decode(data: bytes) -> tuple[str, LineProblem | None]:
     if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
         message = "The file is an Excel workbook, not a CSV file: in Excel, use Save As and choose CSV UTF-8"
-        return "", RowProblem(FILE, None, message)
+        return "", LineProblem(FILE, None, message)
     # Excel's "Unicode Text"; else its "CSV UTF-8", then its plain "CSV"
     utf16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
     encodings = ("utf-16",) if utf16 else ("utf-8-sig", "cp1252")
@@ -189,10 +175,10 @@ def _decode(data: bytes) -> tuple[str, RowProblem | None]:
             bad_line = data[: error.start].count(b"\n") + 1
             continue
         if "\x00" in text:
-            return "", RowProblem(FILE, None, "The file is not a CSV file: save it from Excel as CSV UTF-8")
+            return "", LineProblem(FILE, None, "The file is not a CSV file: save it from Excel as CSV UTF-8")
         return text, None
     message = f"The file is not UTF-8 or Windows-1252 text (see line {bad_line}): save it from Excel as CSV UTF-8"
-    return "", RowProblem(FILE, None, message)
+    return "", LineProblem(FILE, None, message)
 
 
 def _delimiter(text: str) -> str:
@@ -209,12 +195,12 @@ def _column_name(cell: str) -> str:
     return re.sub(r"[\s-]+", "_", cell.strip().lstrip("\ufeff").strip().lower())
 
 
-def _header_problems(names: list[str], line: int) -> list[RowProblem]:
+def _header_problems(names: list[str], line: int) -> list[LineProblem]:
     problems = []
     header = f"The header row (line {line})"
     missing = [name for name in REQUIRED_COLUMNS if name not in names]
     if missing:
-        problems.append(RowProblem(FILE, None, f"{header} is missing {_columns(missing)}: {', '.join(missing)}"))
+        problems.append(LineProblem(FILE, None, f"{header} is missing {_columns(missing)}: {', '.join(missing)}"))
     unknown = [name for name in dict.fromkeys(names) if name and name not in FIELD_LABELS]
     if unknown:
         described = []
@@ -222,7 +208,7 @@ def _header_problems(names: list[str], line: int) -> list[RowProblem]:
             close = difflib.get_close_matches(name, CSV_COLUMNS, n=1)
             described.append(f"{name} (did you mean {close[0]}?)" if close else name)
         problems.append(
-            RowProblem(
+            LineProblem(
                 FILE,
                 None,
                 f"{header} has {'a column' if len(unknown) == 1 else 'columns'} this service does not know: "
@@ -231,7 +217,7 @@ def _header_problems(names: list[str], line: int) -> list[RowProblem]:
         )
     repeated = [name for name in dict.fromkeys(names) if name and names.count(name) > 1]
     if repeated:
-        problems.append(RowProblem(FILE, None, f"{header} repeats {_columns(repeated)}: {', '.join(repeated)}"))
+        problems.append(LineProblem(FILE, None, f"{header} repeats {_columns(repeated)}: {', '.join(repeated)}"))
     return problems
 
 

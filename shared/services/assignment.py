@@ -6,19 +6,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from shared.domain.notices import Problem
+from shared.domain.problems import Problem, Refused
 from shared.domain.roles import Role
 from shared.models import Case, OutboxMessage, User
 from shared.services import audit, emails, mail
 from shared.services.cases import CASE_FIELDS, StaleEdit, check_version, record_event
 
 CASEWORKER_ROLES = (Role.OFFICER, Role.LEAD)
-
-
-class AssignmentProblem(ValueError):
-    def __init__(self, problem: Problem):
-        super().__init__(problem.message)
-        self.problems = [problem]
 
 
 def caseworkers(session: Session) -> list[User]:
@@ -37,12 +31,12 @@ def assign(
     the email to the officer newly assigned, which names the case's reference and nothing about the child."""
     check_version(case, version)
     if not case.is_open:
-        raise AssignmentProblem(Problem("", "This case is closed. Reopen it before assigning it"))
+        raise Refused(Problem("", "This case is closed. Reopen it before assigning it"))
     officer = None
     if officer_id is not None:
         officer = session.get(User, officer_id)
         if officer is None or not officer.active or officer.role not in CASEWORKER_ROLES:
-            raise AssignmentProblem(Problem("officer", "Select an officer from the list"))
+            raise Refused(Problem("officer", "Select an officer from the list"))
     previous = case.assigned_to
     if (previous.id if previous else None) == (officer.id if officer else None):
         return None

@@ -14,8 +14,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from shared.clock import long_date, utcnow
 from shared.db import rows_changed
 from shared.domain.checks import contact_problems
-from shared.domain.notices import Problem
 from shared.domain.postcode import InvalidPostcode, normalise_postcode
+from shared.domain.problems import Problem, Refused
 from shared.domain.upn import InvalidUPN, validate_upn
 from shared.domain.vocab import RiskLevel, SendStatus, Sex, VulnerableGroup
 from shared.models import Case, CaseNote, Child, User
@@ -54,14 +54,6 @@ CHILD_TEXT = {
     "town": ("Town or city", 100),
     "phone": ("Phone number", 30),
 }
-
-
-class DetailsProblems(ValueError):
-    """Answers the service cannot accept, each naming its field ("" for the whole form)."""
-
-    def __init__(self, problems: list[Problem]):
-        super().__init__("; ".join(problem.message for problem in problems))
-        self.problems = problems
 
 
 def _lower_first(text: str) -> str:
@@ -148,7 +140,7 @@ def update_case_details(
     check_version(case, version)
     problems = case_details_problems(case, risk_level, missing_since, primary_reason, today)
     if problems:
-        raise DetailsProblems(problems)
+        raise Refused(problems)
     changes = _changes(case, risk_level, missing_since, primary_reason)
     if not changes:
         return []
@@ -250,7 +242,7 @@ def update_child(
         raise StaleEdit("child")
     values, problems = checked_child(answers, today)
     if problems:
-        raise DetailsProblems(problems)
+        raise Refused(problems)
     if all(getattr(child, name) == value for name, value in values.items()):
         return False
     before = audit.snapshot(child, CHILD_FIELDS)
@@ -294,7 +286,7 @@ def add_contact(
     can be added to a closed case too: a family may call after it is closed."""
     problems = contact_problems(kind, occurred_at, with_whom, outcome, text, now)
     if problems:
-        raise DetailsProblems(problems)
+        raise Refused(problems)
     note = CaseNote(
         case=case,
         kind=kind,

@@ -17,7 +17,7 @@ from shared.domain.checks import (
     recording_problems,
     status_after_recording,
 )
-from shared.domain.notices import Problem
+from shared.domain.problems import Problem, Refused
 from shared.domain.vocab import CheckStatus, CheckType
 from shared.models import Case, Enquiry, User
 from shared.services import audit
@@ -39,17 +39,9 @@ CHECK_FIELDS = [
 ]
 
 
-class CheckProblems(ValueError):
-    """Answers the service cannot accept, each naming its field ("" for the whole form)."""
-
-    def __init__(self, problems: list[Problem]):
-        super().__init__("; ".join(problem.message for problem in problems))
-        self.problems = problems
-
-
 def _refuse_if_closed(case: Case) -> None:
     if not case.is_open:
-        raise CheckProblems([Problem("", CLOSED_CASE)])
+        raise Refused([Problem("", CLOSED_CASE)])
 
 
 def _save(session: Session, check: Enquiry, actor: User, action: str, before: dict) -> None:
@@ -81,13 +73,13 @@ def record_check(
     answer: str | None,
 ) -> Enquiry:
     """Record when the check was asked and, once it came, the answer and its result. The check is then asked
-    (waiting for the answer) or done. Raises StaleEdit if the check changed since the form was shown, CheckProblems
+    (waiting for the answer) or done. Raises StaleEdit if the check changed since the form was shown, Refused
     for answers that cannot be right."""
     _refuse_if_closed(check.case)
     check_version(check, version, "check")
     problems = recording_problems(asked_on, answered_on, result, answer, today)
     if problems:
-        raise CheckProblems(problems)
+        raise Refused(problems)
     before = audit.snapshot(check, CHECK_FIELDS)
     check.asked_on = asked_on
     check.answered_on = answered_on
@@ -116,7 +108,7 @@ def add_check(
     _refuse_if_closed(case)
     problems = adding_problems(check_type, description, other_authority, due_on, today)
     if problems:
-        raise CheckProblems(problems)
+        raise Refused(problems)
     check = Enquiry(
         case=case,
         check_type=check_type,
@@ -143,7 +135,7 @@ def mark_not_applicable(
     check_version(check, version, "check")
     problems = not_applicable_problems(reason)
     if problems:
-        raise CheckProblems(problems)
+        raise Refused(problems)
     before = audit.snapshot(check, CHECK_FIELDS)
     check.status = CheckStatus.NOT_APPLICABLE
     check.not_applicable_reason = reason

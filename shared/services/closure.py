@@ -26,7 +26,7 @@ from shared.domain.closure import (
     reason_problems,
     waiting_problems,
 )
-from shared.domain.notices import Problem
+from shared.domain.problems import Problem, Refused
 from shared.domain.vocab import CheckResult, CheckStatus, CheckType, Outcome
 from shared.models import Case, Enquiry, School, User
 from shared.services import audit
@@ -34,21 +34,13 @@ from shared.services.cases import CASE_FIELDS, CaseSettings, StaleEdit, check_ve
 from shared.services.checks import CHECK_FIELDS
 
 
-class MoveProblems(ValueError):
-    """Answers a move cannot accept, each naming its form field ("" for the whole form)."""
-
-    def __init__(self, problems: list[Problem]):
-        super().__init__("; ".join(problem.message for problem in problems))
-        self.problems = problems
-
-
 def _guard(case: Case, version, new: str, problems: list[Problem]) -> None:
     check_version(case, version)
     refused = move_problem(case.status, new)
     if refused:
-        raise MoveProblems([refused])
+        raise Refused([refused])
     if problems:
-        raise MoveProblems(problems)
+        raise Refused(problems)
 
 
 def _commit(session: Session, case: Case, actor: User, action: str, before: dict) -> None:
@@ -156,9 +148,9 @@ def record_other_authority_reply(
         )
     check_version(case, version)
     if case.status != CaseStatus.WAITING_OTHER_LA or check is None:
-        raise MoveProblems([Problem("", "This case is not waiting for another authority. Check the case as it is now")])
+        raise Refused([Problem("", "This case is not waiting for another authority. Check the case as it is now")])
     if problems:
-        raise MoveProblems(problems)
+        raise Refused(problems)
     before_case, before_check = audit.snapshot(case, CASE_FIELDS), audit.snapshot(check, CHECK_FIELDS)
     check.status, check.answered_on, check.answer = CheckStatus.DONE, answered_on, answer or None
     check.result = CheckResult.LOCATED if confirmed else CheckResult.NOT_KNOWN

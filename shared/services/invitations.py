@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 
 from shared.clock import clock_time, long_date, utcnow
 from shared.db import rows_changed
-from shared.domain.notices import Problem
 from shared.domain.passwords import password_problem
+from shared.domain.problems import Problem, Refused
 from shared.domain.roles import Role
 from shared.models import Invitation, OutboxMessage, School, User
 from shared.models.base import UTCDateTime
@@ -35,14 +35,6 @@ DEFAULT_PERIOD = timedelta(hours=72)
 EXISTING_EMAIL = "A user with this email address already exists"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _URN = re.compile(r"^[0-9]{6}$")
-
-
-class InvitationProblems(ValueError):
-    """The invitation cannot be made as asked; nothing was saved. Each problem names the answer to change."""
-
-    def __init__(self, problems: list[Problem]):
-        super().__init__("; ".join(problem.message for problem in problems))
-        self.problems = problems
 
 
 class LinkState(StrEnum):
@@ -133,7 +125,7 @@ def _details(session: Session, email: str, name: str, role: str, school_urn: str
         problems.append(Problem("role", "Select the person's role"))
     school = school_for(session, chosen, school_urn, problems)
     if problems:
-        raise InvitationProblems(problems)
+        raise Refused(problems)
     return email, name, chosen, school
 
 
@@ -176,7 +168,7 @@ def invite(
     actor_label: str | None = None,
 ) -> Invited:
     """Make the user (with no password anyone knows), their invitation and its email, in one transaction.
-    InvitationProblems, with nothing saved, if an answer is missing or wrong or the email is already a user's."""
+    Refused, with nothing saved, if an answer is missing or wrong or the email is already a user's."""
     email, name, role, school = _details(session, email, name, role, school_urn)
     user = User(email=email, name=name, role=role, school=school, password_hash=unusable_password_hash())
     session.add(user)
@@ -184,7 +176,7 @@ def invite(
         session.flush()
     except IntegrityError:  # the same address invited at the same moment by someone else
         session.rollback()
-        raise InvitationProblems([Problem("email", EXISTING_EMAIL)]) from None
+        raise Refused([Problem("email", EXISTING_EMAIL)]) from None
     invitation, link, message = _new_link(session, user, actor, service_url, period)
     audit.record(
         session,
@@ -239,11 +231,9 @@ def resend(
 ) -> Invited:
     """A new link for a user who has not yet chosen a password; their earlier links stop working now."""
     if has_set_password(session, user) is not False:
-        raise InvitationProblems(
-            [Problem("", f"{user.name} has already chosen a password: there is nothing to resend")]
-        )
+        raise Refused([Problem("", f"{user.name} has already chosen a password: there is nothing to resend")])
     if not user.active:
-        raise InvitationProblems([Problem("", f"{user.name} is deactivated: reactivate them first")])
+        raise Refused([Problem("", f"{user.name} is deactivated: reactivate them first")])
     now = utcnow()
     ended = rows_changed(
         session,
@@ -307,7 +297,7 @@ def password_problems(invitation: Invitation, password: str, confirmation: str) 
 
 
 def accept(session: Session, token: str, password: str, confirmation: str) -> User:
-    """Set the invited user's password and use up the link. InvitationProblems if the password will not do
+    """Set the invited user's password and use up the link. Refused if the password will not do
     (the link still works); LinkGone if the link is unknown, expired or already used, with nothing changed.
 
     The link is claimed by one conditional UPDATE, so of two tabs sending at once exactly one succeeds."""
@@ -316,7 +306,7 @@ def accept(session: Session, token: str, password: str, confirmation: str) -> Us
         raise LinkGone(state)
     problems = password_problems(invitation, password, confirmation)
     if problems:
-        raise InvitationProblems(problems)
+        raise Refused(problems)
     now = utcnow()
     claimed = rows_changed(
         session,

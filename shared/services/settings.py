@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from shared.db import Database
-from shared.domain.notices import Problem
+from shared.domain.problems import Problem
 from shared.domain.settings import Settings, check_answers, merged
 from shared.models import Setting, User
 from shared.services import audit

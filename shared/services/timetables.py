@@ -23,7 +23,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shared.clock import long_date
-from shared.domain.notices import TEXT_LIMITS, Problem
+from shared.domain.notices import TEXT_LIMITS
+from shared.domain.problems import Problem, Refused
 from shared.domain.roles import Role
 from shared.domain.school_days import SchoolCalendar
 from shared.domain.terms import RETURN_REMINDER_SCHOOL_DAYS, ReturnSchedule, return_schedule
@@ -51,14 +52,6 @@ FIELD_LABELS = {
     "ended_on": "End date",
     "end_reason": "What happens next",
 }
-
-
-class TimetableProblems(ValueError):
-    """Answers the service cannot accept, each naming its field ("" for the whole form)."""
-
-    def __init__(self, problems: list[Problem]):
-        super().__init__("; ".join(problem.message for problem in problems))
-        self.problems = problems
 
 
 class ReturnRefused(ValueError):
@@ -125,7 +118,7 @@ def _text(name: str, value: str, missing: str, label: str, problems: list[Proble
 def _still_active(timetable: PartTimeTimetable) -> None:
     if timetable.status != ACTIVE:
         ended = f" on {long_date(timetable.ended_on)}" if timetable.ended_on else ""
-        raise TimetableProblems([Problem("", f"This part-time timetable ended{ended}, so it cannot be changed")])
+        raise Refused([Problem("", f"This part-time timetable ended{ended}, so it cannot be changed")])
 
 
 def check_update(
@@ -264,7 +257,7 @@ def update_timetable(
     changed, problems = check_update(timetable, hours_per_week, reason, review_date, agreed_with_parents)
     if problems:
         session.rollback()
-        raise TimetableProblems(problems)
+        raise Refused(problems)
     _change(session, timetable, user, now, "update", changed)
 
 
@@ -284,7 +277,7 @@ def extend_timetable(
     problems = check_extension(timetable, review_date, reason, today)
     if problems:
         session.rollback()
-        raise TimetableProblems(problems)
+        raise Refused(problems)
     _change(session, timetable, user, now, "extend", {"review_date": review_date}, reason)
 
 
@@ -305,7 +298,7 @@ def end_timetable(
     problems = check_ending(timetable, ended_on, outcome, details, today)
     if problems:
         session.rollback()
-        raise TimetableProblems(problems)
+        raise Refused(problems)
     values = {"status": ENDED, "ended_on": ended_on, "end_reason": end_reason(outcome, details)}
     _change(session, timetable, user, now, "end", values)
 

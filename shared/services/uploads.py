@@ -28,10 +28,11 @@ from shared.domain.notices import (
     CheckedNotice,
     routes_to_cme,
 )
+from shared.domain.problems import FILE, LineProblem
 from shared.domain.reference import new_reference
 from shared.domain.vocab import NoticeKind
 from shared.importers.ctf import parse_ctf
-from shared.importers.notices_csv import FILE, Preview, RowProblem, parse_notices_csv
+from shared.importers.notices_csv import Preview, parse_notices_csv
 from shared.models import NoticeUpload, School, SchoolNotice, User
 from shared.services import audit
 from shared.services.notices import Sent, send_notices
@@ -80,7 +81,7 @@ class UploadPreview:
 
     upload: NoticeUpload
     notices: list[tuple[int, CheckedNotice]]
-    problems: list[RowProblem]
+    problems: list[LineProblem]
     absence_is_cme: bool = True  # whether continuous-absence notices go to the CME team in this authority
 
     @property
@@ -178,7 +179,7 @@ def read_file(session: Session, school: School, file_format: str, data: bytes, o
         if not preview.file_problems:
             refusal = _not_own_ctf(school, preview.source_laestab)
             if refusal:
-                return Preview(problems=[RowProblem(FILE, None, refusal)], source_laestab=preview.source_laestab)
+                return Preview(problems=[LineProblem(FILE, None, refusal)], source_laestab=preview.source_laestab)
     else:
         preview = parse_notices_csv(data, today)
     if preview.notices:
@@ -206,27 +207,27 @@ def _not_own_ctf(school: School, source: str | None) -> str | None:
     return None
 
 
-def _kind_problems(school: School, notices: Iterable[tuple[int, CheckedNotice]]) -> list[RowProblem]:
+def _kind_problems(school: School, notices: Iterable[tuple[int, CheckedNotice]]) -> list[LineProblem]:
     allowed = INDEPENDENT_KINDS if school.is_independent else MAINTAINED_KINDS
     label = FIELD_LABELS["kind"]
     if school.is_independent:
         message = "An independent school sends independent_admission, leaver or absence notices"
     else:
         message = "Only an independent school sends independent_admission notices: send a joiner notice instead"
-    return [RowProblem(line, label, message) for line, notice in notices if notice.kind not in allowed]
+    return [LineProblem(line, label, message) for line, notice in notices if notice.kind not in allowed]
 
 
-def _register_problems(session: Session, notices: list[tuple[int, CheckedNotice]]) -> list[RowProblem]:
+def _register_problems(session: Session, notices: list[tuple[int, CheckedNotice]]) -> list[LineProblem]:
     """A school a notice names that is not in the schools register (the rule in schools.not_in_register)."""
     missing = not_in_register(session, [notice.schools() for _, notice in notices])
     return [
-        RowProblem(line, SCHOOL_FIELDS[name], f"no school with LAESTAB {laestab} is in the schools register")
+        LineProblem(line, SCHOOL_FIELDS[name], f"no school with LAESTAB {laestab} is in the schools register")
         for (line, _), named in zip(notices, missing, strict=True)
         for name, laestab in named.items()
     ]
 
 
-def _refuse(preview: Preview, problems: list[RowProblem]) -> None:
+def _refuse(preview: Preview, problems: list[LineProblem]) -> None:
     """Take the rows with these problems out of the notices and add the problems, in line order."""
     if not problems:
         return

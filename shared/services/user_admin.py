@@ -14,7 +14,7 @@ from sqlalchemy import and_, func, select, true, update
 from sqlalchemy.orm import Session, aliased
 
 from shared.db import rows_changed
-from shared.domain.notices import Problem
+from shared.domain.problems import Problem, Refused
 from shared.domain.roles import Role
 from shared.models import User
 from shared.services import audit, invitations, two_factor
@@ -28,14 +28,6 @@ STALE = (
     "as they are now and make your change again"
 )
 _FIELDS = ["role", "school_id", "active"]
-
-
-class UserChangeRefused(ValueError):
-    """The change was not made, and nothing was saved; `problems` say why, each naming the answer to change."""
-
-    def __init__(self, problems: list[Problem]):
-        super().__init__("; ".join(problem.message for problem in problems))
-        self.problems = problems
 
 
 def seen(user: User) -> str:
@@ -89,8 +81,8 @@ def _guarded_update(session: Session, user: User, seen_values: str, values: dict
     session.rollback()
     session.refresh(user)
     if seen(user) != seen_values:
-        raise UserChangeRefused([Problem("", STALE)])
-    raise UserChangeRefused([Problem("", LAST_ADMIN)])
+        raise Refused([Problem("", STALE)])
+    raise Refused([Problem("", LAST_ADMIN)])
 
 
 def change_role(
@@ -104,11 +96,11 @@ def change_role(
         problems.append(Problem("role", "Select the person's role"))
     school = invitations.school_for(session, chosen, school_urn, problems)
     if problems:
-        raise UserChangeRefused(problems)
+        raise Refused(problems)
     school_id = school.id if school else None
     if chosen == user.role and school_id == user.school_id:
         if seen(user) != seen_values:
-            raise UserChangeRefused([Problem("", STALE)])
+            raise Refused([Problem("", STALE)])
         return False
     before = audit.snapshot(user, _FIELDS)
     _guarded_update(session, user, seen_values, {"role": chosen.value, "school_id": school_id})
@@ -148,5 +140,5 @@ def reactivate(session: Session, user: User, actor: User, *, seen_values: str) -
 def reset_two_factor(session: Session, user: User, actor: User) -> None:
     """A staff user's lost phone: they set up their authenticator app again at their next sign-in."""
     if not two_factor.required_for(user):
-        raise UserChangeRefused([Problem("", "School users sign in without two-factor: there is nothing to reset")])
+        raise Refused([Problem("", "School users sign in without two-factor: there is nothing to reset")])
     two_factor.reset(session, user, actor, action="user.two_factor_reset")

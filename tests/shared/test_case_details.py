@@ -11,13 +11,13 @@ from sqlalchemy import select
 
 from shared.clock import UK, long_date, uk_today
 from shared.domain.enquiries import DEFAULT_DUE_SCHOOL_DAYS
-from shared.domain.notices import Problem
+from shared.domain.problems import Problem, Refused
 from shared.domain.reference import new_reference
 from shared.models import AuditEvent, Case, CaseEvent, CaseNote, Child, ChildNameKey, Referral, SchoolNotice
 from shared.models.name_keys import keys_for
 from shared.queries.cases import Link, case_checks, case_timeline, child_records
 from shared.services import case_details, checks
-from shared.services.case_details import ChildAnswers, DetailsProblems
+from shared.services.case_details import ChildAnswers
 from shared.services.cases import CaseSettings, StaleEdit, open_case
 from tests.conftest import calendar_of
 
@@ -248,7 +248,7 @@ def test_each_change_of_the_case_details_goes_on_the_timeline_and_in_the_audit(d
 
 
 def test_saving_the_case_details_unchanged_writes_nothing_but_a_reason_must_be_given(db, users, case):
-    with pytest.raises(DetailsProblems) as refused:
+    with pytest.raises(Refused) as refused:
         case_details.update_case_details(
             db, case, users["officer"], TODAY, version=1, risk_level="medium", missing_since=None, primary_reason=None
         )
@@ -275,7 +275,7 @@ def test_saving_the_case_details_unchanged_writes_nothing_but_a_reason_must_be_g
 
 def test_the_date_missing_education_cannot_be_in_the_future_or_before_birth(db, users, case):
     def problems(missing_since):
-        with pytest.raises(DetailsProblems) as refused:
+        with pytest.raises(Refused) as refused:
             case_details.update_case_details(
                 db,
                 case,
@@ -360,7 +360,7 @@ def test_the_child_s_details_are_stored_normalised_and_audited(db, users, child)
 
 
 def test_a_child_s_details_are_checked(db, users, child):
-    with pytest.raises(DetailsProblems) as refused:
+    with pytest.raises(Refused) as refused:
         case_details.update_child(
             db,
             child,
@@ -439,7 +439,7 @@ def test_a_contact_is_stored_with_its_author_and_audited_even_on_a_closed_case(d
 
 
 def test_a_contact_in_the_future_is_refused(db, users, case):
-    with pytest.raises(DetailsProblems) as refused:
+    with pytest.raises(Refused) as refused:
         case_details.add_contact(
             db,
             case,

@@ -21,12 +21,11 @@ from shared.domain.checks import (
     recording_problems,
 )
 from shared.domain.enquiries import DEFAULT_DUE_SCHOOL_DAYS, STANDARD_CHECKS
-from shared.domain.notices import Problem
+from shared.domain.problems import Problem, Refused
 from shared.domain.school_days import SchoolCalendar, parse_term_dates
 from shared.models import AuditEvent, Case, Child, Enquiry
 from shared.services import checks
 from shared.services.cases import CaseSettings, StaleEdit, open_case
-from shared.services.checks import CheckProblems
 
 TERM_DATES = """kind,start,end,description
 term,2026-09-02,2026-10-23,Autumn 2026 first half
@@ -299,7 +298,7 @@ def test_a_check_not_needed_keeps_its_reason(db, users, case):
     ceas = the_check(case, "ceas")
     checks.mark_not_applicable(db, ceas, users["officer"], version=1, reason="Not an Armed Forces family")
     assert (ceas.status, ceas.not_applicable_reason) == ("not_applicable", "Not an Armed Forces family")
-    with pytest.raises(CheckProblems) as refused:
+    with pytest.raises(Refused) as refused:
         checks.mark_not_applicable(db, the_check(case, "custodial"), users["officer"], version=1, reason="")
     assert refused.value.problems == [Problem("reason", "Enter why this check is not needed")]
 
@@ -308,7 +307,7 @@ def test_checks_cannot_be_changed_on_a_closed_case(db, users, case):
     case.status = "closed"
     db.commit()
     police = the_check(case, "police")
-    with pytest.raises(CheckProblems) as refused:
+    with pytest.raises(Refused) as refused:
         checks.record_check(
             db,
             police,
@@ -321,8 +320,8 @@ def test_checks_cannot_be_changed_on_a_closed_case(db, users, case):
             answer=None,
         )
     assert refused.value.problems == [Problem("", CLOSED_CASE)]
-    with pytest.raises(CheckProblems):
+    with pytest.raises(Refused):
         checks.add_check(db, case, users["officer"], TODAY, SETTINGS, check_type="police")
-    with pytest.raises(CheckProblems):
+    with pytest.raises(Refused):
         checks.mark_not_applicable(db, police, users["officer"], version=police.version, reason="Closed")
     assert police.status == "to_do"

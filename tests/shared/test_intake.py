@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from shared.clock import uk_today
 from shared.domain.enquiries import DEFAULT_DUE_SCHOOL_DAYS, STANDARD_CHECKS
-from shared.domain.notices import Problem
+from shared.domain.problems import Problem
 from shared.domain.reference import new_reference
 from shared.models import (
     AttendanceAlert,

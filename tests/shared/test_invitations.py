@@ -10,11 +10,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from shared.domain.notices import Problem
+from shared.domain.problems import Problem, Refused
 from shared.models import AuditEvent, Invitation, OutboxMessage, User
 from shared.services import invitations, user_admin, users
-from shared.services.invitations import EXISTING_EMAIL, InvitationProblems, LinkGone, LinkState
-from shared.services.user_admin import LAST_ADMIN, STALE, UserChangeRefused
+from shared.services.invitations import EXISTING_EMAIL, LinkGone, LinkState
+from shared.services.user_admin import LAST_ADMIN, STALE
 
 SERVICE = "https://cme.northbridge.example"
 NEW_PASSWORD = "tangerine lighthouse percolator"
@@ -88,7 +88,7 @@ def users_check(db, email, password):
 
 def test_an_email_already_used_is_refused_and_nothing_is_saved(db, users):
     before = db.scalar(select(func.count()).select_from(User))
-    with pytest.raises(InvitationProblems) as refused:
+    with pytest.raises(Refused) as refused:
         invite(db, users["admin"], email=" OFFICER@northbridge.example")
     assert refused.value.problems == [Problem("email", EXISTING_EMAIL)]
     assert db.scalar(select(func.count()).select_from(User)) == before
@@ -98,7 +98,7 @@ def test_an_email_already_used_is_refused_and_nothing_is_saved(db, users):
 
 
 def test_each_missing_or_wrong_answer_is_named(db, users):
-    with pytest.raises(InvitationProblems) as refused:
+    with pytest.raises(Refused) as refused:
         invitations.invite(
             db,
             email="not an email",
@@ -119,7 +119,7 @@ def test_each_missing_or_wrong_answer_is_named(db, users):
         ("１２３４５６", "The school's URN must be 6 digits, like 100001"),
         ("123456", "No school with URN 123456 is in the schools register"),
     ]:
-        with pytest.raises(InvitationProblems) as refused:
+        with pytest.raises(Refused) as refused:
             invite(db, users["admin"], role="school", school_urn=urn)
         assert refused.value.problems == [Problem("school_urn", message)]
 
@@ -228,7 +228,7 @@ def test_of_two_uses_at_once_only_the_first_changes_the_password(app, db, users)
 )
 def test_the_service_password_rules_apply(db, users, password, confirmation, problem):
     invited = invite(db, users["admin"])
-    with pytest.raises(InvitationProblems) as refused:
+    with pytest.raises(Refused) as refused:
         invitations.accept(db, token_of(invited), password, confirmation)
     assert refused.value.problems == [problem]
     assert invitations.look_up(db, token_of(invited))[0] is LinkState.VALID
@@ -240,7 +240,7 @@ def test_a_new_invitation_ends_the_old_link(db, users):
     assert invitations.look_up(db, token_of(first))[0] is LinkState.EXPIRED
     assert invitations.look_up(db, token_of(second))[0] is LinkState.VALID
     invitations.accept(db, token_of(second), NEW_PASSWORD, NEW_PASSWORD)
-    with pytest.raises(InvitationProblems) as refused:
+    with pytest.raises(Refused) as refused:
         invitations.resend(db, first.user, users["admin"], SERVICE)
     assert refused.value.problems == [
         Problem("", "Nia Okafor has already chosen a password: there is nothing to resend")
@@ -276,10 +276,10 @@ def test_expiry_in_plain_words(moment, words):
 
 def test_the_last_active_admin_cannot_be_deactivated_or_lose_the_role(db, users):
     admin = users["admin"]
-    with pytest.raises(UserChangeRefused) as refused:
+    with pytest.raises(Refused) as refused:
         user_admin.deactivate(db, admin, admin, seen_values=user_admin.seen(admin))
     assert refused.value.problems == [Problem("", LAST_ADMIN)]
-    with pytest.raises(UserChangeRefused) as refused:
+    with pytest.raises(Refused) as refused:
         user_admin.change_role(db, admin, admin, role="lead", school_urn=None, seen_values=user_admin.seen(admin))
     assert refused.value.problems == [Problem("", LAST_ADMIN)]
     db.expire_all()
@@ -289,7 +289,7 @@ def test_the_last_active_admin_cannot_be_deactivated_or_lose_the_role(db, users)
 
 @pytest.mark.parametrize("school_id", ["²", "9" * 5000, "99999999999"])
 def test_a_forged_page_value_is_refused_as_a_stale_page(db, users, school_id):
-    with pytest.raises(UserChangeRefused) as refused:
+    with pytest.raises(Refused) as refused:
         user_admin.deactivate(db, users["officer"], users["admin"], seen_values=f"officer:{school_id}:1")
     assert refused.value.problems == [Problem("", user_admin.STALE)]
     db.expire_all()
@@ -307,7 +307,7 @@ def test_an_admin_deactivates_another_while_one_remains(db, users):
         {"role": "admin", "school_id": None, "active": True},
         {"role": "admin", "school_id": None, "active": False},
     )
-    with pytest.raises(UserChangeRefused):
+    with pytest.raises(Refused):
         user_admin.deactivate(db, users["admin"], users["admin"], seen_values="admin::1")
 
 
@@ -326,7 +326,7 @@ def test_two_admins_removing_each_other_at_once_leave_one(app, db, users):
             try:
                 user_admin.deactivate(session, target, actor, seen_values=seen)
                 outcomes.append("deactivated")
-            except UserChangeRefused as refused:
+            except Refused as refused:
                 outcomes.append(refused.problems[0].message)
 
     threads = [threading.Thread(target=remove, args=pair) for pair in (ids, ids[::-1])]
@@ -343,10 +343,10 @@ def test_a_change_made_meanwhile_by_another_admin_is_not_overwritten(db, users):
     officer = users["officer"]
     shown = user_admin.seen(officer)
     user_admin.change_role(db, officer, users["admin"], role="lead", school_urn=None, seen_values=shown)
-    with pytest.raises(UserChangeRefused) as refused:
+    with pytest.raises(Refused) as refused:
         user_admin.change_role(db, officer, users["admin"], role="manager", school_urn=None, seen_values=shown)
     assert refused.value.problems == [Problem("", STALE)]
-    with pytest.raises(UserChangeRefused):
+    with pytest.raises(Refused):
         user_admin.deactivate(db, officer, users["admin"], seen_values=shown)
     db.expire_all()
     assert (officer.role, officer.active) == ("lead", True)
@@ -359,7 +359,7 @@ def test_a_school_user_made_staff_loses_the_school_and_the_reverse_needs_one(db,
     )
     db.expire_all()
     assert (person.role, person.school_id, person.session_version) == ("officer", None, 2)
-    with pytest.raises(UserChangeRefused) as refused:
+    with pytest.raises(Refused) as refused:
         user_admin.change_role(
             db, person, users["admin"], role="school", school_urn="", seen_values=user_admin.seen(person)
         )

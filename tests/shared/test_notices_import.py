@@ -13,10 +13,11 @@ import pytest
 
 from shared.clock import uk_today
 from shared.domain.notices import GROUNDS, CheckedNotice
+from shared.domain.problems import LineProblem
 from shared.domain.vocab import NoticeKind, Sex
 from shared.importers import notices_csv
 from shared.importers.ctf import parse_ctf
-from shared.importers.notices_csv import CSV_COLUMNS, CSV_GUIDE, RowProblem, parse_notices_csv, template_csv
+from shared.importers.notices_csv import CSV_COLUMNS, CSV_GUIDE, parse_notices_csv, template_csv
 from tests.bulk_files import make_ctf, make_notices_csv
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -403,8 +404,8 @@ def test_the_guide_lists_each_column_the_notice_types_grounds_and_destination_co
 
 
 def test_str_of_a_problem_reads_as_a_sentence():
-    assert str(RowProblem(4, "UPN", "UPN must be 13 characters")) == "Line 4, UPN: UPN must be 13 characters"
-    assert str(RowProblem(0, None, "The file has no notices in it")) == "The file: The file has no notices in it"
+    assert str(LineProblem(4, "UPN", "UPN must be 13 characters")) == "Line 4, UPN: UPN must be 13 characters"
+    assert str(LineProblem(0, None, "The file has no notices in it")) == "The file: The file has no notices in it"
 
 
 # The Common Transfer File --------------------------------------------------------------------------------------

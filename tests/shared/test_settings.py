@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 import config
 from shared.domain import settings as rules
 from shared.domain.enquiries import DEFAULT_DUE_SCHOOL_DAYS, STANDARD_CHECKS
-from shared.domain.notices import Problem, routes_to_cme
+from shared.domain.notices import routes_to_cme
+from shared.domain.problems import Problem
 from shared.domain.retention import RetentionPeriods
 from shared.domain.vocab import CheckType, NoticeKind
 from shared.models import AuditEvent, Setting

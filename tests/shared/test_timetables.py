@@ -8,14 +8,15 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select
 
-from shared.domain.notices import Problem, check_notice
+from shared.domain.notices import check_notice
+from shared.domain.problems import Problem, Refused
 from shared.domain.school_days import SchoolCalendar, parse_term_dates
 from shared.domain.terms import return_schedule
 from shared.models import AuditEvent, OutboxMessage, PartTimeTimetable, TimetableReturn
 from shared.services import timetables
 from shared.services import users as user_service
 from shared.services.notices import send_notices
-from shared.services.timetables import ReturnRefused, TimetableProblems
+from shared.services.timetables import ReturnRefused
 from tests.conftest import PASSWORD
 
 TERM_DATES = """kind,start,end,description
@@ -115,7 +116,7 @@ def test_updating_keeps_who_changed_what_from_what_to_what(db, amy, user):
 
 
 def test_an_update_says_exactly_what_is_wrong_and_changes_nothing(db, amy, user):
-    with pytest.raises(TimetableProblems) as refused:
+    with pytest.raises(Refused) as refused:
         timetables.update_timetable(
             db,
             amy,
@@ -138,7 +139,7 @@ def test_an_update_says_exactly_what_is_wrong_and_changes_nothing(db, amy, user)
 
 
 def test_an_update_that_changes_nothing_is_refused(db, amy, user):
-    with pytest.raises(TimetableProblems) as refused:
+    with pytest.raises(Refused) as refused:
         timetables.update_timetable(
             db,
             amy,
@@ -194,14 +195,14 @@ def test_extending_moves_the_review_date_later_and_keeps_why(db, amy, user):
     ],
 )
 def test_an_extension_needs_a_later_review_date_and_a_reason(db, amy, user, review_date, reason, problems):
-    with pytest.raises(TimetableProblems) as refused:
+    with pytest.raises(Refused) as refused:
         timetables.extend_timetable(db, amy, user, LATER, TODAY, review_date=review_date, reason=reason)
     assert [(problem.field, problem.message) for problem in refused.value.problems] == problems
 
 
 def test_an_overdue_review_cannot_be_extended_to_a_date_already_past(db, school, user):
     overdue = start_timetable(db, school, user, event_date="2026-10-01", review_date="2026-11-16")
-    with pytest.raises(TimetableProblems) as refused:
+    with pytest.raises(Refused) as refused:
         timetables.extend_timetable(db, overdue, user, LATER, TODAY, review_date=date(2026, 12, 1), reason="More time")
     assert refused.value.problems == [Problem("review_date", "New review date must be today or in the future")]
 
@@ -252,7 +253,7 @@ def test_ending_records_the_date_and_what_happens_next(db, amy, user):
 def test_an_ending_needs_a_date_from_the_start_to_today_and_what_happens_next(
     db, amy, user, ended_on, outcome, details, problems
 ):
-    with pytest.raises(TimetableProblems) as refused:
+    with pytest.raises(Refused) as refused:
         timetables.end_timetable(db, amy, user, LATER, TODAY, ended_on=ended_on, outcome=outcome, details=details)
     assert [(problem.field, problem.message) for problem in refused.value.problems] == problems
     db.expire_all()
@@ -278,7 +279,7 @@ def test_an_ended_timetable_cannot_be_changed(db, amy, user):
         ),
     ]
     for attempt in attempts:
-        with pytest.raises(TimetableProblems) as refused:
+        with pytest.raises(Refused) as refused:
             attempt()
         assert refused.value.problems == [
             Problem("", "This part-time timetable ended on 4 December 2026, so it cannot be changed")

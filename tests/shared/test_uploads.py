@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from shared.clock import uk_today, utcnow
-from shared.importers.notices_csv import RowProblem
+from shared.domain.problems import LineProblem
 from shared.models import NoticeUpload, School, SchoolNotice
 from shared.services import mail
 from shared.services import uploads as service
@@ -233,7 +233,7 @@ def test_a_destination_not_in_the_schools_register_is_a_problem_once_the_registe
     assert [line for line, _ in preview.notices] == [2, 3, 6, 7, 8, 9, 11]
 
     preview = service.read_file(db, user.school, "csv", SAMPLE, {}, uk_today())
-    assert RowProblem(
+    assert LineProblem(
         3, "Destination school (LAESTAB)", "no school with LAESTAB 8014001 is in the schools register"
     ) in (preview.problems)
     assert 3 not in [line for line, _ in preview.notices]
