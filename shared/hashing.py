@@ -59,6 +59,7 @@ class Hasher:
     def verify(self, stored: str | None, secret: str) -> bool:
         """Whether `secret` matches `stored`. With nothing stored (an unknown email, a report without a phrase), a
         made-up hash is checked instead, so the answer (no) takes as long as for a real one."""
+        matched: bool
         try:
             matched = self._hasher.verify(stored or self._dummy, secret)
         except (VerificationError, InvalidHashError):

@@ -430,16 +430,16 @@ class SearchTerms:
 
     def people(self) -> list[Person]:
         """The ways to read the terms as a person: one name alone may be a first or a last name."""
-        common = {
-            "upn": self.upn,
-            "date_of_birth": self.date_of_birth,
-            "postcode": self.postcode or self.outward,
-        }
+
+        def person(first_name: str | None = None, last_name: str | None = None) -> Person:
+            postcode = self.postcode or self.outward
+            return Person(self.upn, first_name, last_name, self.date_of_birth, postcode)
+
         if len(self.names) == 1:
-            return [Person(first_name=self.names[0], **common), Person(last_name=self.names[0], **common)]
+            return [person(first_name=self.names[0]), person(last_name=self.names[0])]
         if self.names:
-            return [Person(first_name=" ".join(self.names[:-1]), last_name=self.names[-1], **common)]
-        return [Person(**common)]
+            return [person(" ".join(self.names[:-1]), self.names[-1])]
+        return [person()]
 
 
 def _is_date_shape(match: re.Match, order: tuple[str, ...]) -> bool:
@@ -485,7 +485,8 @@ def parse_search(text: str) -> SearchTerms:
             postcode = candidate
             rest = rest[: match.start()] + " " + rest[match.end() :]
             break
-    names, outward, surname_first = [], None, False
+    names: list[str] = []
+    outward, surname_first = None, False
     for token in rest.split():
         bare = token.strip(".,;:").upper()
         if _OUTWARD.match(bare) and any(char.isdigit() for char in bare):

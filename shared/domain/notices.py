@@ -329,9 +329,11 @@ def check_notice(raw: Mapping[str, str], today: date) -> tuple[CheckedNotice | N
     if agreed and agreed not in ("yes", "no", "y", "n"):
         problem("agreed_with_parents", "Agreed with parents must be yes or no")
 
-    if problems:
-        return None, problems
-    details = {name: value[name] for name in DETAIL_FIELDS if name not in PARSED_DETAILS and value[name]}
+    if problems or dob is None or event is None or sex is None:
+        return None, problems  # (each of the three is None only with a problem that says so)
+    details: dict[str, object] = {
+        name: value[name] for name in DETAIL_FIELDS if name not in PARSED_DETAILS and value[name]
+    }
     if previous_laestab:
         details["previous_school_laestab"] = previous_laestab
     if hours is not None:

@@ -5,6 +5,9 @@ say what happened and how to put it right)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
+
+T = TypeVar("T")
 
 FILE = 0  # the line of a LineProblem about a file as a whole
 
@@ -38,3 +41,11 @@ class Refused(ValueError):
     def __init__(self, problems: Problem | list[Problem]):
         self.problems = [problems] if isinstance(problems, Problem) else list(problems)
         super().__init__("; ".join(problem.message for problem in self.problems))
+
+
+def required(value: T | None) -> T:
+    """An answer the checks before have already required, for the code after them: missing, it is a fault in the
+    service, not a mistake of the user's."""
+    if value is None:
+        raise TypeError("an answer the checks require is missing")
+    return value

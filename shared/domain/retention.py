@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import overload
 
 ANONYMISED_NAME = "Anonymised"
 # What a note's, a check's or a timeline line's text becomes.
@@ -85,6 +86,10 @@ def child_is_past(last_closed: datetime, date_of_birth: date | None, limits: Cut
     return limits.born_by is None or date_of_birth is None or date_of_birth <= limits.born_by
 
 
+@overload
+def school_year_of_birth(date_of_birth: date) -> date: ...
+@overload
+def school_year_of_birth(date_of_birth: None) -> None: ...
 def school_year_of_birth(date_of_birth: date | None) -> date | None:
     """The first day (1 September) of the school year a child was born in: what is kept of a date of birth. Every
     child born in one school year is in the same year group, so counts by year group are unchanged."""

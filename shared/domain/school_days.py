@@ -76,7 +76,11 @@ class SchoolCalendar:
         return day.weekday() < 5 and not self.is_bank_holiday(day)
 
     def is_covered(self, day: date) -> bool:
-        return self.covered_from is not None and self.covered_from <= day <= self.covered_to
+        return (
+            self.covered_from is not None
+            and self.covered_to is not None
+            and self.covered_from <= day <= self.covered_to
+        )
 
     def is_school_day(self, day: date) -> bool:
         if not self.is_working_day(day):

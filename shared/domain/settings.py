@@ -40,7 +40,7 @@ class Section(StrEnum):
     LONG_ABSENCE = "long_absence"
 
     @property
-    def title(self) -> str:
+    def heading(self) -> str:
         return SECTION_TITLES[self]
 
 

@@ -161,10 +161,11 @@ def read_term_dates(text: str) -> TermDatesFile:
                 dates.append(None)
             if dates[-1] is None:
                 problems.append(f"the {name} date must be a real date written like 2027-09-02")
-        if problems:
+        starts, ends = dates
+        if problems or starts is None or ends is None:
             read.problems.extend(f"Line {line}: {problem}" for problem in problems)
             continue
-        read.periods.append(Period(kind.lower(), dates[0], dates[1], description))
+        read.periods.append(Period(kind.lower(), starts, ends, description))
         read.lines.append(line)
     if not read.periods and not read.problems:
         read.problems.append("The file has no term dates in it")

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
 from datetime import date
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from shared.domain.postcode import InvalidPostcode, normalise_postcode
 from shared.domain.problems import LineProblem
@@ -225,7 +225,7 @@ def read_establishments(stream: BinaryIO) -> Iterator[Establishment]:
             row, row_problems = _establishment(record, line, width, positions)
             if row is not None and row.urn in first_line:
                 row_problems.append(LineProblem(line, "URN", f"{row.urn} is already on line {first_line[row.urn]}"))
-            if row_problems:
+            if row_problems or row is None:
                 problems.extend(row_problems)
                 if len(problems) >= MAX_PROBLEMS:
                     break
@@ -252,7 +252,7 @@ def _establishment(
 ) -> tuple[Establishment | None, list[LineProblem]]:
     if len(record) != width:
         return None, [LineProblem(line, None, f"has {len(record)} values but the header has {width} columns")]
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}
     problems = []
     for column, (field, parse) in COLUMNS.items():
         value = record[positions[column]].strip()

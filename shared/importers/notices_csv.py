@@ -61,7 +61,7 @@ def check_rows(rows: Iterable[tuple[int, Mapping[str, str]]], today: date) -> Pr
     first_seen: dict[tuple, int] = {}
     for line, raw in rows:
         notice, problems = check_notice(raw, today)
-        if problems:
+        if problems or notice is None:
             kind = _kind(raw.get("kind", ""))
             preview.problems.extend(
                 LineProblem(line, _label(problem.field, kind), problem.message) for problem in problems

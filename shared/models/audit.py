@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,7 +25,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from shared.clock import utcnow
-from shared.models.base import Base
+from shared.models.base import Base, table_of
 
 HEAD_ID = 1  # the single row of audit_chain_head
 
@@ -80,7 +81,7 @@ def _instant(value: datetime) -> str:
     return value.isoformat(timespec="microseconds")
 
 
-def event_hash(fields: dict[str, Any]) -> str:
+def event_hash(fields: Mapping[Any, Any]) -> str:
     """SHA-256 (hex) of an event's canonical form: sorted-key JSON of HASHED_FIELDS, the time as ISO 8601 in UTC
     with microseconds. JSON keeps what the database gives back (a tuple and a list, an int key and its string
     form, serialise alike), so the hash computed before the INSERT is the one recomputed from the stored row."""
@@ -98,7 +99,7 @@ def _lock_head(session: Session) -> tuple[int, str | None]:
     write lock first (waiting up to busy_timeout), so the SELECT after it cannot be overtaken by another writer.
     The head row is made if it is missing (a fresh or truncated database): ON CONFLICT DO NOTHING lets two
     writers race to make it without either failing."""
-    head = AuditChainHead.__table__
+    head = table_of(AuditChainHead)
     postgresql = session.get_bind().dialect.name == "postgresql"
     for _attempt in range(2):
         if not postgresql:
@@ -125,7 +126,7 @@ def _hold_back_new_events(session: Session, _flush_context, _instances) -> None:
     new_events = [obj for obj in session.new if isinstance(obj, AuditEvent)]
     if not new_events:
         return
-    new_events.sort(key=lambda obj: orm_inspect(obj).insert_order)
+    new_events.sort(key=lambda obj: orm_inspect(obj).insert_order or 0)
     session.info.setdefault(PENDING, []).extend(new_events)
     for audit_event in new_events:
         session.expunge(audit_event)
@@ -164,7 +165,7 @@ def _chain_pending_events(session: Session) -> None:
                 audit_event.prev_hash = last_hash
                 audit_event.hash = last_hash = event_hash({name: getattr(audit_event, name) for name in HASHED_FIELDS})
                 session.add(audit_event)
-            head = AuditChainHead.__table__
+            head = table_of(AuditChainHead)
             session.execute(update(head).where(head.c.id == HEAD_ID).values(last_event_id=last_id, last_hash=last_hash))
         session.flush()
     finally:

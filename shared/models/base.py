@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator
+from sqlalchemy import JSON, DateTime, MetaData, Table, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase
 
 
@@ -43,3 +43,8 @@ class Base(DeclarativeBase):
         list[str]: JSON(),
         list[dict[str, Any]]: JSON(),
     }
+
+
+def table_of(model: type[Base]) -> Table:
+    """A model's table, for Core statements (bulk inserts, lock-taking updates) that want the table itself."""
+    return cast(Table, model.__table__)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from shared.domain.casework import OPEN_STATUSES, CaseStatus
@@ -183,8 +183,9 @@ class SchoolReturn:
 
 
 def current_part_time_count(session: Session) -> int:
-    return session.scalar(
-        select(func.count()).select_from(PartTimeTimetable).where(PartTimeTimetable.status == "active")
+    return (
+        session.scalar(select(func.count()).select_from(PartTimeTimetable).where(PartTimeTimetable.status == "active"))
+        or 0
     )
 
 
@@ -272,7 +273,7 @@ def search_schools(session: Session, text: str, limit: int = 20) -> list[School]
     matches = [or_(_starts_a_word(School.name, word), _starts_a_word(School.town, word)) for word in words]
     if len(words) == 1 and words[0].isascii() and words[0].isdigit() and len(words[0]) <= 9:  # a URN
         matches = [or_(School.urn == int(words[0]), *matches)]
-    by_name = func.lower(School.name)
+    by_name: ColumnElement[str] = func.lower(School.name)
     if session.get_bind().dialect.name == "postgresql":
         by_name = by_name.collate("C")  # byte order, as SQLite sorts, whatever the database's locale
     is_open = School.status.in_(_OPEN_SCHOOL_STATUSES)

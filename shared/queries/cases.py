@@ -56,6 +56,7 @@ def _referral_row(referral: Referral) -> TimelineRow:
     details = [f"From: {_label(ReferralSource, referral.source)}"]
     if referral.urgent:
         details.append("Urgent: the reporter thinks the child is at risk of harm")
+    who: str | None
     if referral.anonymous:
         who = "Anonymous reporter"
     else:
@@ -115,7 +116,7 @@ _CHECK_ACTIONS = {
 
 def _check_row(event: AuditEvent, who: str | None, labels: dict[int, str]) -> TimelineRow:
     after = event.after or {}
-    label = labels.get(event.object_id, "")
+    label = labels.get(event.object_id, "") if event.object_id is not None else ""
     details: list[str] = []
     if event.action == "check.added":
         details.append(f"Due {_day(after.get('due_on'))}")
@@ -155,8 +156,8 @@ def case_timeline(session: Session, case: Case) -> list[TimelineRow]:
             .outerjoin(User, User.id == AuditEvent.actor_id)
             .where(AuditEvent.object_type == "enquiry", AuditEvent.object_id.in_(list(labels)))
         )
-        for event, name in changes:
-            rows.append(_check_row(event, name, labels))
+        for change, name in changes:
+            rows.append(_check_row(change, name, labels))
     for note in session.scalars(
         select(CaseNote).where(CaseNote.case_id == case.id).options(selectinload(CaseNote.author))
     ):

@@ -204,7 +204,7 @@ def cme_on(session: Session, census_day: date, calendar: SchoolCalendar) -> Cens
             found.append(NO_DATE_OF_BIRTH)
         elif year_group == OTHER_YEAR:
             found.append("Year group outside Reception to Year 11: check the child is of compulsory school age")
-        if since > census_day:
+        if since > census_day or between is None:  # (between is None only when every case started after it)
             found.append(MISSING_AFTER_CENSUS)
             calendar_days = school_days = None
         else:

@@ -52,7 +52,7 @@ def _by_pair_keys(blocks: Blocks) -> Select:
     )
 
 
-def _born_near_with_a_name_key(blocks: Blocks) -> Select:
+def _born_near_with_a_name_key(blocks: Blocks, born_near: tuple[date, date]) -> Select:
     # Driven by the date of birth index (a few hundred children), each checked for a key through the
     # (child_id, key) unique index: starting from the keys instead would visit every Smith.
     has_key = (
@@ -60,7 +60,7 @@ def _born_near_with_a_name_key(blocks: Blocks) -> Select:
         .where(ChildNameKey.child_id == Child.id, ChildNameKey.key.in_(sorted(blocks.name_keys)))
         .exists()
     )
-    return select(Child.id).where(Child.date_of_birth.between(*blocks.born_near), has_key)
+    return select(Child.id).where(Child.date_of_birth.between(*born_near), has_key)
 
 
 def candidate_ids_query(blocks: Blocks) -> Select | CompoundSelect | None:
@@ -87,7 +87,7 @@ def candidate_ids_query(blocks: Blocks) -> Select | CompoundSelect | None:
             )
             parts.append(select(alone.subquery().c.child_id))
     if blocks.name_keys and blocks.born_near:
-        parts.append(_born_near_with_a_name_key(blocks))
+        parts.append(_born_near_with_a_name_key(blocks, blocks.born_near))
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else union(*parts)

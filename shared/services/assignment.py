@@ -43,7 +43,7 @@ def assign(
     before = audit.snapshot(case, CASE_FIELDS)
     case.assigned_to = officer
     if officer is None:
-        summary = f"Unassigned (was {previous.name})"
+        summary = f"Unassigned (was {previous.name if previous else 'nobody'})"
     elif previous is None:
         summary = f"Assigned to {officer.name}"
     else:

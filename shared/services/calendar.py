@@ -35,7 +35,7 @@ def term_periods(session: Session) -> list[Period]:
 def school_calendar(session: Session) -> SchoolCalendar:
     """The calendar of the authority's term dates as the database holds them now."""
     periods = term_periods(session)
-    key = (session.get_bind().url.render_as_string(hide_password=True), tuple(periods))
+    key = (session.get_bind().engine.url.render_as_string(hide_password=True), tuple(periods))
     with _lock:
         calendar = _built.get(key)
         if calendar is not None:

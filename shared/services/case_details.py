@@ -65,7 +65,7 @@ def _lower_first(text: str) -> str:
 
 def _risk_label(value: str | None) -> str:
     try:
-        return RiskLevel(value).label.lower()
+        return RiskLevel(value or "").label.lower()
     except ValueError:
         return value or "not set"
 
@@ -74,7 +74,9 @@ def _reason_label(value: str | None) -> str:
     return _lower_first(primary_reason_label(value) or "")
 
 
-def _changes(case: Case, risk_level: str, missing_since: date | None, primary_reason: str) -> list[tuple[str, str]]:
+def _changes(
+    case: Case, risk_level: str, missing_since: date | None, primary_reason: str | None
+) -> list[tuple[str, str]]:
     """The timeline's words for each detail that changes: (event kind, summary)."""
     said = []
     if case.risk_level != risk_level:
@@ -139,7 +141,7 @@ def update_case_details(
     nothing is written when nothing changed."""
     check_version(case, version)
     problems = case_details_problems(case, risk_level, missing_since, primary_reason, today)
-    if problems:
+    if problems or risk_level is None:  # (a risk level is always asked for)
         raise Refused(problems)
     changes = _changes(case, risk_level, missing_since, primary_reason)
     if not changes:

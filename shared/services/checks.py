@@ -107,7 +107,7 @@ def add_check(
     kind counted from today."""
     _refuse_if_closed(case)
     problems = adding_problems(check_type, description, other_authority, due_on, today)
-    if problems:
+    if problems or check_type is None:  # (a kind of check is always asked for)
         raise Refused(problems)
     check = Enquiry(
         case=case,

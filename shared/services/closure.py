@@ -26,7 +26,7 @@ from shared.domain.closure import (
     reason_problems,
     waiting_problems,
 )
-from shared.domain.problems import Problem, Refused
+from shared.domain.problems import Problem, Refused, required
 from shared.domain.vocab import CheckResult, CheckStatus, CheckType, Outcome
 from shared.models import Case, Enquiry, School, User
 from shared.services import audit
@@ -92,7 +92,7 @@ def wait_for_other_authority(
     _guard(case, version, CaseStatus.WAITING_OTHER_LA, waiting_problems(answers, today))
     before = audit.snapshot(case, CASE_FIELDS)
     previous = case.status
-    due_on = answers.due_on or settings.calendar.add_school_days(answers.sent_on, settings.other_la_wait_days)
+    due_on = answers.due_on or settings.calendar.add_school_days(required(answers.sent_on), settings.other_la_wait_days)
     check = Enquiry(
         case=case,
         check_type=CheckType.PREVIOUS_LA if answers.direction == CAME_FROM else CheckType.DESTINATION_LA,
@@ -142,7 +142,7 @@ def record_other_authority_reply(
         problems.append(Problem("answered_on", "Enter the date of the reply"))
     elif answered_on > today:
         problems.append(Problem("answered_on", "Date of the reply must be today or in the past"))
-    elif check is not None and answered_on < check.asked_on:
+    elif check is not None and check.asked_on is not None and answered_on < check.asked_on:
         problems.append(
             Problem("answered_on", f"Date of the reply must be on or after the enquiry, {long_date(check.asked_on)}")
         )
@@ -183,19 +183,20 @@ def place_in_school(session: Session, case: Case, actor: User, today: date, *, v
     if answers.school_id and school is None:
         problems.append(Problem("school", "Select the school the child is on roll at"))
     _guard(case, version, CaseStatus.MONITORING, problems)
+    school, on_roll_from = required(school), required(answers.on_roll_from)
     before = audit.snapshot(case, CASE_FIELDS)
     previous = case.status
     case.status = CaseStatus.MONITORING
     case.placed_school_id = school.id
     case.review_date = answers.review_date
-    case.located_on = case.located_on or answers.on_roll_from
-    case.outcome_details = {"on_roll_from": answers.on_roll_from.isoformat()}
+    case.located_on = case.located_on or on_roll_from
+    case.outcome_details = {"on_roll_from": on_roll_from.isoformat()}
     record_event(
         session,
         case,
         actor,
         "status",
-        f"Placed at {school.name} from {long_date(answers.on_roll_from)}: attendance review on "
+        f"Placed at {school.name} from {long_date(on_roll_from)}: attendance review on "
         f"{long_date(answers.review_date)}",
         **{"from": previous, "to": case.status, "school_id": school.id},
     )
@@ -213,6 +214,7 @@ def close_case(session: Session, case: Case, actor: User, today: date, *, versio
         if school is None:
             problems.append(Problem("school", "Select the school the child is on roll at"))
     _guard(case, version, CaseStatus.CLOSED, problems)
+    outcome = required(answers.outcome)
     before = audit.snapshot(case, CASE_FIELDS)
     previous = case.status
     details = closing_details(answers, school.name if school else None)
@@ -225,9 +227,9 @@ def close_case(session: Session, case: Case, actor: User, today: date, *, versio
     case.review_date = None
     if school is not None:
         case.placed_school_id = school.id
-    if located(answers.outcome) and case.located_on is None:
+    if located(outcome) and case.located_on is None:
         case.located_on = answers.on
-    summary = closing_summary(answers.outcome, details)
+    summary = closing_summary(outcome, details)
     if still_open:
         summary += f", with {len(still_open)} check{'s' if len(still_open) != 1 else ''} open: {answers.justification}"
     record_event(session, case, actor, "closed", summary, **{"from": previous, "to": case.status, **details})

@@ -302,7 +302,7 @@ def accept(session: Session, token: str, password: str, confirmation: str) -> Us
 
     The link is claimed by one conditional UPDATE, so of two tabs sending at once exactly one succeeds."""
     state, invitation = look_up(session, token)
-    if state is not LinkState.VALID:
+    if state is not LinkState.VALID or invitation is None:
         raise LinkGone(state)
     problems = password_problems(invitation, password, confirmation)
     if problems:

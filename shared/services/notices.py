@@ -31,7 +31,12 @@ class Sent:
     outbox_ids: tuple[int, ...]
 
 
-def _open_cases_by_child(session: Session, notices: Sequence[CheckedNotice]) -> tuple[dict, dict]:
+NameKey = tuple[str, str, date | None]  # first and last names in lower case, and the date of birth
+
+
+def _open_cases_by_child(
+    session: Session, notices: Sequence[CheckedNotice]
+) -> tuple[dict[str, Child], dict[NameKey, Child]]:
     """Open cases of the children these joiners may be, found by UPN or by name and date of birth, in a few
     queries however many notices there are (each child's cases loaded with it)."""
     joiners = [notice for notice in notices if notice.kind == NoticeKind.JOINER]
@@ -39,16 +44,17 @@ def _open_cases_by_child(session: Session, notices: Sequence[CheckedNotice]) -> 
         return {}, {}
     open_case = select(Case.id).where(Case.child_id == Child.id, Case.status.in_(OPEN_STATUSES)).exists()
     upns = {notice.upn for notice in joiners if notice.upn}
-    by_upn = {}
+    by_upn: dict[str, Child] = {}
     if upns:
         query = select(Child).where(Child.upn.in_(upns), open_case).options(selectinload(Child.cases))
         for child in session.scalars(query):
-            by_upn.setdefault(child.upn, child)
+            if child.upn:
+                by_upn.setdefault(child.upn, child)
     # By date of birth, which is indexed, and then the names compared here: a lookup on lower-cased names would
     # read every child.
     wanted = {(n.first_name.lower(), n.last_name.lower(), n.date_of_birth) for n in joiners}
     births = sorted({key[2] for key in wanted})
-    by_name = {}
+    by_name: dict[NameKey, Child] = {}
     for chunk_start in range(0, len(births), 500):
         query = (
             select(Child)
@@ -133,7 +139,7 @@ def send_notices(
             record.status = NoticeStatus.FOR_CME
             routed += 1
         if notice.kind == NoticeKind.JOINER:
-            child = by_upn.get(notice.upn) or by_name.get(
+            child = (by_upn.get(notice.upn) if notice.upn else None) or by_name.get(
                 (notice.first_name.lower(), notice.last_name.lower(), notice.date_of_birth)
             )
             case = _open_case(child) if child else None

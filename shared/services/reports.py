@@ -214,7 +214,10 @@ def resume(
 
 
 def _receipt(draft: ReportDraft, outbox_ids: tuple[int, ...] = ()) -> Receipt:
-    return Receipt(draft.submitted_reference, draft.secret_phrase, draft.confirmation_email, outbox_ids)
+    reference, phrase = draft.submitted_reference, draft.secret_phrase
+    if reference is None or phrase is None:
+        raise ValueError("only a report that was sent has a receipt")
+    return Receipt(reference, phrase, draft.confirmation_email, outbox_ids)
 
 
 def _date(value: str | None) -> date | None:

@@ -12,6 +12,8 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
+from typing import Any
 
 from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
@@ -73,7 +75,7 @@ CLOSED_WITHOUT_CASE = {
     # A notice never sent to the team (a joiner, say) is done with as it arrives; one sent is done once actioned.
     SchoolNotice: (NoticeStatus.RECEIVED, NoticeStatus.ACTIONED),
 }
-PENDING = {
+PENDING: dict[type[Referral] | type[AttendanceAlert] | type[SchoolNotice], tuple[str, ...]] = {
     Referral: (ReferralStatus.NEW, ReferralStatus.IN_TRIAGE),
     AttendanceAlert: (ReferralStatus.NEW, ReferralStatus.IN_TRIAGE),
     SchoolNotice: (NoticeStatus.FOR_CME,),
@@ -110,7 +112,7 @@ def run(
         runner.by_id(
             model.id,
             _no_case_items_past(model, limits),
-            lambda ids, model=model: _anonymise_items(session, model, ids, now, counts),
+            partial(_anonymise_items, session, model, now=now, counts=counts),
         )
     runner.once(lambda: counts.update(report_drafts=reports.purge_expired(session, now)))
     runner.by_id(
@@ -183,7 +185,7 @@ class _Batches:
             keys = list(self.session.scalars(statement.order_by(key).limit(batch_size or self.batch_size)))
             if not keys:
                 return
-            self._end(lambda keys=keys: work(keys))
+            self._end(partial(work, keys))
             last = keys[-1]
 
 
@@ -245,7 +247,7 @@ def _anonymise_children(session: Session, ids: list[int], limits: Cutoffs, now: 
 
 
 def _last_closed(child: Child) -> datetime:
-    return max(case.closed_at for case in child.cases)
+    return max(case.closed_at for case in child.cases if case.closed_at is not None)  # (every case is closed)
 
 
 def anonymise_child(child: Child, now: datetime, counts: Counter) -> None:
@@ -296,7 +298,11 @@ def _no_case_items_past(model, limits: Cutoffs):
 
 def _anonymise_items(session: Session, model, ids: Sequence[int], now: datetime, counts: Counter) -> None:
     items = session.scalars(select(model).where(model.id.in_(ids)).order_by(model.id)).all()
-    anonymise = {Referral: _anonymise_referral, SchoolNotice: _anonymise_notice, AttendanceAlert: _anonymise_alert}
+    anonymise: dict[type, Callable[[Session, Any, Counter], None]] = {
+        Referral: _anonymise_referral,
+        SchoolNotice: _anonymise_notice,
+        AttendanceAlert: _anonymise_alert,
+    }
     for item in items:
         anonymise[model](session, item, counts)
         item.closed_reason = None

@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import Enum
 from typing import Any
 
 from sqlalchemy import or_, select, tuple_
@@ -208,7 +209,7 @@ def _audit_events(session: Session, objects: dict[str, list[int]]) -> Iterable[A
     pairs = [(kind, object_id) for kind, ids in objects.items() for object_id in ids]
     if not pairs:
         return []
-    found = []
+    found: list[AuditEvent] = []
     for start in range(0, len(pairs), 500):  # (a bound parameter pair each: databases limit how many)
         chunk = pairs[start : start + 500]
         found += session.scalars(
@@ -228,6 +229,6 @@ def _plain(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, bytes):
         return base64.b64encode(value).decode("ascii")
-    if hasattr(value, "value") and isinstance(value, str):  # a vocabulary's enum member: its code
+    if isinstance(value, Enum):  # a vocabulary's enum member: its code
         return value.value
     return value

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from shared.clock import utcnow
 from shared.importers.gias import FIELDS, Establishment
 from shared.models import School, User
+from shared.models.base import table_of
 from shared.services import audit
 
 # Statuses GIAS gives a school that can take pupils now, as the school search orders them.
@@ -71,13 +72,13 @@ def import_schools(
             else:
                 unchanged += 1
             if len(inserts) >= BATCH_SIZE:
-                session.execute(insert(School.__table__), inserts)
+                session.execute(insert(table_of(School)), inserts)
                 inserts = []
             if len(updates) >= BATCH_SIZE:
                 session.execute(update(School), updates)
                 updates = []
         if inserts:
-            session.execute(insert(School.__table__), inserts)
+            session.execute(insert(table_of(School)), inserts)
         if updates:
             session.execute(update(School), updates)
         summary = ImportSummary(created=created, updated=updated, unchanged=unchanged)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from shared.domain import term_dates as rules
 from shared.domain.school_days import Period
 from shared.models import TermPeriod, User
+from shared.models.base import table_of
 from shared.services import audit
 
 FIELDS = ["kind", "starts_on", "ends_on", "description"]
@@ -45,7 +46,7 @@ def _lock(session: Session) -> list[TermPeriod]:
     else:
         # SQLite has no table locks: a write statement (changing nothing) takes the database's single write lock,
         # waiting up to busy_timeout, so the rows read next cannot change before this transaction ends.
-        table = TermPeriod.__table__
+        table = table_of(TermPeriod)
         session.execute(update(table).where(table.c.id == -1).values(kind=table.c.kind))
     return all_periods(session)
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from shared.clock import utcnow
 from shared.db import rows_changed
+from shared.domain.problems import required
 from shared.domain.roles import Role
 from shared.models import RecoveryCode, User
 from shared.services import audit
@@ -62,7 +63,8 @@ def start_enrolment(session: Session, user: User, mark: str | None) -> str:
 
 
 def provisioning_uri(user: User, issuer: str) -> str:
-    return pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.email, issuer_name=issuer)
+    """The otpauth:// link (shown as a QR code) of the secret `start_enrolment` gave the user."""
+    return pyotp.TOTP(required(user.totp_secret)).provisioning_uri(name=user.email, issuer_name=issuer)
 
 
 def accept_code(session: Session, user: User, code: str, now: datetime | None = None) -> bool:

@@ -95,7 +95,7 @@ def change_role(
     if chosen is None:
         problems.append(Problem("role", "Select the person's role"))
     school = invitations.school_for(session, chosen, school_urn, problems)
-    if problems:
+    if problems or chosen is None:  # (a role is always asked for)
         raise Refused(problems)
     school_id = school.id if school else None
     if chosen == user.role and school_id == user.school_id:
