@@ -127,9 +127,7 @@ def run(args, label: str, server: str | None) -> None:
         second = worker(env, log)
         try:
             resumed_at, taken = wait_for(engine, import_id, lambda r: r.attempts >= 2, "B to take the file")
-            done_at, done = wait_for(
-                engine, import_id, lambda r: r.status not in IN_PROGRESS, "the import to finish"
-            )
+            done_at, done = wait_for(engine, import_id, lambda r: r.status not in IN_PROGRESS, "the import to finish")
         finally:
             second.send_signal(signal.SIGTERM)
             second.wait(timeout=60)
