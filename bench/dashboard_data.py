@@ -11,9 +11,9 @@ stay as they are):
   age, named from bench/matching.py's lists, UPNs from tests/bulk_files.py;
 - a year of attendance: the school days of the last three terms of the app's term dates up to yesterday, one row
   of marks per pupil per school week as the importer keeps them (ten characters, shared/domain/attendance.py,
-  built and counted by the importer's own `_week_row`) and written by its bulk writer (COPY on PostgreSQL,
-  executemany on SQLite) a school at a time; each pupil's runs of unexplained absence by its `_pupil_runs`; an
-  alert for each run still going after 10 school days; the schools' weekly rollups by its `_recompute_rollups`
+  built and counted by the importer's own `week_row`) and written by its bulk writer (COPY on PostgreSQL,
+  executemany on SQLite) a school at a time; each pupil's runs of unexplained absence by its `pupil_runs`; an
+  alert for each run still going after 10 school days; the schools' weekly rollups by its `recompute_rollups`
   for each term. Most pupils attend about 95% of sessions, one in seven is persistently absent, one or two in a
   hundred severely; each school closes a day or two a term; one pupil in two hundred is dual registered;
 - 20,000 cases opened over three years, about 1,000 of them open (open, enquiries, waiting_other_la, monitoring;
@@ -62,8 +62,11 @@ from shared.models import (
 )
 from shared.reference_data import primary_reasons
 from shared.services import users as user_service
-from shared.services.attendance import _WEEK_COLUMNS, _pupil_runs, _recompute_rollups, _week_row, _Writer
+from shared.services.attendance_alerts import pupil_runs
+from shared.services.attendance_bulk import Writer
 from shared.services.attendance_demo import _share_out
+from shared.services.attendance_marks import WEEK_COLUMNS, week_row
+from shared.services.attendance_rollups import recompute_rollups
 from tests.bulk_files import upn
 
 SEED = 20261204
@@ -434,7 +437,7 @@ def _schools_and_staff(session: Session):
 
 def _rollups(session: Session, schools: list[School], built: Built, calendar: SchoolCalendar):
     spans = {school.id: (built.first_day, built.last_day) for school in schools}
-    _recompute_rollups(session, spans, calendar, lambda _share: None)
+    recompute_rollups(session, spans, calendar, lambda _share: None)
     rows = session.execute(text("SELECT count(*) FROM attendance_school_weeks")).scalar()
     return rows, None
 
@@ -466,7 +469,7 @@ class _Children:
 
     def write(self, built: Built) -> None:
         rng, marks = self.rng, self.marks
-        writer = _Writer(self.session)
+        writer = Writer(self.session)
         templates = [marks.templates() for _ in self.schools]
         year = school_year_start(marks.last_day)
         counted, days = {}, {}
@@ -509,7 +512,7 @@ class _Children:
                 if mine:
                     ids = [(p, m, self.schools[s].id, w) for p, m, s, w in mine]
                     tick = time.perf_counter()
-                    found, last_day, candidate = _pupil_runs(child_id, ids)
+                    found, last_day, candidate = pupil_runs(child_id, ids)
                     timings["pupils' runs"] += time.perf_counter() - tick
                     runs.append((child_id, last_day, found))
                     if candidate is not None:
@@ -524,8 +527,8 @@ class _Children:
             tick = time.perf_counter()
             rows["attendance weeks"] += writer.insert(
                 AttendanceWeek.__table__,
-                _WEEK_COLUMNS,
-                (_week_row(p, m, s, w, counted, days, writer.day) for p, m, s, w in weeks),
+                WEEK_COLUMNS,
+                (week_row(p, m, s, w, counted, days, writer.day) for p, m, s, w in weeks),
             )
             timings["attendance weeks"] += time.perf_counter() - tick
         tick = time.perf_counter()

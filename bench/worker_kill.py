@@ -38,6 +38,7 @@ from bench.attendance import TERM_DATES, schools_for, specs_of  # noqa: E402
 from bench.notices import scratch_database  # noqa: E402
 from shared.clock import uk_today, utcnow  # noqa: E402
 from shared.db import make_engine  # noqa: E402
+from shared.domain.attendance import IN_PROGRESS, ImportStatus  # noqa: E402
 from shared.domain.reference import new_reference  # noqa: E402
 from shared.domain.school_days import SchoolCalendar, parse_term_dates  # noqa: E402
 from shared.models import AttendanceImport, AttendanceWeek, AuditEvent  # noqa: E402
@@ -89,7 +90,7 @@ def run(args, label: str, server: str | None) -> None:
                 file_name="attendance.csv",
                 content=content,
                 size=len(content),
-                status="importing",
+                status=ImportStatus.IMPORTING,
                 stage="Waiting to start",
                 progress_at=utcnow(),
             )
@@ -120,15 +121,13 @@ def run(args, label: str, server: str | None) -> None:
         first.wait()
         killed_at = time.perf_counter()
         before_kill = row(engine, import_id)
-        if before_kill.status != "importing":
+        if before_kill.status != ImportStatus.IMPORTING:
             raise SystemExit(f"worker A finished ({before_kill.status}) before it was killed: give a smaller --into")
         weeks_after_kill = _count(engine, AttendanceWeek)
         second = worker(env, log)
         try:
             resumed_at, taken = wait_for(engine, import_id, lambda r: r.attempts >= 2, "B to take the file")
-            done_at, done = wait_for(
-                engine, import_id, lambda r: r.status not in ("checking", "importing"), "the import to finish"
-            )
+            done_at, done = wait_for(engine, import_id, lambda r: r.status not in IN_PROGRESS, "the import to finish")
         finally:
             second.send_signal(signal.SIGTERM)
             second.wait(timeout=60)
@@ -152,7 +151,7 @@ def run(args, label: str, server: str | None) -> None:
         f"attendance weeks {weeks:,}, imports in the audit trail {imports}"
     )
     ok = (
-        done.status == "imported"
+        done.status == ImportStatus.IMPORTED
         and done.summary.get("marks") == written.rows
         and imports == 1
         and weeks_after_kill == 0

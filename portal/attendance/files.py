@@ -8,16 +8,17 @@ from __future__ import annotations
 from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.file import FileField
-from sqlalchemy import select, update
 from wtforms import RadioField, SelectChoice
 
-from portal.attendance import jobs
 from portal.database import db_session
 from portal.tasks import engine
 from portal.tasks.work import check_attendance_later
 from shared.clock import utcnow
-from shared.domain.reference import InvalidReference, new_reference, normalise_reference
-from shared.models import AttendanceAlert, AttendanceImport, School
+from shared.domain.attendance import IN_PROGRESS, ImportStatus
+from shared.domain.reference import InvalidReference, normalise_reference
+from shared.models import AttendanceImport, School
+from shared.queries import attendance_files as queries
+from shared.services import attendance_files
 from webcommon.forms import BaseForm
 
 SHOWN_PROBLEMS = 100
@@ -45,15 +46,12 @@ def upload_view(*, school: School | None, import_endpoint: str, back_url: str):
     form = UploadForm()
 
     def page():
-        recent = select(AttendanceImport).order_by(AttendanceImport.uploaded_at.desc()).limit(RECENT_FILES)
-        if school is not None:
-            recent = recent.where(AttendanceImport.school_id == school.id)
         return render_template(
             "staff/attendance/upload.html",
             form=form,
-            recent=db_session().scalars(recent).all(),
+            recent=queries.recent_files(db_session(), school.id if school else None, RECENT_FILES),
             import_endpoint=import_endpoint,
-            status_labels=jobs.STATUS_LABELS,
+            statuses=ImportStatus,
             school=school,
             back_url=back_url,
             back_text="Back",
@@ -74,23 +72,15 @@ def upload_view(*, school: School | None, import_endpoint: str, back_url: str):
     if not content:
         form.file.errors = ["The selected file is empty"]
         return page()
-    session = db_session()
-    record = AttendanceImport(
-        reference=new_reference("AF"),
+    record = attendance_files.add_file(
+        db_session(),
+        file_name=chosen.filename,
+        content=content,
         uploaded_by_id=current_user.id,
         school_id=school.id if school else None,
-        file_name=chosen.filename[:255],
-        content=content,
-        size=len(content),
-        status=jobs.CHECKING,
-        stage="Waiting to start",
-        progress_at=utcnow(),
     )
-    session.add(record)
-    session.commit()
-    reference = record.reference
     check_attendance_later(record.id)
-    return redirect(url_for(import_endpoint, reference=reference))
+    return redirect(url_for(import_endpoint, reference=record.reference))
 
 
 def find_import(reference: str, school_id: int | None = None) -> AttendanceImport:
@@ -99,10 +89,7 @@ def find_import(reference: str, school_id: int | None = None) -> AttendanceImpor
         reference = normalise_reference(reference)
     except InvalidReference:
         abort(404)
-    query = select(AttendanceImport).where(AttendanceImport.reference == reference)
-    if school_id is not None:
-        query = query.where(AttendanceImport.school_id == school_id)
-    record = db_session().scalar(query)
+    record = queries.file_by_reference(db_session(), reference, school_id)
     if record is None:
         abort(404)
     return record
@@ -115,7 +102,7 @@ def import_view(record: AttendanceImport, *, import_endpoint: str, upload_url: s
     form = ConfirmForm()
     here = url_for(import_endpoint, reference=record.reference)
     if request.method == "POST":
-        if record.status != jobs.CHECKED:  # imported, discarded or running already (a second click): show it
+        if record.status != ImportStatus.CHECKED:  # imported, discarded or running already (a second click): show it
             return redirect(here)
         action = request.form.get("action") if record.problem_count else "import"
         if not form.fresh():
@@ -123,49 +110,25 @@ def import_view(record: AttendanceImport, *, import_endpoint: str, upload_url: s
         elif action not in ("import", "skip", "discard"):
             form.action.errors = ["Select whether to import the file without the lines that have problems"]
         elif action == "discard":
-            # Only a file still waiting: one another tab has just sent to be imported is shown as it is.
-            session.execute(
-                update(AttendanceImport)
-                .where(AttendanceImport.id == record.id, AttendanceImport.status == jobs.CHECKED)
-                .values(status=jobs.DISCARDED, content=None, stage=None, finished_at=utcnow()),
-                execution_options={"synchronize_session": False},
-            )
-            session.commit()
+            attendance_files.discard(session, record.id)
             return redirect(here)
         else:
-            claimed = session.execute(
-                update(AttendanceImport)
-                .where(AttendanceImport.id == record.id, AttendanceImport.status == jobs.CHECKED)
-                .values(
-                    status=jobs.IMPORTING,
-                    stage="Waiting to start",
-                    skip_bad_lines=action == "skip",
-                    progress_at=utcnow(),
-                    lease_holder=None,
-                    lease_until=None,
-                    attempts=0,
-                ),
-                execution_options={"synchronize_session": False},
-            )
-            session.commit()
-            if claimed.rowcount == 1:
+            if attendance_files.send_to_import(session, record.id, skip_bad_lines=action == "skip"):
                 check_attendance_later(record.id)
             return redirect(here)
-    running = record.status in jobs.RUNNING
+    running = record.status in IN_PROGRESS
     now = utcnow()
     alive = engine.seen_alive(now) if running else None  # the queue is asked only while the work goes on
-    waiting = jobs.waiting(record, now, alive)
+    waiting = attendance_files.waiting(record, now, alive)
     worker_silent = waiting and alive is not None and not alive
     alerts = []
-    if record.status == jobs.IMPORTED and record.school_id is None:
-        alerts = session.scalars(
-            select(AttendanceAlert).where(AttendanceAlert.import_id == record.id).order_by(AttendanceAlert.reference)
-        ).all()
+    if record.status == ImportStatus.IMPORTED and record.school_id is None:
+        alerts = queries.alerts_raised(session, record.id)
     return render_template(
         "staff/attendance/import.html",
         record=record,
         form=form,
-        jobs=jobs,
+        statuses=ImportStatus,
         waiting=waiting,
         worker_silent=worker_silent,
         running=running,

@@ -8,7 +8,6 @@ from datetime import date
 
 from flask import abort, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from portal.attendance.files import find_import, import_view, upload_view
 from portal.database import db_session
@@ -16,8 +15,8 @@ from portal.staff.routes import bp
 from shared.clock import uk_today
 from shared.domain.roles import Area, may
 from shared.domain.terms import Term, authority_terms, term_of
-from shared.models import School
 from shared.queries import attendance as queries
+from shared.queries import school_by_urn
 from shared.services.calendar import school_calendar
 from webcommon.access import requires
 
@@ -69,7 +68,7 @@ def attendance():
 @requires(Area.CASEWORK_READ)
 def attendance_school(urn: int):
     session = db_session()
-    school = session.scalar(select(School).where(School.urn == urn))
+    school = school_by_urn(session, urn)
     if school is None:
         abort(404)
     calendar = _calendar()

@@ -113,15 +113,6 @@ def worker_id() -> str:
     return _worker_id
 
 
-def new_lease() -> str:
-    """A lease holder's name: this worker's id and what this claim is, so one claim never mistakes another's."""
-    return f"{worker_id()}/{secrets.token_hex(4)}"
-
-
-def lease_worker(holder: str | None) -> str | None:
-    return holder.rsplit("/", 1)[0] if holder else None
-
-
 @dataclass(frozen=True)
 class Heartbeat:
     worker: str

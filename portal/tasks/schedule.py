@@ -3,9 +3,9 @@ term dates check.
 
 Every worker's scheduler queues a tick each minute (portal/tasks/work.py). A tick asks each piece of work for its
 current period (a day once its time has come, an hour, five minutes) and claims that period in the database, a
-`scheduled_runs` row that one worker inserts: however many workers tick, each period's work is done once. A run whose
-worker died before it finished is taken again once its lease runs out. A worker that was stopped at the time catches
-up when it starts: the day's digests go when it does.
+`scheduled_runs` row that one worker inserts (shared/services/scheduled_runs.py): however many workers tick, each
+period's work is done once. A run whose worker died before it finished is taken again once its lease runs out. A
+worker that was stopped at the time catches up when it starts: the day's digests go when it does.
 
 The times of day are read from the environment when the worker starts (CME_DIGESTS_AT and the others, UK time:
 config.SCHEDULE_TIMES); docs/deployment.md lists them.
@@ -19,26 +19,28 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask import Flask
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
-from portal.attendance import jobs as attendance_jobs
 from portal.database import database
 from portal.tasks import engine
 from shared.clock import UK, utcnow
 from shared.domain import term_dates as term_date_rules
 from shared.domain.settings import defaults
 from shared.domain.terms import RETURN_REMINDER_SCHOOL_DAYS
-from shared.models import ScheduledRun
-from shared.services import mail, reminders, reports, retention, settings, timetables, uploads
+from shared.services import (
+    attendance_files,
+    mail,
+    reminders,
+    reports,
+    retention,
+    scheduled_runs,
+    settings,
+    timetables,
+    uploads,
+)
 from shared.services.calendar import school_calendar, term_periods
 
 log = logging.getLogger(__name__)
-
-# Runs of the work done every few minutes are kept a day; of the daily and hourly work, 90 days.
-FREQUENT_RUNS_KEPT = timedelta(days=1)
-RUNS_KEPT = timedelta(days=90)
 
 
 @dataclass(frozen=True)
@@ -112,7 +114,7 @@ def _sweep_attendance(app: Flask, now: datetime) -> Outcome:
     from portal.tasks.work import attendance_file
 
     with database().sessionmaker() as session:
-        stalled = attendance_jobs.stalled_ids(session, now, engine.trusted_alive(now))
+        stalled = attendance_files.stalled_ids(session, now, engine.trusted_alive(now))
     for import_id in stalled:
         engine.later(attendance_file, import_id)
     if not stalled:
@@ -153,18 +155,11 @@ def _purges(app: Flask, now: datetime) -> Outcome:
         drafts = reports.purge_expired(session, now)
         notice_files = uploads.purge_uploads(session, now)
         session.commit()
-        attendance_files = attendance_jobs.purge(session, now)
-        frequent = [entry.name for entry in entries(app.config) if entry.frequent]
-        session.execute(
-            delete(ScheduledRun).where(
-                (ScheduledRun.started_at < now - RUNS_KEPT)
-                | ((ScheduledRun.started_at < now - FREQUENT_RUNS_KEPT) & ScheduledRun.name.in_(frequent))
-            )
-        )
-        session.commit()
+        files = attendance_files.purge(session, now)
+        scheduled_runs.purge(session, now, [entry.name for entry in entries(app.config) if entry.frequent])
     return Outcome(
         f"Deleted {drafts} expired report draft(s) and receipt(s) and {notice_files} unsent school upload(s); "
-        f"{attendance_files} attendance file(s) not imported within a day emptied."
+        f"{files} attendance file(s) not imported within a day emptied."
     )
 
 
@@ -231,69 +226,6 @@ def entries(config) -> list[Scheduled]:
     ]
 
 
-# Claims
-
-# A run that failed is tried again after this long, at most this many times in its period.
-RETRY_AFTER = timedelta(minutes=5)
-RUN_ATTEMPTS = 3
-
-
-def claim(name: str, period: str, now: datetime, lease: timedelta, worker: str) -> bool:
-    """Take the period's run for this worker: the first to insert its row has it; a run whose lease ran out
-    without finishing is taken again. False when another worker has it, or has done it."""
-    with database().sessionmaker() as session:
-        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-        # RETURNING says whether the row went in: a driver's rowcount for an INSERT it returns from is not to be
-        # relied on (psycopg's is not 1).
-        inserted = (
-            session.execute(
-                insert(ScheduledRun)
-                .values(name=name, period=period, started_at=now, lease_until=now + lease, worker=worker)
-                .on_conflict_do_nothing(index_elements=["name", "period"])
-                .returning(ScheduledRun.id)
-            ).first()
-            is not None
-        )
-        if not inserted:
-            inserted = (
-                session.execute(
-                    update(ScheduledRun)
-                    .where(
-                        ScheduledRun.name == name,
-                        ScheduledRun.period == period,
-                        ScheduledRun.finished_at.is_(None),
-                        ScheduledRun.lease_until < now,
-                    )
-                    .values(started_at=now, lease_until=now + lease, worker=worker, attempts=ScheduledRun.attempts + 1)
-                ).rowcount
-                == 1
-            )
-        session.commit()
-        return inserted
-
-
-def _finish(name: str, period: str, worker: str, outcome: Outcome, now: datetime, failed: bool = False) -> None:
-    """Record what the run did. A run that failed is left open, to be taken again after RETRY_AFTER, until it has
-    failed RUN_ATTEMPTS times; only the worker that has the run records it."""
-    with database().sessionmaker() as session:
-        mine = (ScheduledRun.name == name, ScheduledRun.period == period, ScheduledRun.worker == worker)
-        attempts = session.scalar(select(ScheduledRun.attempts).where(*mine))
-        if attempts is None:
-            return
-        done = not failed or attempts >= RUN_ATTEMPTS
-        session.execute(
-            update(ScheduledRun)
-            .where(*mine)
-            .values(
-                finished_at=now if done else None,
-                lease_until=now if done else now + RETRY_AFTER,
-                outcome=outcome.text[:500],
-                failed=outcome.problem,
-            )
-        )
-        session.commit()
-
-
 def run_due(app: Flask, now: datetime | None = None) -> list[str]:
     """Do each piece of scheduled work whose period this worker claims; the names of those it ran. Each claim is
     made at the time it is made (`now`, if given, for all: the tests)."""
@@ -305,8 +237,9 @@ def run_due(app: Flask, now: datetime | None = None) -> list[str]:
         if period is None:
             continue
         try:
-            if not claim(entry.name, period, moment, entry.lease, worker):
-                continue
+            with database().sessionmaker() as session:
+                if not scheduled_runs.claim(session, entry.name, period, moment, entry.lease, worker):
+                    continue
         except SQLAlchemyError:  # the database is down or busy (a long import on SQLite): the next tick tries
             log.warning("scheduled work not claimed: the database could not be used; the next tick tries again")
             break
@@ -322,30 +255,18 @@ def run_due(app: Flask, now: datetime | None = None) -> list[str]:
         else:
             log.info("%s: %s", entry.name, outcome.text)
         try:
-            _finish(entry.name, period, worker, outcome, now or utcnow(), failed=failed)
+            with database().sessionmaker() as session:
+                scheduled_runs.finish(
+                    session,
+                    entry.name,
+                    period,
+                    worker,
+                    now or utcnow(),
+                    outcome.text,
+                    problem=outcome.problem,
+                    failed=failed,
+                )
         except SQLAlchemyError:
             log.warning("scheduled work %s done but not recorded as done", entry.name)
         ran.append(entry.name)
     return ran
-
-
-@dataclass(frozen=True)
-class LastRun:
-    entry: Scheduled
-    run: ScheduledRun | None
-
-
-def last_runs(session, config) -> list[LastRun]:
-    """Each piece of scheduled work with its most recent run, for the admin page."""
-    latest = (
-        select(ScheduledRun.name, func.max(ScheduledRun.started_at).label("started_at"))
-        .group_by(ScheduledRun.name)
-        .subquery()
-    )
-    runs = session.scalars(
-        select(ScheduledRun).join(
-            latest, (ScheduledRun.name == latest.c.name) & (ScheduledRun.started_at == latest.c.started_at)
-        )
-    ).all()
-    by_name = {run.name: run for run in runs}
-    return [LastRun(entry, by_name.get(entry.name)) for entry in entries(config)]

@@ -8,11 +8,11 @@ import logging
 from flask import current_app
 from huey import crontab
 
-from portal.attendance import jobs as attendance_jobs
 from portal.database import database
 from portal.tasks import engine, schedule
 from portal.tasks.engine import huey
-from shared.services import mail
+from shared.clock import utcnow
+from shared.services import attendance_files, mail
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +28,9 @@ def send_email(outbox_ids: list[int]) -> None:
 @huey.task(name="attendance_file")
 def attendance_file(import_id: int) -> None:
     """Check, or check and import, a stored attendance file, if no other worker has it."""
-    with engine.app_context() as app:
-        outcome = attendance_jobs.run(app, import_id)
+    with engine.app_context():
+        alive = engine.trusted_alive(utcnow())
+        outcome = attendance_files.run(database().sessionmaker, import_id, engine.worker_id(), alive)
         log.info("attendance file %s: %s", import_id, outcome)
 
 

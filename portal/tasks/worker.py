@@ -10,10 +10,10 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
-from portal.attendance import jobs as attendance_jobs
 from portal.database import database
 from portal.tasks import engine, work  # noqa: F401  (work registers the tasks the worker runs)
 from shared.clock import utcnow
+from shared.services import attendance_files
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ class Heartbeat(threading.Thread):
     def _renew(self) -> None:
         try:
             with self.app.app_context(), database().sessionmaker() as session:
-                attendance_jobs.renew_leases(session, attendance_jobs.working(), utcnow())
+                attendance_files.renew_leases(session, attendance_files.working(), utcnow())
         except SQLAlchemyError:
             log.warning("this worker's leases could not be renewed: the database could not be used")
 

@@ -13,6 +13,9 @@ Measures (DfE definitions, as in DOMAIN.md):
 Storage: a pupil's marks at one school for one week (Monday to Friday) are one string of ten characters, Monday
 morning first, each session one character: the code itself where it is one character, a digit or lower-case letter
 for the two-character codes, and `.` for a session with no mark in any file. `encode`/`decode` convert.
+
+A file of marks uploaded to the service goes through `ImportStatus`: checked, then imported if its uploader asks,
+by the background worker; stored as the status's value.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
+
+from shared.domain.vocab import Labelled
 
 
 class Category(StrEnum):
@@ -272,3 +277,19 @@ def last_marked(monday: date, marks: str) -> date | None:
     """The date of the week's last session with a mark, None for a week with none."""
     kept = len(marks.rstrip(NO_MARK))
     return slot_date(monday, kept - 1)[0] if kept else None
+
+
+class ImportStatus(Labelled):
+    """Where an uploaded file of marks is: its value is stored, its label shown in the lists of files."""
+
+    CHECKING = "checking", "Being checked"
+    CHECKED = "checked", "Checked, not imported"  # waiting for its uploader to import it or not
+    REJECTED = "rejected", "Cannot be imported"  # nothing in it can be used
+    IMPORTING = "importing", "Being imported"
+    IMPORTED = "imported", "Imported"
+    FAILED = "failed", "Not imported"  # its work went wrong, stopped too often, or did not finish within a day
+    DISCARDED = "discarded", "Not imported"  # its uploader chose not to, or left it a day
+
+
+# A worker is checking or importing the file, or it waits for one to.
+IN_PROGRESS = (ImportStatus.CHECKING, ImportStatus.IMPORTING)

@@ -11,6 +11,7 @@ from sqlalchemy import ForeignKey, Index, LargeBinary, SmallInteger, String, Tex
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared.clock import utcnow
+from shared.domain.attendance import ImportStatus
 from shared.domain.vocab import ReferralStatus
 from shared.models.base import Base
 from shared.models.casework import Case
@@ -94,8 +95,7 @@ class AttendanceImport(Base):
     file_name: Mapped[str] = mapped_column(String(255))
     content: Mapped[bytes | None] = mapped_column(LargeBinary)
     size: Mapped[int]
-    # checking, checked, rejected (nothing importable), importing, imported, failed, discarded
-    status: Mapped[str] = mapped_column(String(20), default="checking", index=True)
+    status: Mapped[str] = mapped_column(String(20), default=ImportStatus.CHECKING, index=True)
     stage: Mapped[str | None] = mapped_column(String(100))  # what it is doing now, as the progress page says it
     lines_total: Mapped[int | None]
     lines_done: Mapped[int] = mapped_column(default=0)
@@ -107,7 +107,8 @@ class AttendanceImport(Base):
     error: Mapped[str | None] = mapped_column(Text)
     finished_at: Mapped[datetime | None]
     # The background worker that has the file's check or import, until when, and how many times a worker has
-    # taken it: a lease the sweeper hands on when it runs out (portal/tasks), so a worker that dies loses nothing.
+    # taken it: a lease the sweeper hands on when it runs out (shared/services/attendance_files.py), so a worker
+    # that dies loses nothing.
     lease_holder: Mapped[str | None] = mapped_column(String(100))
     lease_until: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(SmallInteger, default=0)

@@ -248,6 +248,10 @@ def referral_additions(session: Session, referral_id: int) -> list[ReferralAddit
     )
 
 
+def school_by_urn(session: Session, urn: int) -> School | None:
+    return session.scalar(select(School).where(School.urn == urn))
+
+
 _OPEN_SCHOOL_STATUSES = ("Open", "Open, but proposed to close")
 _MAX_SEARCH_WORDS = 8
 # Where a word can start in a name: "mary" finds "St Mary's" and "(Mary Street)", not "Primary".

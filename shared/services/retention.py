@@ -19,6 +19,7 @@ from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from shared.db import rows_changed
+from shared.domain.attendance import IN_PROGRESS
 from shared.domain.casework import CaseStatus
 from shared.domain.retention import (
     ANONYMISED_NAME,
@@ -136,7 +137,7 @@ def run(
         select(AttendanceImport.id).where(
             AttendanceImport.uploaded_at <= limits.uploaded_by,
             AttendanceImport.content.is_not(None),
-            AttendanceImport.status.not_in(("checking", "importing")),
+            AttendanceImport.status.not_in(IN_PROGRESS),
         ),
         # The problems found in a file quote its lines: they go with it (their count stays).
         lambda ids: counts.update(

@@ -10,11 +10,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from portal.attendance import jobs
+from portal.database import database
 from portal.tasks import engine, schedule, work
 from shared.clock import UK, utcnow
 from shared.models import AttendanceImport, AttendanceWeek, Enquiry, OutboxMessage, ReportDraft, ScheduledRun
-from shared.services import mail
+from shared.services import attendance_files, mail, scheduled_runs
 from tests.conftest import get_page, sign_in, text_of
 from tests.portal.test_attendance_upload import PRESENT_WEEK, checked_page, officer, post, upload  # noqa: F401
 from tests.portal.test_cases import a_case
@@ -79,7 +79,7 @@ def test_an_import_whose_lease_ran_out_is_queued_again_and_completed_once(app, o
     assert weeks(db) == 1
     # Swept again: nothing is left to do, and nothing is written twice.
     with app.app_context():
-        assert jobs.stalled_ids(db, utcnow(), set()) == []
+        assert attendance_files.stalled_ids(db, utcnow(), set()) == []
         work.attendance_file(record.id)
     db.refresh(record)
     assert (record.status, record.attempts) == ("imported", 2)
@@ -93,23 +93,23 @@ def test_a_lease_is_handed_on_when_its_time_runs_out_or_its_worker_falls_silent(
     left_by_a_dead_worker(db, record, lease_until=utcnow() + timedelta(minutes=1))
     now = utcnow()
     # The lease is live and its worker was heard from just now: left alone.
-    assert jobs.stalled_ids(db, now, {DEAD_WORKER}) == []
+    assert attendance_files.stalled_ids(db, now, {DEAD_WORKER}) == []
     # Its worker has gone silent: handed on at once, though the lease has a minute to run.
-    assert jobs.stalled_ids(db, now, {"another:1:000000"}) == [record.id]
+    assert attendance_files.stalled_ids(db, now, {"another:1:000000"}) == [record.id]
     # Its worker still beats but the lease ran out (no progress for two minutes): handed on.
-    assert jobs.stalled_ids(db, now + timedelta(minutes=1, seconds=1), {DEAD_WORKER}) == [record.id]
+    assert attendance_files.stalled_ids(db, now + timedelta(minutes=1, seconds=1), {DEAD_WORKER}) == [record.id]
     # A file queued but never taken (the queue was lost) is queued again after a minute, not before.
     record.lease_holder, record.lease_until, record.progress_at = None, None, now
     db.commit()
-    assert jobs.stalled_ids(db, now + timedelta(seconds=59), set()) == []
-    assert jobs.stalled_ids(db, now + timedelta(minutes=1), set()) == [record.id]
+    assert attendance_files.stalled_ids(db, now + timedelta(seconds=59), set()) == []
+    assert attendance_files.stalled_ids(db, now + timedelta(minutes=1), set()) == [record.id]
 
 
 def test_a_worker_whose_lease_was_taken_writes_nothing(app, db, officer, monkeypatch):  # noqa: F811
     record = checked_file(officer, db)
     record.status, record.lease_until = "importing", None
     db.commit()
-    stage = jobs._Progress.stage
+    stage = attendance_files._Progress.stage
 
     def taken_meanwhile(self, text, *, writing=False):
         stage(self, text, writing=writing)
@@ -118,9 +118,9 @@ def test_a_worker_whose_lease_was_taken_writes_nothing(app, db, officer, monkeyp
                 other.get(AttendanceImport, record.id).lease_holder = "another:1:000000/0002"
                 other.commit()
 
-    monkeypatch.setattr(jobs._Progress, "stage", taken_meanwhile)
+    monkeypatch.setattr(attendance_files._Progress, "stage", taken_meanwhile)
     with app.app_context():
-        assert jobs.run(app, record.id) == "not claimed"
+        assert attendance_files.run(database().sessionmaker, record.id, engine.worker_id()) == "not claimed"
     db.refresh(record)
     assert (record.status, record.lease_holder) == ("importing", "another:1:000000/0002")
     assert record.content is not None
@@ -130,10 +130,10 @@ def test_a_worker_whose_lease_was_taken_writes_nothing(app, db, officer, monkeyp
 def test_a_file_whose_work_stopped_three_times_is_not_tried_again(app, db, officer):  # noqa: F811
     record = checked_file(officer, db)
     left_by_a_dead_worker(db, record, lease_until=utcnow() - timedelta(seconds=1))
-    record.attempts = jobs.MAX_ATTEMPTS
+    record.attempts = attendance_files.MAX_ATTEMPTS
     db.commit()
     with app.app_context():
-        assert jobs.run(app, record.id) == "gave up"
+        assert attendance_files.run(database().sessionmaker, record.id, engine.worker_id()) == "gave up"
     db.refresh(record)
     assert (record.status, record.content, weeks(db)) == ("failed", None, 0)
     page = get_page(officer, f"/staff/attendance/imports/{record.reference}")
@@ -239,12 +239,15 @@ def test_two_schedulers_send_the_days_digests_once(app, db, users, school, clock
 def test_a_scheduled_run_whose_worker_died_is_taken_again(app, db):
     now = utcnow()
     with app.app_context():
-        assert schedule.claim("retention", "2026-12-07", now, timedelta(hours=2), "a:1:aaaaaa") is True
-        assert schedule.claim("retention", "2026-12-07", now, timedelta(hours=2), "b:2:bbbbbb") is False
+        assert scheduled_runs.claim(db, "retention", "2026-12-07", now, timedelta(hours=2), "a:1:aaaaaa") is True
+        assert scheduled_runs.claim(db, "retention", "2026-12-07", now, timedelta(hours=2), "b:2:bbbbbb") is False
         later = now + timedelta(hours=2, seconds=1)  # a's lease ran out, its run unfinished
-        assert schedule.claim("retention", "2026-12-07", later, timedelta(hours=2), "b:2:bbbbbb") is True
-        schedule._finish("retention", "2026-12-07", "b:2:bbbbbb", schedule.Outcome("Done."), later)
-        assert schedule.claim("retention", "2026-12-07", later + timedelta(hours=3), timedelta(hours=2), "c") is False
+        assert scheduled_runs.claim(db, "retention", "2026-12-07", later, timedelta(hours=2), "b:2:bbbbbb") is True
+        scheduled_runs.finish(db, "retention", "2026-12-07", "b:2:bbbbbb", later, "Done.")
+        assert (
+            scheduled_runs.claim(db, "retention", "2026-12-07", later + timedelta(hours=3), timedelta(hours=2), "c")
+            is False
+        )
     run = db.scalars(select(ScheduledRun)).one()
     assert (run.worker, run.attempts, run.outcome) == ("b:2:bbbbbb", 2, "Done.")
 
@@ -330,13 +333,14 @@ def test_admins_see_the_workers_the_schedule_and_what_waits(app, client, db, use
     engine.beat(utcnow(), 2)
     app.config["SCHEDULE_TIMES"] = {**app.config["SCHEDULE_TIMES"], "retention": "03:30"}
     with app.app_context():
-        schedule.claim("retention", "2026-12-07", utcnow(), timedelta(hours=2), engine.worker_id())
-        schedule._finish(
+        scheduled_runs.claim(db, "retention", "2026-12-07", utcnow(), timedelta(hours=2), engine.worker_id())
+        scheduled_runs.finish(
+            db,
             "retention",
             "2026-12-07",
             engine.worker_id(),
-            schedule.Outcome("Anonymised or deleted 0 record(s) past their retention period."),
             utcnow(),
+            "Anonymised or deleted 0 record(s) past their retention period.",
         )
     sign_in(client, "admin@northbridge.example")
     page = get_page(client, "/admin/background-work")
@@ -364,16 +368,16 @@ def test_a_live_workers_heartbeat_keeps_the_files_it_is_working_on_and_no_others
     now = utcnow()
     left_by_a_dead_worker(db, record, lease_until=now + timedelta(seconds=10))
     with app.app_context():
-        assert jobs.renew_leases(db, set(), now) == 0
-        assert jobs.renew_leases(db, {"another:1:000000/0001"}, now) == 0
-        assert jobs.renew_leases(db, {f"{DEAD_WORKER}/0001"}, now) == 1
+        assert attendance_files.renew_leases(db, set(), now) == 0
+        assert attendance_files.renew_leases(db, {"another:1:000000/0001"}, now) == 0
+        assert attendance_files.renew_leases(db, {f"{DEAD_WORKER}/0001"}, now) == 1
     db.refresh(record)
-    assert record.lease_until == now + jobs.LEASE
+    assert record.lease_until == now + attendance_files.LEASE
     # A longer lease (writing the marks on SQLite) is not shortened.
-    record.lease_until = now + jobs.WRITING_LEASE
+    record.lease_until = now + attendance_files.WRITING_LEASE
     db.commit()
     with app.app_context():
-        assert jobs.renew_leases(db, {f"{DEAD_WORKER}/0001"}, now) == 0
+        assert attendance_files.renew_leases(db, {f"{DEAD_WORKER}/0001"}, now) == 0
 
 
 def test_a_real_worker_sends_what_was_queued_beats_and_stops_on_sigterm(app, db, database_url, tmp_path, mailbox):
@@ -483,7 +487,7 @@ def test_a_worker_whose_file_was_taken_does_not_mark_it_failed(app, db, officer)
     record = checked_file(officer, db)
     left_by_a_dead_worker(db, record, lease_until=utcnow() + timedelta(minutes=1))
     with app.app_context():
-        jobs._fail(db, record.id, "this:1:aaaaaa/0009", jobs.WENT_WRONG)
+        attendance_files._fail(db, record.id, "this:1:aaaaaa/0009", attendance_files.WENT_WRONG)
     db.refresh(record)
     assert (record.status, record.lease_holder) == ("importing", f"{DEAD_WORKER}/0001")
     assert record.content is not None

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from shared.clock import utcnow
 from shared.importers import attendance_csv, gias
+from shared.importers.attendance_checked import FileRejected
 from shared.importers.ctf import parse_ctf
 from shared.importers.notices_csv import Preview, parse_notices_csv
 from shared.models import AttendancePupil, AttendanceWeek, AuditEvent, NoticeUpload, School, SchoolNotice
@@ -225,7 +226,7 @@ def test_a_hostile_attendance_file_is_read_or_refused_in_words(data):
         checked = attendance_csv.read_attendance(
             hostile_attendance(data), schools=SCHOOLS, calendar=CALENDAR, today=TODAY
         )
-    except attendance_csv.FileRejected as refused:
+    except FileRejected as refused:
         assert str(refused).strip()
     else:
         has_messages(checked.problems)
@@ -243,7 +244,7 @@ def test_a_refused_attendance_import_writes_no_mark(db, school, data):
         attendance_service.import_marks(
             db, checked, actor=None, actor_label="property test", skip_bad_lines=False, today=TODAY, calendar=CALENDAR
         )
-    except attendance_csv.FileRejected as refused:
+    except FileRejected as refused:
         assert str(refused).strip()
     except attendance_service.ImportRefused:
         pass

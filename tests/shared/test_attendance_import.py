@@ -13,8 +13,9 @@ from sqlalchemy import func, select
 
 from shared.domain.attendance import Run
 from shared.domain.school_days import SchoolCalendar, parse_term_dates
-from shared.importers import attendance_csv
-from shared.importers.attendance_csv import FileRejected, SchoolLookup, read_attendance
+from shared.importers import attendance_lines
+from shared.importers.attendance_checked import CheckedFile, FileRejected, Problem, SchoolLookup
+from shared.importers.attendance_csv import read_attendance
 from shared.models import (
     AttendanceAlert,
     AttendanceImport,
@@ -63,7 +64,7 @@ def csv_file(*rows: str | list[str], header: str = HEADER) -> bytes:
     return ("\r\n".join([header, *flat]) + "\r\n").encode()
 
 
-def read(data: bytes, **options) -> attendance_csv.CheckedFile:
+def read(data: bytes, **options) -> CheckedFile:
     return read_attendance(data, schools=SCHOOLS, calendar=CALENDAR, today=TODAY, **options)
 
 
@@ -300,11 +301,11 @@ def test_every_problem_is_counted_but_only_the_first_thousand_are_kept():
     checked = read(data)
 
     assert (len(checked.problems), checked.problem_count, checked.bad_lines) == (1000, 1005, 1005)
-    assert checked.problems[-1] == attendance_csv.Problem(1001, "Code", "Code 'Z999' is not an attendance code")
+    assert checked.problems[-1] == Problem(1001, "Code", "Code 'Z999' is not an attendance code")
 
 
 def test_progress_is_reported_as_lines_are_read(monkeypatch):
-    monkeypatch.setattr(attendance_csv, "PROGRESS_EVERY", 2)
+    monkeypatch.setattr(attendance_lines, "PROGRESS_EVERY", 2)
     seen = []
 
     read(csv_file(lines(AMIRA, MONDAY, "/ \\ / \\ /")), progress=seen.append)
@@ -672,7 +673,7 @@ def test_a_failure_part_way_through_leaves_the_marks_as_they_were(db, calendar, 
     def fail(*_args, **_kwargs):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(service, "_raise_alerts", fail)
+    monkeypatch.setattr(service, "raise_alerts", fail)
     changed = csv_file(lines(AMIRA, MONDAY, "O O O O O O O O O O"), lines(LILY, MONDAY, "/"))
     with pytest.raises(RuntimeError, match="the database went away"):
         import_file(db, calendar, changed)
