@@ -177,8 +177,9 @@ def _seed(demo, if_empty: bool) -> list | None:
     term's attendance so far too, imported as a school's file is (so the pages have marks and the queue alerts)."""
     from shared.clock import uk_today
     from shared.domain.settings import defaults
+    from shared.importers.attendance_checked import FileRejected
     from shared.services import settings
-    from shared.services.attendance import FileRejected, ImportRefused
+    from shared.services.attendance import ImportRefused
     from shared.services.attendance_demo import seed_demo_attendance
     from shared.services.calendar import school_calendar
 

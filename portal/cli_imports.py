@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from portal.database import database
 from shared.clock import long_date, uk_today, utcnow
 from shared.domain.settings import defaults
+from shared.importers.attendance_checked import FileRejected
 from shared.importers.gias import GiasError, read_establishments
 from shared.models import School, User
 from shared.services import attendance as attendance_service
@@ -207,7 +208,7 @@ def import_attendance_command(file: Path, skip_bad_lines: bool) -> None:
                     calendar=calendar,
                     progress=_follow(bar),
                 )
-    except attendance_service.FileRejected as error:
+    except FileRejected as error:
         message = str(error)
         if NOTHING_IMPORTED.lower() not in message.lower():
             message = f"{message}. {NOTHING_IMPORTED}"

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from shared.domain.attendance import SESSIONS_PER_WEEK
+from shared.domain.problems import LineProblem
 
 MAX_PROBLEMS = 1000  # problems kept in detail; all of them are counted
 
@@ -17,12 +18,9 @@ class FileRejected(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
-class Problem:
-    """What is wrong on a line: `field` is the column's name as the file format gives it (None for the line)."""
-
-    line: int
-    field: str | None
-    message: str
+class MarkProblem(LineProblem):
+    """A line of marks that cannot be used. `field` is the column's name as the file format gives it; the message
+    names it already, so it is said once ("Line 4: Code 'ZZ' is not an attendance code")."""
 
     def __str__(self) -> str:
         return f"Line {self.line}: {self.message}"
@@ -57,7 +55,7 @@ class CheckedFile:
     lines: int = 0
     rows: int = 0
     mark_count: int = 0
-    problems: list[Problem] = field(default_factory=list)  # the first MAX_PROBLEMS
+    problems: list[LineProblem] = field(default_factory=list)  # the first MAX_PROBLEMS
     problem_count: int = 0
     bad_lines: int = 0
 

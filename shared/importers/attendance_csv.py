@@ -8,7 +8,7 @@ distinct string and remembered, and the marks written straight into one `bytearr
 object is made per row.
 
 A file that cannot be read through (empty, not CSV, another delimiter, not UTF-8 or Windows-1252, columns missing,
-cut short) raises `FileRejected` with one message (attendance_layout.py). Anything wrong with a line is a `Problem`
+cut short) raises `FileRejected` with one message (attendance_layout.py). Anything wrong with a line is a `MarkProblem`
 naming the line (the header is line 1; a value in double quotes may span lines), the field and what is wrong; the
 line's marks are left out (attendance_lines.py). Every problem is counted; the first `MAX_PROBLEMS` are kept
 (attendance_checked.py).

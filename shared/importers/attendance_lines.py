@@ -1,6 +1,6 @@
 """The lines of an attendance file, after its header: each value checked once per distinct string and remembered,
 the marks written straight into the checked file's pupil-weeks, and anything wrong with a line reported as a
-`Problem` naming the line, the field and what is wrong (the line's marks are left out)."""
+`MarkProblem` naming the line, the field and what is wrong (the line's marks are left out)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from shared.domain.attendance import NO_MARK, SESSIONS_PER_WEEK, code_for, week_
 from shared.domain.notices import parse_date
 from shared.domain.school_days import SchoolCalendar
 from shared.domain.upn import CHECK_LETTERS, InvalidUPN, normalise_upn, validate_upn
-from shared.importers.attendance_checked import MAX_PROBLEMS, CheckedFile, FileRejected, Problem, SchoolLookup
+from shared.importers.attendance_checked import MAX_PROBLEMS, CheckedFile, FileRejected, MarkProblem, SchoolLookup
 from shared.importers.attendance_layout import LABELS, blank, cut_short, header_columns, unreadable
 
 PROGRESS_EVERY = 50_000  # lines between calls of the progress callback
@@ -220,7 +220,7 @@ class LineReader:
             checked.bad_lines += 1
         checked.problem_count += 1
         if len(checked.problems) < MAX_PROBLEMS:
-            checked.problems.append(Problem(line, name, message))
+            checked.problems.append(MarkProblem(line, name, message))
 
     def _short(self, line: int, record: list[str]) -> None:
         self._problem(line, None, f"This line has {len(record)} values but the header row names {self.width}")

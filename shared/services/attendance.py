@@ -34,8 +34,9 @@ from sqlalchemy.orm import Session
 
 from shared.clock import uk_today, utcnow
 from shared.domain.attendance import ImportStatus
+from shared.domain.problems import LineProblem
 from shared.domain.school_days import SchoolCalendar
-from shared.importers.attendance_checked import CheckedFile, FileRejected, Problem, SchoolLookup
+from shared.importers.attendance_checked import CheckedFile, SchoolLookup
 from shared.importers.attendance_csv import read_attendance
 from shared.models import AttendanceImport, School, User
 from shared.services import audit
@@ -43,21 +44,6 @@ from shared.services.attendance_alerts import raise_alerts, recompute_runs
 from shared.services.attendance_bulk import Writer
 from shared.services.attendance_marks import replace_marks, write_pupils
 from shared.services.attendance_rollups import recompute_rollups
-
-__all__ = [
-    "CheckedFile",
-    "FileRejected",
-    "ImportRefused",
-    "ImportSummary",
-    "LinesHaveProblems",
-    "NothingToImport",
-    "Problem",
-    "check_file",
-    "describe",
-    "import_marks",
-    "load_schools",
-    "summary_dict",
-]
 
 # Imports are taken one at a time on PostgreSQL (SQLite has one writer anyway): two at once would both replace
 # the same pupils' weeks and add the same pupils.
@@ -72,7 +58,7 @@ class LinesHaveProblems(ImportRefused):
     """Lines have problems and skipping them was not asked for."""
 
     def __init__(self, checked: CheckedFile):
-        self.problems: list[Problem] = checked.problems  # the first 1,000
+        self.problems: list[LineProblem] = checked.problems  # the first 1,000
         self.count = checked.problem_count
         self.lines = checked.bad_lines
         lines = f"{self.lines:,} {'line has' if self.lines == 1 else 'lines have'}"

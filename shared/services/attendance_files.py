@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from shared.clock import uk_today, utcnow
 from shared.domain.attendance import IN_PROGRESS, ImportStatus
 from shared.domain.reference import new_reference
+from shared.importers.attendance_checked import FileRejected
 from shared.models import AttendanceImport, User
 from shared.services import attendance
 from shared.services.calendar import school_calendar
@@ -349,7 +350,7 @@ def _work(session: Session, record: AttendanceImport, progress: _Progress, holde
         checked = attendance.check_file(
             session, record.content, calendar=calendar, allowed_school_ids=allowed, progress=progress
         )
-    except attendance.FileRejected as rejected:
+    except FileRejected as rejected:
         record.status, record.error, record.stage = ImportStatus.REJECTED, str(rejected), None
         record.finished_at = utcnow()
         record.content = None  # nothing from it can be used: the pupils' details in it are not kept

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from shared.domain.attendance import Run
 from shared.domain.school_days import SchoolCalendar, parse_term_dates
 from shared.importers import attendance_lines
-from shared.importers.attendance_checked import CheckedFile, FileRejected, Problem, SchoolLookup
+from shared.importers.attendance_checked import CheckedFile, FileRejected, MarkProblem, SchoolLookup
 from shared.importers.attendance_csv import read_attendance
 from shared.models import (
     AttendanceAlert,
@@ -301,7 +301,7 @@ def test_every_problem_is_counted_but_only_the_first_thousand_are_kept():
     checked = read(data)
 
     assert (len(checked.problems), checked.problem_count, checked.bad_lines) == (1000, 1005, 1005)
-    assert checked.problems[-1] == Problem(1001, "Code", "Code 'Z999' is not an attendance code")
+    assert checked.problems[-1] == MarkProblem(1001, "Code", "Code 'Z999' is not an attendance code")
 
 
 def test_progress_is_reported_as_lines_are_read(monkeypatch):
