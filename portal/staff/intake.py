@@ -16,6 +16,7 @@ from portal.staff.routes import bp
 from portal.summaries import report as summary
 from portal.summaries.notice import notice_rows
 from shared.clock import UK, long_date, uk_today
+from shared.domain.attendance import in_school_days
 from shared.domain.reference import InvalidReference, normalise_reference
 from shared.domain.roles import Area, may
 from shared.domain.vocab import NoticeKind, NoticeStatus, ReferralSource, ReferralStatus, RiskLevel
@@ -47,16 +48,9 @@ def _page_number(value: str) -> int:
     return int(value) if value.isascii() and value.isdigit() and len(value) < 6 else 1
 
 
-def school_days(sessions: int) -> str:
-    """ "10 school days", "10 school days and a session": a run's length as the team counts it."""
-    days, extra = divmod(sessions, 2)
-    text = "1 school day" if days == 1 else f"{days} school days"
-    return text + (" and a session" if extra else "")
-
-
 def run_text(start, sessions: int) -> str:
     """ "10 school days of unexplained absence since 3 November 2026"."""
-    return f"{school_days(sessions)} of unexplained absence since {long_date(start)}"
+    return f"{in_school_days(sessions)} of unexplained absence since {long_date(start)}"
 
 
 # The queue --------------------------------------------------------------------------------------------------------
@@ -171,7 +165,7 @@ def _alert_rows(alert: AttendanceAlert) -> list[tuple[str, str]]:
     ]
     pupil = alert.pupil
     if pupil.current_run_start == alert.run_start and pupil.current_run_sessions:
-        now = f"Still absent without a reason: {school_days(pupil.current_run_sessions)}"
+        now = f"Still absent without a reason: {in_school_days(pupil.current_run_sessions)}"
         rows.append(
             ("Since the alert", now + (f" by {long_date(pupil.last_marked_on)}" if pupil.last_marked_on else ""))
         )
