@@ -28,9 +28,10 @@ from portal.schools.routes import bp as schools_bp
 from portal.staff import attendance, audit, cases, closure, intake, team  # noqa: F401  (routes on the staff blueprint)
 from portal.staff import search as staff_search  # noqa: F401
 from portal.staff.routes import bp as staff_bp
-from portal.templating import error_items, here, long_date, percent, role_label, school_days, template_context
+from portal.templating import error_items, here, long_date, percent, role_label, template_context
 from shared import hashing
 from shared.clock import date_and_time
+from shared.domain.attendance import in_school_days
 from webcommon import csrf as form_tokens
 
 
@@ -110,7 +111,7 @@ def init_templates(app: Flask) -> None:
     app.jinja_env.filters["date_and_time"] = date_and_time
     app.jinja_env.filters["role_label"] = role_label
     app.jinja_env.filters["percent"] = percent
-    app.jinja_env.filters["school_days"] = school_days
+    app.jinja_env.filters["school_days"] = in_school_days
     app.jinja_env.globals["error_items"] = error_items
     app.jinja_env.globals["here"] = here
 

@@ -73,9 +73,3 @@ def template_context() -> dict:
 def percent(value: float | None) -> str:
     """A share as the measures are published, to one decimal place: 0.9512 -> "95.1%"; no sessions -> "No data"."""
     return "No data" if value is None else f"{value * 100:.1f}%"
-
-
-def school_days(sessions: int) -> str:
-    """A run of sessions in school days, two sessions a day: 20 -> "10 school days", 3 -> "1.5 school days"."""
-    days = f"{sessions // 2}" if sessions % 2 == 0 else f"{sessions / 2:.1f}"
-    return f"{days} school day" if sessions == 2 else f"{days} school days"

@@ -1,7 +1,9 @@
-"""The CME team's intake: the queue of everything waiting for a decision (referrals, school notices and attendance
-alerts), and triage of each item (which child it is about, then a new case, the child's open case, or closing it
-with a reason). Every staff role reads them and each look is audited; deciding is for officers, the lead and admins
-(a manager sees the page without the form)."""
+"""The CME team's intake: the queue of everything waiting for a decision, and triage of each item (which child it
+is about, then a new case, the child's open case, or closing it with a reason). Every staff role reads them and
+each look is audited; deciding is for officers, the lead and admins (a manager sees the page without the form).
+
+The pages are the same for every kind of item (shared.services.intake.KINDS). What a kind's items say of
+themselves in the queue and on the triage page is its template's, staff/intake/<kind>.html."""
 
 from __future__ import annotations
 
@@ -15,48 +17,43 @@ from portal.staff.intake_forms import ACTION_LABELS, TriageForm, case_label
 from portal.staff.routes import bp
 from portal.summaries import report as summary
 from portal.summaries.notice import notice_rows
-from shared.clock import UK, long_date, uk_today
+from shared import clock
+from shared.domain import vocab
 from shared.domain.reference import InvalidReference, normalise_reference
 from shared.domain.roles import Area, may
-from shared.domain.vocab import NoticeKind, NoticeStatus, ReferralSource, ReferralStatus, RiskLevel
-from shared.models import AttendanceAlert, Referral, SchoolNotice
+from shared.domain.vocab import ReferralStatus, RiskLevel
 from shared.queries import intake as queries
-from shared.queries.intake import QueueSource, QueueStatus
 from shared.reference_data import primary_reason_label
 from shared.services import intake as triage_service
-from shared.services.intake import AlreadyTriaged, TriageProblems, is_waiting, match_band
+from shared.services.intake import KINDS, AlreadyTriaged, TriageProblems, is_waiting, kind_of, match_band
+from shared.services.intake.base import IntakeKind
 from shared.services.schools import schools_for_picker
 from webcommon.access import requires
 
-STATUS_TAGS = {
-    QueueStatus.NEW: "govuk-tag--blue",
-    QueueStatus.IN_TRIAGE: "govuk-tag--yellow",
-    QueueStatus.FOR_CME: "govuk-tag--blue",
-}
 BAND_TAGS = {"Strong match": "govuk-tag--green", "Possible match": "govuk-tag--yellow", "Weak match": "govuk-tag--grey"}
+# A waiting item's status is blue, yellow once an officer has picked it up.
+PICKED_UP_TAGS = {ReferralStatus.IN_TRIAGE: "govuk-tag--yellow"}
 
 
-def _label(vocabulary, value: str | None) -> str:
+def label(vocabulary, value: str | None) -> str:
+    """A stored code's label in one of the service's vocabularies, or the code itself when it is not one."""
     try:
         return vocabulary(value).label
     except ValueError:
         return value or ""
 
 
+# What the kinds' templates may use to say what an item is, beside the filters every page has.
+SHOWN_WITH = {
+    "label": label,
+    "vocab": vocab,
+    "report_sections": summary.sections,
+    "notice_rows": notice_rows,
+}
+
+
 def _page_number(value: str) -> int:
     return int(value) if value.isascii() and value.isdigit() and len(value) < 6 else 1
-
-
-def school_days(sessions: int) -> str:
-    """ "10 school days", "10 school days and a session": a run's length as the team counts it."""
-    days, extra = divmod(sessions, 2)
-    text = "1 school day" if days == 1 else f"{days} school days"
-    return text + (" and a session" if extra else "")
-
-
-def run_text(start, sessions: int) -> str:
-    """ "10 school days of unexplained absence since 3 November 2026"."""
-    return f"{school_days(sessions)} of unexplained absence since {long_date(start)}"
 
 
 # The queue --------------------------------------------------------------------------------------------------------
@@ -65,23 +62,24 @@ def run_text(start, sessions: int) -> str:
 @bp.route("/intake")
 @requires(Area.CASEWORK_READ)
 def intake():
-    """Referrals, school notices and attendance alerts waiting for a decision, urgent first, then oldest first,
-    narrowed by source and status. A filter value that is not one of the options (an edited link) is ignored."""
-    sources = [value for value in request.args.getlist("source") if value in set(QueueSource)]
-    statuses = [value for value in request.args.getlist("status") if value in set(QueueStatus)]
-    # Where long absence is not missing education here, attendance alerts are the attendance team's, not the queue's.
-    with_alerts = authority_settings().long_absence_is_cme
+    """Everything waiting for a decision, urgent first, then oldest first, narrowed by source and status. A filter
+    value that is not one of the options (an edited link) is ignored."""
+    sources = [value for value in request.args.getlist("source") if value in _values(queries.source_options())]
+    statuses = [value for value in request.args.getlist("status") if value in _values(queries.status_options())]
+    kinds = queries.kinds_in_queue(authority_settings().long_absence_is_cme)
     found = queries.intake_queue(
         db_session(),
         sources=sources,
         statuses=statuses,
         page=_page_number(request.args.get("page", "1")),
-        with_alerts=with_alerts,
+        kinds=kinds,
     )
-    calendar, today = case_settings().calendar, uk_today()
+    calendar, today = case_settings().calendar, clock.uk_today()
     ages = {
-        row.reference: calendar.working_days_between(row.received_at.astimezone(UK).date(), today) for row in found.rows
+        row.reference: calendar.working_days_between(row.received_at.astimezone(clock.UK).date(), today)
+        for row in found.rows
     }
+    status_labels = dict(queries.status_options())
     return render_template(
         "staff/intake.html",
         found=found,
@@ -90,63 +88,62 @@ def intake():
         statuses=statuses,
         filtered=bool(sources or statuses),
         query={"source": sources, "status": statuses},
-        source_options=[source for source in QueueSource if with_alerts or source != QueueSource.ATTENDANCE_ALERT],
-        status_options=list(QueueStatus),
-        status_tags=STATUS_TAGS,
-        notice_kind=lambda code: _label(NoticeKind, code),
-        source_label=lambda code: _label(ReferralSource, code),
-        status_label=lambda code: _label(QueueStatus, code),
-        run_text=run_text,
-        triage_endpoints=TRIAGE_ENDPOINTS,
+        source_options=queries.source_options(kinds),
+        status_options=queries.status_options(kinds),
+        status_label=lambda code: status_labels.get(code, code),
+        status_tags=PICKED_UP_TAGS,
+        **SHOWN_WITH,
     )
+
+
+def _values(options) -> set[str]:
+    return {option.value for option in options}
 
 
 # Triage -----------------------------------------------------------------------------------------------------------
 
 
-def _reference_or_404(reference: str) -> str:
+@requires(Area.CASEWORK_READ)
+def triage(kind: str, reference: str):
+    """The item, the children on record it may be about, and (for those who may decide) the decision's form."""
+    return _show(_item_or_404(kind, reference))
+
+
+@requires(Area.CASEWORK_WRITE)
+def decide(kind: str, reference: str):
+    return _decide(_item_or_404(kind, reference))
+
+
+# Each kind of item's triage page, /staff/intake/referrals/RF-…, /staff/intake/notices/SN-…: its endpoint is
+# staff.triage_<kind> (staff.decide_<kind> for the decision), so the permission matrix lists each.
+for _kind in KINDS:
+    _url = f"/intake/{_kind.name}s/<reference>"
+    bp.add_url_rule(_url, f"triage_{_kind.name}", triage, defaults={"kind": _kind.name})
+    bp.add_url_rule(_url, f"decide_{_kind.name}", decide, methods=["POST"], defaults={"kind": _kind.name})
+
+_BY_NAME = {kind.name: kind for kind in KINDS}
+
+
+def _item_or_404(kind: str, reference: str):
     try:
-        return normalise_reference(reference)
+        reference = normalise_reference(reference)
     except InvalidReference:
         abort(404)
-
-
-def _referral_or_404(reference: str) -> Referral:
-    found = queries.referral_for_triage(db_session(), _reference_or_404(reference))
+    found = _BY_NAME[kind].listed.for_triage(db_session(), reference)
     if found is None:
         abort(404)
     return found
-
-
-def _alert_or_404(reference: str) -> AttendanceAlert:
-    found = queries.alert_for_triage(db_session(), _reference_or_404(reference))
-    if found is None:
-        abort(404)
-    return found
-
-
-def _notice_or_404(reference: str) -> SchoolNotice:
-    found = queries.notice_for_triage(db_session(), _reference_or_404(reference))
-    if found is None or not found.routed_to_cme:
-        abort(404)  # a notice the team never had (a joiner, a part-time timetable) is not theirs to triage
-    return found
-
-
-# Each kind of item: its triage page's endpoint (by the queue's ItemKind), its noun and its title.
-TRIAGE_ENDPOINTS = {"referral": "staff.triage_referral", "notice": "staff.triage_notice", "alert": "staff.triage_alert"}
-_KIND_OF = {Referral: "referral", SchoolNotice: "notice", AttendanceAlert: "alert"}
-_NOUNS = {"referral": "referral", "notice": "school notice", "alert": "attendance alert"}
 
 
 def _triage_url(item) -> str:
-    return url_for(TRIAGE_ENDPOINTS[_KIND_OF[type(item)]], reference=item.reference)
+    return url_for(f"staff.triage_{kind_of(item).name}", reference=item.reference)
 
 
 def _schools():
     return schools_for_picker(db_session(), [authority_settings().authority_la_code])
 
 
-def _choices(item, form: TriageForm | None):
+def _choices(kind: IntakeKind, item, form: TriageForm | None):
     """What the page proposes: the children matching found, each with their open cases, and the schools."""
     session = db_session()
     candidates = triage_service.proposed_children(session, item) if is_waiting(item) else []
@@ -154,77 +151,28 @@ def _choices(item, form: TriageForm | None):
     schools = _schools() if form is not None else []
     if form is not None:
         several = {child_id: cases for child_id, cases in open_cases.items() if len(cases) > 1}
-        form.offer(_noun(item), candidates, several, schools)
+        form.offer(kind.noun, candidates, several, schools)
     return candidates, open_cases, schools
-
-
-def _noun(item) -> str:
-    return _NOUNS[_KIND_OF[type(item)]]
-
-
-def _alert_rows(alert: AttendanceAlert) -> list[tuple[str, str]]:
-    """What the team reads of an alert: the school, the run as it was when raised and how it stands now, and the
-    pupil as the school's file gave them."""
-    rows = [
-        ("School", f"{alert.school.name} (URN {alert.school.urn})"),
-        ("Unexplained absence", run_text(alert.run_start, alert.sessions)),
-    ]
-    pupil = alert.pupil
-    if pupil.current_run_start == alert.run_start and pupil.current_run_sessions:
-        now = f"Still absent without a reason: {school_days(pupil.current_run_sessions)}"
-        rows.append(
-            ("Since the alert", now + (f" by {long_date(pupil.last_marked_on)}" if pupil.last_marked_on else ""))
-        )
-    elif pupil.last_marked_on:
-        rows.append(
-            ("Since the alert", f"The run has ended: the latest marks are from {long_date(pupil.last_marked_on)}")
-        )
-    rows += [
-        ("Pupil’s name", f"{alert.pupil_first_name} {alert.pupil_last_name}"),
-        ("Date of birth", long_date(alert.pupil_date_of_birth)),
-        ("UPN", alert.upn),
-        ("Raised", long_date(alert.raised_at)),
-    ]
-    return rows
-
-
-_NEW_CHILD_HINTS = {
-    "referral": "Made from the referral’s details: name, date of birth, sex, address and carers where given",
-    "notice": "Made from the school notice’s details: name, date of birth, sex, address, UPN and carers where given",
-    "alert": "Made from the attendance alert’s details: name, date of birth, UPN and the school",
-}
 
 
 def _new_case_preview(item, today) -> dict:
     """What a case opened from this item starts with, in words."""
     defaults = triage_service.new_case_defaults(item, today)
     return {
-        "risk": _label(RiskLevel, defaults.risk_level),
+        "risk": label(RiskLevel, defaults.risk_level),
         "missing_since": defaults.missing_since,
         "primary_reason": primary_reason_label(defaults.primary_reason),
     }
 
 
 def _page(item, form: TriageForm | None, candidates, open_cases, status: int = 200):
-    today = uk_today()
-    kind = _KIND_OF[type(item)]
-    if kind == "referral":
-        details = {
-            "sections": summary.sections(item.answers or {}, today, reporter=False),
-            "source": _label(ReferralSource, item.source),
-            "status": _label(ReferralStatus, item.status),
-        }
-    elif kind == "alert":
-        details = {"item_rows": _alert_rows(item)}
-    else:
-        details = {"item_rows": notice_rows(item, school=True), "kind_label": _label(NoticeKind, item.kind)}
+    kind, today = kind_of(item), clock.uk_today()
     context = {
         "item": item,
         "kind": kind,
-        "is_referral": kind == "referral",
-        "noun": _noun(item),
-        "new_child_hint": _NEW_CHILD_HINTS[kind],
+        "today": today,
         "waiting": is_waiting(item),
+        "status_label": label(kind.statuses, item.status),
         "candidates": candidates,
         "open_cases": open_cases,
         "band": match_band,
@@ -232,8 +180,7 @@ def _page(item, form: TriageForm | None, candidates, open_cases, status: int = 2
         "preview": _new_case_preview(item, today),
         "action_labels": ACTION_LABELS,
         "case_label": case_label,
-        "status_label": _label(NoticeStatus if kind == "notice" else ReferralStatus, item.status),
-        **details,
+        **SHOWN_WITH,
     }
     if form is not None:
         context["form"] = form
@@ -241,25 +188,28 @@ def _page(item, form: TriageForm | None, candidates, open_cases, status: int = 2
 
 
 def _show(item):
-    session = db_session()
+    session, kind = db_session(), kind_of(item)
     may_triage = may(current_user.role, Area.CASEWORK_WRITE)
     triage_service.record_look(session, item, current_user, may_triage and is_waiting(item))
     form = TriageForm(formdata=None) if may_triage and is_waiting(item) else None
-    candidates, open_cases, _ = _choices(item, form)
-    if form is not None and isinstance(item, AttendanceAlert):
-        # The pupil is on the school's roll, and the import may know the child: both chosen, to be checked.
-        form.school.data = str(item.school.urn)
-        if item.child_id is not None and any(found.child.id == item.child_id for found in candidates):
-            form.child.data = str(item.child_id)
+    candidates, open_cases, _ = _choices(kind, item, form)
+    if form is not None:
+        # What the item says already (an alert's pupil is on its school's roll, and the import may know the
+        # child) is chosen, for the officer to check.
+        school, linked = kind.on_roll_at(item), kind.linked_child(item)
+        if school is not None:
+            form.school.data = str(school.urn)
+        if linked is not None and any(found.child.id == linked for found in candidates):
+            form.child.data = str(linked)
     return _page(item, form, candidates, open_cases)
 
 
 def _decide(item):
-    session = db_session()
+    session, kind = db_session(), kind_of(item)
     if not is_waiting(item):
         return _already(item)
     form = TriageForm()
-    candidates, open_cases, schools = _choices(item, form)
+    candidates, open_cases, schools = _choices(kind, item, form)
     if not form.fresh():
         form.show(triage_service.decision_problems(session, item, form.decision(), candidates, schools))
         return _page(item, form, candidates, open_cases)
@@ -269,7 +219,7 @@ def _decide(item):
             item,
             form.decision(),
             current_user,
-            today=uk_today(),
+            today=clock.uk_today(),
             settings=case_settings(),
             schools=schools,
             candidates=candidates,
@@ -279,17 +229,14 @@ def _decide(item):
     except TriageProblems as refused:
         form.show(refused.problems)
         return _page(item, form, candidates, open_cases)
-    noun = _noun(item)
-    title = f"{noun[:1].upper()}{noun[1:]} {item.reference}"
     if done.new_case:
         flash(
-            f"Case {done.case.reference} opened for {done.child.full_name} from {title[:1].lower()}{title[1:]}",
-            "success",
+            f"Case {done.case.reference} opened for {done.child.full_name} from {kind.noun} {item.reference}", "success"
         )
     elif done.case is not None:
-        flash(f"{title} added to case {done.case.reference}", "success")
+        flash(f"{kind.title} {item.reference} added to case {done.case.reference}", "success")
     else:
-        flash(f"{title} closed without a case: {item.closed_reason}", "success")
+        flash(f"{kind.title} {item.reference} closed without a case: {item.closed_reason}", "success")
         return redirect(url_for("staff.intake"))
     return redirect(url_for("staff.case", reference=done.case.reference))
 
@@ -297,39 +244,3 @@ def _decide(item):
 def _already(item):
     flash(str(AlreadyTriaged(item)), "important")
     return redirect(_triage_url(item))
-
-
-@bp.route("/intake/referrals/<reference>", endpoint="triage_referral")
-@requires(Area.CASEWORK_READ)
-def triage_referral(reference: str):
-    return _show(_referral_or_404(reference))
-
-
-@bp.route("/intake/referrals/<reference>", methods=["POST"], endpoint="decide_referral")
-@requires(Area.CASEWORK_WRITE)
-def decide_referral(reference: str):
-    return _decide(_referral_or_404(reference))
-
-
-@bp.route("/intake/notices/<reference>", endpoint="triage_notice")
-@requires(Area.CASEWORK_READ)
-def triage_notice(reference: str):
-    return _show(_notice_or_404(reference))
-
-
-@bp.route("/intake/notices/<reference>", methods=["POST"], endpoint="decide_notice")
-@requires(Area.CASEWORK_WRITE)
-def decide_notice(reference: str):
-    return _decide(_notice_or_404(reference))
-
-
-@bp.route("/intake/alerts/<reference>", endpoint="triage_alert")
-@requires(Area.CASEWORK_READ)
-def triage_alert(reference: str):
-    return _show(_alert_or_404(reference))
-
-
-@bp.route("/intake/alerts/<reference>", methods=["POST"], endpoint="decide_alert")
-@requires(Area.CASEWORK_WRITE)
-def decide_alert(reference: str):
-    return _decide(_alert_or_404(reference))

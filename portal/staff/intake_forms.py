@@ -1,6 +1,6 @@
 """The triage form: which child an intake item is about, and what to do with it. The choices of child, case and
 school are the page's own (the children matching proposed, their open cases, the authority's schools), set before
-the answers are read; the rules about which answers go together are the service's (shared/services/intake.py)."""
+the answers are read; the rules about which answers go together are the service's (shared.services.intake)."""
 
 from __future__ import annotations
 

@@ -32,7 +32,9 @@ def home():
         overview=queries.overview(session, today),
         mine=queries.workload(session, today, current_user.id),
         part_time=queries.current_part_time_count(session),
-        waiting=intake_queries.waiting_count(session, with_alerts=authority_settings().long_absence_is_cme),
+        waiting=intake_queries.waiting_count(
+            session, intake_queries.kinds_in_queue(authority_settings().long_absence_is_cme)
+        ),
         statuses=list(CaseStatus),
         term_dates_warning=_term_dates_warning(session, today),
     )

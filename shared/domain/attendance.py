@@ -209,7 +209,15 @@ class Run:
 
     @property
     def school_days(self) -> float:
-        return self.sessions / 2
+        return self.sessions / len(SESSIONS)
+
+
+def in_school_days(sessions: int) -> str:
+    """A count of sessions as the service's pages say it, two sessions to a school day: 20 -> "10 school days",
+    21 -> "10.5 school days", 2 -> "1 school day"."""
+    days, half = divmod(sessions, len(SESSIONS))
+    number = f"{days}.5" if half else f"{days}"
+    return f"{number} school day" if sessions == len(SESSIONS) else f"{number} school days"
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ from sqlalchemy import func, select
 
 from shared.clock import long_date
 from shared.models import AuditEvent, Case, Child, Referral, SchoolNotice
+from shared.queries import intake as queries
+from shared.services.intake import KINDS
 from tests.conftest import error_summary, get_page, parse, sign_in, text_of
 from tests.portal.test_cases import post_form
 from tests.shared.test_intake import BORN, NOW, a_case_for, a_notice, a_referral, ellie
@@ -419,3 +421,18 @@ def test_the_second_officer_to_decide_is_told_and_nothing_of_theirs_is_saved(app
     assert page.find(id="main-content").find("form", method="post") is None
     assert (referral.status, referral.triaged_by_id, referral.closed_reason) == ("linked", users["officer"].id, None)
     assert db.scalar(select(func.count()).select_from(Case)) == 1
+
+
+# The kinds of item ------------------------------------------------------------------------------------------------
+
+
+def test_each_kind_of_item_is_listed_triaged_and_shown_by_its_own_module_and_template(app):
+    assert [kind.listed for kind in KINDS] == list(queries.KINDS)
+    for kind in KINDS:
+        shown = app.jinja_env.get_template(f"staff/intake/{kind.name}.html").module
+        missing = [
+            name for name in ("in_queue", "caption", "tags", "details", "new_child_hint") if not hasattr(shown, name)
+        ]
+        assert missing == [], kind.name
+        endpoint, values = app.url_map.bind("").match(f"/staff/intake/{kind.name}s/RF-0000-0000")
+        assert (endpoint, values["kind"]) == (f"staff.triage_{kind.name}", kind.name)

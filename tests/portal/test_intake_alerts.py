@@ -44,8 +44,7 @@ def test_an_alert_waits_in_the_queue_with_its_school_and_run(client, db, users, 
     rows = queue_rows(page)
     assert [row[0] for row in rows] == [alert.reference, referral.reference]
     assert rows[0][1] == (
-        f"Attendance alert: 10 school days and a session of unexplained absence since {long(RUN_START)} "
-        "Millfield Primary School"
+        f"Attendance alert: 10.5 school days of unexplained absence since {long(RUN_START)} Millfield Primary School"
     )
     assert rows[0][2] == f"Ellie Whitcombe Born {long(BORN)}"
     assert rows[0][5] == "New"

@@ -18,6 +18,7 @@ from shared.domain.attendance import (
     count,
     decode,
     encode,
+    in_school_days,
     last_marked,
     merge,
     outside,
@@ -101,6 +102,17 @@ def test_a_run_goes_on_across_the_weekend_and_the_current_one_is_the_last():
 
     assert runs(weeks) == Runs(current=Run(date(2026, 9, 10), 10), longest=Run(date(2026, 9, 10), 10))
     assert runs(weeks).current.school_days == 5
+
+
+def test_sessions_are_said_in_school_days_two_to_a_day():
+    assert [in_school_days(sessions) for sessions in (20, 21, 2, 3, 1, 0)] == [
+        "10 school days",
+        "10.5 school days",
+        "1 school day",
+        "1.5 school days",
+        "0.5 school days",
+        "0 school days",
+    ]
 
 
 def test_sessions_that_are_not_possible_neither_extend_nor_end_a_run():

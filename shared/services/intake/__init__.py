@@ -1,4 +1,5 @@
-"""Triage: the CME team's decision on a referral, a school notice or an attendance alert.
+"""Triage: the CME team's decision on an item in the intake queue (a referral, a school notice or an attendance
+alert).
 
 The officer says which child the item is about (a child on record the matching proposed, a new child made from
 the item's details, or, when closing it, no child at all) and what to do with it: open a case, add it to the
@@ -6,6 +7,10 @@ child's open case, or close it without a case, with the reason. Each decision is
 claimed with a conditional UPDATE (so two officers deciding at once cannot both succeed; the second is told and
 nothing of theirs is saved), the child and case are written, the case's timeline gets the item, and the audit
 trail keeps who decided what, before and after.
+
+The workflow is the same for every kind of item. What differs (its statuses, its words, the child it describes,
+what a case opened from it starts with) is its kind's, a module of this package making one `IntakeKind`
+(base.py), listed in `KINDS`. Adding a kind of item is adding its module here and in shared.queries.intake.
 """
 
 from __future__ import annotations
@@ -19,18 +24,19 @@ from sqlalchemy.orm import Session
 
 from shared.clock import utcnow
 from shared.domain.notices import Problem
-from shared.domain.postcode import InvalidPostcode, normalise_postcode
 from shared.domain.reference import InvalidReference, normalise_reference
-from shared.domain.upn import InvalidUPN, validate_upn
-from shared.domain.vocab import NoticeKind, NoticeStatus, ReferralStatus, RiskLevel, Sex
-from shared.models import AttendanceAlert, Carer, Case, Child, Referral, School, SchoolNotice, User
+from shared.models import Case, Child, School, User
 from shared.queries import intake as queries
+from shared.queries.intake.base import Item
 from shared.services import audit
 from shared.services.case_details import CHILD_FIELDS
 from shared.services.cases import CaseSettings, open_case, record_event
-from shared.services.matching import Candidate, Probe, find_candidates
+from shared.services.intake import alerts, notices, referrals
+from shared.services.intake.base import IntakeKind
+from shared.services.matching import Candidate, find_candidates
 
-Item = Referral | SchoolNotice | AttendanceAlert
+KINDS: tuple[IntakeKind, ...] = (referrals.KIND, notices.KIND, alerts.KIND)
+_BY_MODEL = {kind.model: kind for kind in KINDS}
 
 NEW_CHILD = "new"
 NO_CHILD = "none"
@@ -39,6 +45,10 @@ SCHOOL_NAME_LIMIT = 200
 DETAILS_LIMIT = 1000
 # What the audit trail keeps of an item before and after triage.
 ITEM_FIELDS = ["status", "child_id", "case_id", "triaged_by_id", "triaged_at", "closed_reason"]
+
+
+def kind_of(item: Item) -> IntakeKind:
+    return _BY_MODEL[type(item)]
 
 
 class Action(StrEnum):
@@ -62,14 +72,6 @@ CLOSE_REASONS = {
     Action.CLOSE_OTHER: "Other",
 }
 
-# A referral's reasons (what the reporter ticked, shared/data/cme_reasons.csv) that say plainly which of the DfE
-# collection's primary reasons (shared/data/primary_reasons.csv) a case has. Others leave it to the officer.
-REFERRAL_REASON_TO_PRIMARY = {
-    "no_suitable_place": "no_suitable_place",
-    "unsuitable_home_education": "unsuitable_home_education",
-    "removed_by_parents": "parental_decision_not_to_register",
-}
-
 
 def match_band(score: float) -> str:
     """How an officer reads a candidate's score."""
@@ -80,65 +82,16 @@ def match_band(score: float) -> str:
     return "Weak match"
 
 
-@dataclass(frozen=True)
-class _Kind:
-    """What triage needs to know about one kind of item."""
-
-    model: type
-    object_type: str  # the audit trail's name for it
-    noun: str  # in messages: "referral", "school notice"
-    title: str  # on the case's timeline: "Referral", "School notice"
-    waiting: tuple[str, ...]
-    to_case: str
-    closed: str
-
-
-_REFERRAL = _Kind(
-    Referral,
-    "referral",
-    "referral",
-    "Referral",
-    queries.REFERRAL_WAITING,
-    ReferralStatus.LINKED,
-    ReferralStatus.CLOSED,
-)
-_NOTICE = _Kind(
-    SchoolNotice,
-    "school_notice",
-    "school notice",
-    "School notice",
-    queries.NOTICE_WAITING,
-    NoticeStatus.ATTACHED,
-    NoticeStatus.ACTIONED,
-)
-
-
-_ALERT = _Kind(
-    AttendanceAlert,
-    "attendance_alert",
-    "attendance alert",
-    "Attendance alert",
-    queries.ALERT_WAITING,
-    ReferralStatus.LINKED,
-    ReferralStatus.CLOSED,
-)
-_KINDS = {Referral: _REFERRAL, SchoolNotice: _NOTICE, AttendanceAlert: _ALERT}
-
-
-def _kind(item: Item) -> _Kind:
-    return _KINDS[type(item)]
-
-
 def is_waiting(item: Item) -> bool:
     """Whether the item still waits for a decision."""
-    return item.status in _kind(item).waiting
+    return item.status in kind_of(item).waiting
 
 
 class AlreadyTriaged(Exception):
     """Someone else decided on the item first: nothing of this decision was saved."""
 
     def __init__(self, item: Item):
-        kind = _kind(item)
+        kind = kind_of(item)
         super().__init__(
             f"Someone else triaged this {kind.noun} while you were looking at it. Nothing you chose has been saved: "
             "their decision is shown below"
@@ -181,20 +134,13 @@ class Triaged:
 # Reading ----------------------------------------------------------------------------------------------------------
 
 
-LINKED_BY_IMPORT = "Linked to this pupil by the attendance import"
-
-
-def probe_for(item: Item) -> Probe:
-    if isinstance(item, Referral):
-        return Probe.for_referral(item)
-    return Probe.for_alert(item) if isinstance(item, AttendanceAlert) else Probe.for_notice(item)
-
-
 def proposed_children(session: Session, item: Item) -> list[Candidate]:
-    """The children on record who may be the item's child, best first. The child an attendance import linked
-    the alert's pupil to (by UPN, or by name and date of birth) comes first, whatever matching makes of it."""
-    found = find_candidates(session, probe_for(item))
-    linked = item.child_id if isinstance(item, AttendanceAlert) else None
+    """The children on record who may be the item's child, best first. The child on record the item is linked to
+    already (an attendance import links an alert's pupil by UPN, or by name and date of birth) comes first,
+    whatever matching makes of it."""
+    kind = kind_of(item)
+    found = find_candidates(session, kind.probe(item))
+    linked = kind.linked_child(item)
     if linked is None:
         return found
     same = next((candidate for candidate in found if candidate.child.id == linked), None)
@@ -204,19 +150,19 @@ def proposed_children(session: Session, item: Item) -> list[Candidate]:
         if child is None:
             return found
         case = queries.open_cases_by_child(session, [linked])[linked]
-        return [Candidate(child, 1.0, (LINKED_BY_IMPORT,), case[0] if case else None), *others]
-    return [Candidate(same.child, same.score, (LINKED_BY_IMPORT, *same.reasons), same.open_case), *others]
+        return [Candidate(child, 1.0, (kind.linked_reason,), case[0] if case else None), *others]
+    return [Candidate(same.child, same.score, (kind.linked_reason, *same.reasons), same.open_case), *others]
 
 
 def record_look(session: Session, item: Item, actor: User, may_triage: bool) -> None:
-    """Every look at an item goes in the audit trail. An officer's first look at a new referral or alert also moves
-    it to "in triage", so the queue shows the team someone has picked it up; a manager's look changes nothing."""
-    kind = _kind(item)
-    if may_triage and item.status == ReferralStatus.NEW and isinstance(item, Referral | AttendanceAlert):
+    """Every look at an item goes in the audit trail. An officer's first look at a new one of a kind that has a
+    first look (a referral, an alert: "new" to "in triage") also moves it on, so the queue shows the team someone
+    has picked it up; a manager's look changes nothing."""
+    kind = kind_of(item)
+    if may_triage and kind.first_look is not None and item.status == kind.first_look[0]:
+        before, after = kind.first_look
         moved = session.execute(
-            update(kind.model)
-            .where(kind.model.id == item.id, kind.model.status == ReferralStatus.NEW)
-            .values(status=ReferralStatus.IN_TRIAGE),
+            update(kind.model).where(kind.model.id == item.id, kind.model.status == before).values(status=after),
             execution_options={"synchronize_session": False},
         )
         if moved.rowcount == 1:
@@ -226,8 +172,8 @@ def record_look(session: Session, item: Item, actor: User, may_triage: bool) -> 
                 f"{kind.object_type}.triage_started",
                 kind.object_type,
                 item.id,
-                before={"status": ReferralStatus.NEW.value},
-                after={"status": ReferralStatus.IN_TRIAGE.value},
+                before={"status": str(before)},
+                after={"status": str(after)},
             )
     audit.record(session, actor, f"{kind.object_type}.viewed", kind.object_type, item.id)
     session.commit()
@@ -249,7 +195,7 @@ class _Checked:
 def _check(
     session: Session, item: Item, decision: Decision, candidates: list[Candidate], schools: list[School]
 ) -> _Checked:
-    kind = _kind(item)
+    kind = kind_of(item)
     problems: list[Problem] = []
     by_id = {str(candidate.child.id): candidate.child for candidate in candidates}
     choice = (decision.child or "").strip()
@@ -349,136 +295,7 @@ def decision_problems(
     return []
 
 
-# A new child from the item's details ------------------------------------------------------------------------------
-
-
-def _postcode(value: str | None) -> str | None:
-    try:
-        return normalise_postcode(value) if value else None
-    except InvalidPostcode:
-        return None
-
-
-def _upn(value: str | None) -> str | None:
-    try:
-        return validate_upn(value) if value else None
-    except InvalidUPN:
-        return None
-
-
-def _fit(text: str | None, limit: int) -> str | None:
-    text = (text or "").strip()
-    if not text:
-        return None
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def _address_lines(address: str | None) -> tuple[str | None, str | None]:
-    """An address typed in one box as two lines of at most 200 characters: the first part, and the rest."""
-    parts = [part.strip() for part in (address or "").replace("\n", ",").split(",") if part.strip()]
-    if not parts:
-        return None, None
-    return _fit(parts[0], 200), _fit(", ".join(parts[1:]), 200)
-
-
-def _sex(value: str | None) -> str:
-    return value if value in set(Sex) else Sex.UNKNOWN
-
-
-def _child_from_referral(referral: Referral) -> Child:
-    answers = referral.answers or {}
-    child = Child(
-        first_name=_fit(referral.child_first_name, 100),
-        last_name=_fit(referral.child_last_name, 100),
-        other_names=_fit(answers.get("child_other_names"), 300),
-        date_of_birth=referral.child_date_of_birth,
-        sex=_sex(answers.get("child_sex")),
-        upn=_upn(answers.get("upn") or answers.get("child_upn")),
-        address_line_1=_fit(answers.get("address_line_1"), 200),
-        address_line_2=_fit(answers.get("address_line_2"), 200),
-        town=_fit(answers.get("address_town"), 100),
-        postcode=_postcode(referral.child_postcode),
-        phone=_fit(answers.get("family_phone"), 30),
-    )
-    # The reporter writes the carers in one box: one carer a line, as most people type them.
-    lines = [line.strip() for line in (answers.get("carers") or "").splitlines() if line.strip()]
-    child.carers = [Carer(name=_fit(line, 200)) for line in lines[:6]]
-    return child
-
-
-def _child_from_notice(notice: SchoolNotice) -> Child:
-    details = notice.details or {}
-    line_1, line_2 = _address_lines(details.get("address"))
-    child = Child(
-        first_name=_fit(notice.pupil_first_name, 100),
-        last_name=_fit(notice.pupil_last_name, 100),
-        date_of_birth=notice.pupil_date_of_birth,
-        sex=_sex(notice.pupil_sex),
-        upn=_upn(notice.upn),
-        address_line_1=line_1,
-        address_line_2=line_2,
-        postcode=_postcode(notice.pupil_postcode),
-    )
-    if details.get("parent_name"):
-        child.carers = [
-            Carer(
-                name=_fit(details["parent_name"], 200),
-                phone=_fit(details.get("parent_phone"), 30),
-                address=_fit(details.get("address"), 400),
-            )
-        ]
-    return child
-
-
-def _child_from_alert(alert: AttendanceAlert) -> Child:
-    """The pupil as the school's file named them, on roll at the school whose marks raised the alert."""
-    return Child(
-        first_name=_fit(alert.pupil_first_name, 100),
-        last_name=_fit(alert.pupil_last_name, 100),
-        date_of_birth=alert.pupil_date_of_birth,
-        upn=_upn(alert.upn),
-        current_school_id=alert.school_id,
-    )
-
-
-def _new_child(item: Item) -> Child:
-    if isinstance(item, Referral):
-        return _child_from_referral(item)
-    return _child_from_alert(item) if isinstance(item, AttendanceAlert) else _child_from_notice(item)
-
-
 # What a new case takes from the item --------------------------------------------------------------------------------
-
-
-def _primary_reason(item: Item) -> str | None:
-    if isinstance(item, AttendanceAlert):
-        return None  # an absence says nothing of why: the officer finds out
-    if isinstance(item, Referral):
-        given = (item.answers or {}).get("reasons") or []
-        mapped = {REFERRAL_REASON_TO_PRIMARY[code] for code in given if code in REFERRAL_REASON_TO_PRIMARY}
-        return mapped.pop() if len(mapped) == 1 else None
-    if item.kind == NoticeKind.LEAVER and (item.details or {}).get("new_la"):
-        return "believed_moved_to_other_la"
-    return None
-
-
-def _missing_since(item: Item, today: date) -> date | None:
-    if isinstance(item, AttendanceAlert):
-        day = item.run_start  # the first day of the run of unexplained absence
-    elif isinstance(item, Referral):
-        try:
-            day = date.fromisoformat((item.answers or {}).get("last_at_school") or "")
-        except ValueError:
-            return None
-    elif item.kind in (NoticeKind.LEAVER, NoticeKind.ABSENCE):
-        day = item.event_date  # the day the pupil left the roll, or their first day of absence
-    else:
-        return None
-    return day if day <= today else None
-
-
-def _risk(item: Item) -> str:
-    return RiskLevel.HIGH if isinstance(item, Referral) and item.urgent else RiskLevel.MEDIUM
 
 
 @dataclass(frozen=True)
@@ -492,7 +309,9 @@ def new_case_defaults(item: Item, today: date) -> CaseDefaults:
     """What a case opened from the item starts with: high risk for an urgent referral, the day the child was last
     at school, left the roll or began an alert's run of absence, and the primary reason when the item says it
     plainly."""
-    return CaseDefaults(_risk(item), _missing_since(item, today), _primary_reason(item))
+    kind = kind_of(item)
+    day = kind.missing_since(item)
+    return CaseDefaults(kind.risk(item), day if day is not None and day <= today else None, kind.primary_reason(item))
 
 
 # Deciding ---------------------------------------------------------------------------------------------------------
@@ -512,7 +331,7 @@ def triage(
     """Decide on the item, in one transaction. Raises AlreadyTriaged when it no longer waits for a decision (and
     changes nothing), TriageProblems for answers that cannot be accepted. `schools` are those the page listed for
     "on roll at a named school"; `candidates` the children it proposed (found again when not given)."""
-    kind = _kind(item)
+    kind = kind_of(item)
     if not is_waiting(item):
         raise AlreadyTriaged(item)
     if candidates is None:
@@ -535,7 +354,7 @@ def triage(
 
     child = checked.child
     if checked.new_child:
-        child = _new_child(item)
+        child = kind.new_child(item)
         session.add(child)
         session.flush()
         audit.record(session, actor, "child.created", "child", child.id, after=audit.snapshot(child, CHILD_FIELDS))
