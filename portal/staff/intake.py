@@ -19,13 +19,14 @@ from portal.summaries import report as summary
 from portal.summaries.notice import notice_rows
 from shared import clock
 from shared.domain import vocab
+from shared.domain.problems import Refused
 from shared.domain.reference import InvalidReference, normalise_reference
 from shared.domain.roles import Area, may
 from shared.domain.vocab import ReferralStatus, RiskLevel
 from shared.queries import intake as queries
 from shared.reference_data import primary_reason_label
 from shared.services import intake as triage_service
-from shared.services.intake import KINDS, AlreadyTriaged, TriageProblems, is_waiting, kind_of, match_band
+from shared.services.intake import KINDS, AlreadyTriaged, is_waiting, kind_of, match_band
 from shared.services.intake.base import IntakeKind
 from shared.services.schools import schools_for_picker
 from webcommon.access import requires
@@ -226,7 +227,7 @@ def _decide(item):
         )
     except AlreadyTriaged:
         return _already(item)
-    except TriageProblems as refused:
+    except Refused as refused:
         form.show(refused.problems)
         return _page(item, form, candidates, open_cases)
     if done.new_case:

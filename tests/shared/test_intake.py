@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from shared.clock import uk_today
 from shared.domain.enquiries import DEFAULT_DUE_SCHOOL_DAYS, STANDARD_CHECKS
-from shared.domain.problems import Problem
+from shared.domain.problems import Problem, Refused
 from shared.domain.reference import new_reference
 from shared.models import (
     AttendanceAlert,
@@ -27,7 +27,7 @@ from shared.models import (
 from shared.queries import intake as queries
 from shared.services import intake
 from shared.services.cases import CaseSettings, open_case
-from shared.services.intake import AlreadyTriaged, Decision, TriageProblems
+from shared.services.intake import AlreadyTriaged, Decision
 from tests.conftest import calendar_of
 
 TODAY = uk_today()
@@ -341,10 +341,10 @@ def test_a_notice_is_attached_to_the_open_case_the_officer_chooses_when_the_chil
     first = a_case_for(db, child, users, settings)
     second = a_case_for(db, child, users, settings)
     notice = a_notice(db, school)
-    with pytest.raises(TriageProblems) as refused:
+    with pytest.raises(Refused) as refused:
         decide(db, notice, users, settings, child=str(child.id), action="add_to_case")
     assert problems_of(refused) == [Problem("case", "Select which of Ellie Whitcombe’s open cases to add it to")]
-    with pytest.raises(TriageProblems) as refused:
+    with pytest.raises(Refused) as refused:
         decide(db, notice, users, settings, child=str(child.id), action="add_to_case", case="CS-NOT-HERE")
     assert problems_of(refused) == [Problem("case", "Select which of Ellie Whitcombe’s open cases to add it to")]
 
@@ -479,7 +479,7 @@ def test_answers_that_do_not_go_together_are_refused_and_nothing_is_saved(
 ):
     referral = a_referral(db)
     audited = db.scalar(select(func.count()).select_from(AuditEvent))
-    with pytest.raises(TriageProblems) as refused:
+    with pytest.raises(Refused) as refused:
         decide(db, referral, users, settings, **answers)
     assert problems_of(refused) == problems
     db.expire_all()
@@ -493,7 +493,7 @@ def test_a_child_who_was_not_proposed_cannot_be_chosen(db, users, school, settin
     db.add(stranger)
     db.commit()
     referral = a_referral(db)
-    with pytest.raises(TriageProblems) as refused:
+    with pytest.raises(Refused) as refused:
         decide(db, referral, users, settings, child=str(stranger.id), action="open_case")
     assert problems_of(refused) == [Problem("child", "Select one of the children shown, or ‘A new child’")]
 
@@ -502,7 +502,7 @@ def test_a_child_with_an_open_case_does_not_get_a_second_one(db, users, school, 
     child = ellie(db)
     case = a_case_for(db, child, users, settings)
     referral = a_referral(db)
-    with pytest.raises(TriageProblems) as refused:
+    with pytest.raises(Refused) as refused:
         decide(db, referral, users, settings, child=str(child.id), action="open_case")
     assert problems_of(refused) == [
         Problem(
@@ -514,7 +514,7 @@ def test_a_child_with_an_open_case_does_not_get_a_second_one(db, users, school, 
 def test_a_child_without_an_open_case_has_nothing_to_add_to(db, users, school, settings):
     child = ellie(db)
     notice = a_notice(db, school)
-    with pytest.raises(TriageProblems) as refused:
+    with pytest.raises(Refused) as refused:
         decide(db, notice, users, settings, child=str(child.id), action="add_to_case")
     assert problems_of(refused) == [Problem("action", "Ellie Whitcombe has no open case: open a new case instead")]
 
@@ -526,7 +526,7 @@ def test_a_duplicate_must_name_another_item_that_exists(db, users, school, setti
         (referral.reference, "Enter the reference of another referral or notice"),
         (missing, f"There is no referral or notice {missing}"),
     ):
-        with pytest.raises(TriageProblems) as refused:
+        with pytest.raises(Refused) as refused:
             decide(db, referral, users, settings, child="none", action="close_duplicate", duplicate_of=typed)
         assert problems_of(refused) == [Problem("duplicate_of", message)]
 

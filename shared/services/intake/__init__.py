@@ -23,7 +23,8 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from shared.clock import utcnow
-from shared.domain.notices import Problem
+from shared.db import rows_changed
+from shared.domain.problems import Problem, Refused
 from shared.domain.reference import InvalidReference, normalise_reference
 from shared.models import Case, Child, School, User
 from shared.queries import intake as queries
@@ -99,14 +100,6 @@ class AlreadyTriaged(Exception):
         self.item = item
 
 
-class TriageProblems(ValueError):
-    """Answers that cannot be accepted, each naming its field."""
-
-    def __init__(self, problems: list[Problem]):
-        super().__init__("; ".join(problem.message for problem in problems))
-        self.problems = problems
-
-
 @dataclass(frozen=True)
 class Decision:
     """The officer's answers on the triage page, as typed."""
@@ -161,11 +154,12 @@ def record_look(session: Session, item: Item, actor: User, may_triage: bool) -> 
     kind = kind_of(item)
     if may_triage and kind.first_look is not None and item.status == kind.first_look[0]:
         before, after = kind.first_look
-        moved = session.execute(
+        moved = rows_changed(
+            session,
             update(kind.model).where(kind.model.id == item.id, kind.model.status == before).values(status=after),
-            execution_options={"synchronize_session": False},
+            synchronize_session=False,
         )
-        if moved.rowcount == 1:
+        if moved == 1:
             audit.record(
                 session,
                 actor,
@@ -208,7 +202,7 @@ def _check(
         action = Action(decision.action or "")
     except ValueError:
         problems.append(Problem("action", f"Select what to do with this {kind.noun}"))
-        raise TriageProblems(problems) from None
+        raise Refused(problems) from None
 
     case: Case | None = None
     closed_reason: str | None = None
@@ -280,7 +274,7 @@ def _check(
         else:
             closed_reason = f"{CLOSE_REASONS[action]}: {details}"
     if problems:
-        raise TriageProblems(problems)
+        raise Refused(problems)
     return _Checked(action, child, choice == NEW_CHILD, case, closed_reason)
 
 
@@ -290,7 +284,7 @@ def decision_problems(
     """What is wrong with the answers, without deciding anything (for a page shown again after a lapsed token)."""
     try:
         _check(session, item, decision, candidates, schools)
-    except TriageProblems as refused:
+    except Refused as refused:
         return refused.problems
     return []
 
@@ -329,7 +323,7 @@ def triage(
     candidates: list[Candidate] | None = None,
 ) -> Triaged:
     """Decide on the item, in one transaction. Raises AlreadyTriaged when it no longer waits for a decision (and
-    changes nothing), TriageProblems for answers that cannot be accepted. `schools` are those the page listed for
+    changes nothing), Refused for answers that cannot be accepted. `schools` are those the page listed for
     "on roll at a named school"; `candidates` the children it proposed (found again when not given)."""
     kind = kind_of(item)
     if not is_waiting(item):
@@ -341,13 +335,14 @@ def triage(
     before = audit.snapshot(item, ITEM_FIELDS)
     now = utcnow()
     final = kind.closed if checked.action.closes else kind.to_case
-    claimed = session.execute(
+    claimed = rows_changed(
+        session,
         update(kind.model)
         .where(kind.model.id == item.id, kind.model.status.in_(kind.waiting))
         .values(status=final, triaged_by_id=actor.id, triaged_at=now),
-        execution_options={"synchronize_session": False},
+        synchronize_session=False,
     )
-    if claimed.rowcount != 1:
+    if claimed != 1:
         session.rollback()
         session.refresh(item)
         raise AlreadyTriaged(item)
