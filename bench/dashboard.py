@@ -76,7 +76,7 @@ from shared.domain.school_age import school_year_start  # noqa: E402
 from shared.domain.school_days import SchoolCalendar  # noqa: E402
 from shared.domain.terms import Term, term_of  # noqa: E402
 from shared.queries.attendance import schools_for_term, weekly_trend  # noqa: E402
-from shared.queries.dashboard import Filters  # noqa: E402
+from shared.queries.dashboard.scope import Filters  # noqa: E402
 from shared.services.calendar import school_calendar  # noqa: E402
 
 PREFIX = "/dashboard/"
@@ -577,14 +577,14 @@ def _cases_answer(by_status: dict[str, int], unassigned: int, overdue: int) -> d
 
 
 def _service_cases(session: Session, context: Context) -> dict:
-    from shared.queries import dashboard as reads
+    from shared.queries.dashboard import overview as reads
 
     found = reads.overview(session, context.filters(), context.today, context.term.start, context.calendar)
     return _cases_answer(found.cases_by_status, found.unassigned_cases, found.overdue_checks)
 
 
 def _service_sources(session: Session, context: Context) -> dict[str, int]:
-    from shared.queries import outcomes as reads
+    from shared.queries.dashboard import referrals as reads
 
     totals: dict[str, int] = {}
     for point in reads.referrals_over_time(session, context.filters(), "week"):
@@ -593,7 +593,7 @@ def _service_sources(session: Session, context: Context) -> dict[str, int]:
 
 
 def _service_outcomes(session: Session, context: Context) -> dict[str, int]:
-    from shared.queries import outcomes as reads
+    from shared.queries.dashboard import outcomes as reads
 
     return _counts((row.outcome, row.count) for row in reads.outcomes(session, context.filters()))
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from dashboard.filters import Chosen, filter_params, query_string
 from shared.domain.roles import Role
 from shared.domain.school_days import SchoolCalendar
-from shared.queries.dashboard import Filters
+from shared.queries.dashboard.scope import Filters
 
 # Managers see figures and case references; these roles work cases and see children's names.
 NAMED_ROLES = frozenset({Role.OFFICER, Role.LEAD, Role.ADMIN})

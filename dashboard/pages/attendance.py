@@ -6,19 +6,17 @@ placed children's own marks."""
 from __future__ import annotations
 
 from dash import html
-from sqlalchemy import select
 
 from dashboard import components as ui
 from dashboard.figures import horizontal_bars, lines
-from dashboard.filters import selected_school_ids
 from dashboard.tables import Column, Table
 from dashboard.view import View
 from shared.clock import long_date
 from shared.domain.terms import term_of
-from shared.models import School
 from shared.queries import attendance as queries
-from shared.queries import outcomes
-from shared.queries.dashboard import Filters
+from shared.queries.dashboard.choices import school_names, selected_school_ids
+from shared.queries.dashboard.placed import placed_attendance, placed_summary
+from shared.queries.dashboard.scope import Filters
 
 PATH = "/dashboard/attendance"
 TITLE = "Attendance trends"
@@ -41,7 +39,7 @@ def _trend_series(view: View) -> tuple[list, dict[str, list], dict[str, list], l
     base_ids = selected_school_ids(session, Filters(filters.start, filters.end, phase=filters.phase))
     lines_wanted: list[tuple[str, set[int] | None]] = [(base_name, base_ids)]
     if filters.school_ids:
-        names = school_names(view, chosen or set())
+        names = school_names(session, chosen or set())
         if len(names) <= MOST_LINES:
             lines_wanted += [(names[school_id], {school_id}) for school_id in sorted(names, key=names.get)]
         else:
@@ -70,10 +68,6 @@ def _trend_series(view: View) -> tuple[list, dict[str, list], dict[str, list], l
                 }
             )
     return weeks, attendance, absence, rows
-
-
-def school_names(view: View, school_ids) -> dict[int, str]:
-    return dict(view.session.execute(select(School.id, School.name).where(School.id.in_(list(school_ids)))).all())
 
 
 TREND_COLUMNS = [
@@ -143,7 +137,7 @@ PLACED_COLUMNS = [
 
 
 def placed_table(view: View, placed=None) -> Table:
-    placed = placed if placed is not None else outcomes.placed_attendance(view.session, view.filters, view.today)
+    placed = placed if placed is not None else placed_attendance(view.session, view.filters, view.today)
     rows = [
         {
             "case": child.case_reference,
@@ -262,10 +256,10 @@ def render(view: View) -> list:
             )
         )
     content += ui.table_section(schools, view.search, "No school has marks in this term.")
-    placed = outcomes.placed_attendance(view.session, filters, view.today)
+    placed = placed_attendance(view.session, filters, view.today)
     table = placed_table(view, placed)
     content.append(html.H2("Attendance since placement", className="govuk-heading-m", id="since-placement"))
-    summary = outcomes.placed_summary(placed)
+    summary = placed_summary(placed)
     content.append(
         html.P(
             f"{summary.placed:,} children the team placed in a school; {summary.with_marks:,} have marks since. "

@@ -11,7 +11,7 @@ from dashboard.tables import Column, Table
 from dashboard.view import View
 from shared.clock import long_date
 from shared.domain.casework import OPEN_STATUSES, CaseStatus
-from shared.queries import dashboard as queries
+from shared.queries.dashboard import caseloads as queries
 from shared.queries.intake import ItemKind
 
 PATH = "/dashboard/caseloads"

@@ -12,7 +12,8 @@ from dashboard.figures import horizontal_bars, stacked_columns
 from dashboard.tables import Column, Table
 from dashboard.view import View
 from shared.clock import long_date
-from shared.queries import outcomes as queries
+from shared.queries.dashboard import outcomes as queries
+from shared.queries.dashboard.referrals import referrals_over_time
 
 PATH = "/dashboard/outcomes"
 TITLE = "Referrals and outcomes"
@@ -25,7 +26,7 @@ def _bucket(view: View) -> str:
 
 def referral_table(view: View, points=None) -> Table:
     bucket = _bucket(view)
-    points = points if points is not None else queries.referrals_over_time(view.session, view.filters, bucket)
+    points = points if points is not None else referrals_over_time(view.session, view.filters, bucket)
     labels = list(dict.fromkeys(point.label for point in points))
     by_period: dict = defaultdict(dict)
     for point in points:
@@ -90,7 +91,7 @@ def render(view: View) -> list:
     dates = f"from {long_date(filters.start)} to {long_date(filters.end)}"
     content: list = [html.H1(TITLE, className="govuk-heading-l")]
 
-    points = queries.referrals_over_time(view.session, filters, _bucket(view))
+    points = referrals_over_time(view.session, filters, _bucket(view))
     referrals = referral_table(view, points)
     total = sum(row["total"] for row in referrals.rows)
     if total:
