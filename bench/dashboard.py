@@ -864,12 +864,12 @@ def make_app(url: str):
 
 def sign_in(client) -> None:
     page = client.get("/sign-in").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     response = client.post("/sign-in", data={"csrf_token": token, "email": LEAD_EMAIL, "password": PASSWORD})
     if (response.status_code, response.headers.get("Location")) != (302, "/sign-in/two-factor"):
         raise SystemExit(f"signing in as the lead answered {response.status_code}")
     page = client.get("/sign-in/two-factor").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     code = pyotp.TOTP(LEAD_TOTP_SECRET).now()
     response = client.post("/sign-in/two-factor", data={"csrf_token": token, "code": code})
     if response.status_code != 302 or response.headers["Location"].startswith("/sign-in"):
