@@ -76,7 +76,7 @@ from shared.domain.school_age import school_year_start  # noqa: E402
 from shared.domain.school_days import SchoolCalendar  # noqa: E402
 from shared.domain.terms import Term, term_of  # noqa: E402
 from shared.queries.attendance import schools_for_term, weekly_trend  # noqa: E402
-from shared.queries.dashboard import Filters  # noqa: E402
+from shared.queries.dashboard.scope import Filters  # noqa: E402
 from shared.services.calendar import school_calendar  # noqa: E402
 
 PREFIX = "/dashboard/"
@@ -577,14 +577,14 @@ def _cases_answer(by_status: dict[str, int], unassigned: int, overdue: int) -> d
 
 
 def _service_cases(session: Session, context: Context) -> dict:
-    from shared.queries import dashboard as reads
+    from shared.queries.dashboard import overview as reads
 
     found = reads.overview(session, context.filters(), context.today, context.term.start, context.calendar)
     return _cases_answer(found.cases_by_status, found.unassigned_cases, found.overdue_checks)
 
 
 def _service_sources(session: Session, context: Context) -> dict[str, int]:
-    from shared.queries import outcomes as reads
+    from shared.queries.dashboard import referrals as reads
 
     totals: dict[str, int] = {}
     for point in reads.referrals_over_time(session, context.filters(), "week"):
@@ -593,7 +593,7 @@ def _service_sources(session: Session, context: Context) -> dict[str, int]:
 
 
 def _service_outcomes(session: Session, context: Context) -> dict[str, int]:
-    from shared.queries import outcomes as reads
+    from shared.queries.dashboard import outcomes as reads
 
     return _counts((row.outcome, row.count) for row in reads.outcomes(session, context.filters()))
 
@@ -864,12 +864,12 @@ def make_app(url: str):
 
 def sign_in(client) -> None:
     page = client.get("/sign-in").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     response = client.post("/sign-in", data={"csrf_token": token, "email": LEAD_EMAIL, "password": PASSWORD})
     if (response.status_code, response.headers.get("Location")) != (302, "/sign-in/two-factor"):
         raise SystemExit(f"signing in as the lead answered {response.status_code}")
     page = client.get("/sign-in/two-factor").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     code = pyotp.TOTP(LEAD_TOTP_SECRET).now()
     response = client.post("/sign-in/two-factor", data={"csrf_token": token, "code": code})
     if response.status_code != 302 or response.headers["Location"].startswith("/sign-in"):

@@ -132,13 +132,11 @@ def chart(
     element_id: str, title: str, summary: str | Sequence, figure: go.Figure, table: Table, search: str, level: int = 2
 ) -> html.Section:
     """A chart with a heading, a text summary of what it shows, and the same figures as a table to open."""
-    heading = html.H2 if level == 2 else html.H3
-    size = "govuk-heading-m" if level == 2 else "govuk-heading-s"
     return html.Section(
         className="cme-chart",
         **{"aria-labelledby": f"{element_id}-heading"},
         children=[
-            heading(title, id=f"{element_id}-heading", className=size),
+            _chart_heading(element_id, title, level),
             html.P(summary, id=f"{element_id}-summary", className="govuk-body"),
             html.Div(
                 role="img",
@@ -162,6 +160,35 @@ def chart(
             ),
         ],
     )
+
+
+Drawn = tuple[str | Sequence, go.Figure]  # a chart's text summary and its figure
+
+
+def chart_or_empty(
+    element_id: str,
+    title: str,
+    drawn: Drawn | None,
+    table: Table,
+    search: str,
+    empty: str | None,
+    level: int = 2,
+) -> list:
+    """The one way a page shows a chart that may have nothing to draw: the chart (`drawn`: its summary and figure)
+    with its table, or, when `drawn` is None, the chart's heading and the empty state saying why. With `empty` None
+    an empty chart is left out (something beside it already says there is nothing)."""
+    if drawn is not None:
+        summary, figure = drawn
+        return [chart(element_id, title, summary, figure, table, search, level)]
+    if empty is None:
+        return []
+    return [_chart_heading(element_id, title, level), empty_state(empty)]
+
+
+def _chart_heading(element_id: str, title: str, level: int):
+    if level == 2:
+        return html.H2(title, id=f"{element_id}-heading", className="govuk-heading-m")
+    return html.H3(title, id=f"{element_id}-heading", className="govuk-heading-s")
 
 
 def empty_state(message: str) -> html.Div:

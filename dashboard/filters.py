@@ -14,13 +14,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import parse_qs, urlencode
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared.clock import long_date
-from shared.domain.roles import Role
-from shared.models import School, User
-from shared.queries.dashboard import Filters
+from shared.queries.dashboard.choices import is_officer, phases, school_ids_by_urn
+from shared.queries.dashboard.scope import Filters
 
 FILTER_KEYS = ("from", "to", "school", "phase", "officer")
 MAX_SCHOOLS = 50
@@ -150,7 +148,7 @@ def _schools(session: Session, values: list[str], problems: list[Problem]) -> tu
             problems.append(Problem("school", f"“{value[:20]}” is not a school's URN: a URN is 6 digits"))
             continue
         urns.append(urn)
-    found = dict(session.execute(select(School.urn, School.id).where(School.urn.in_(urns))).all()) if urns else {}
+    found = school_ids_by_urn(session, urns)
     for urn in urns:
         if urn not in found:
             problems.append(Problem("school", f"No school with URN {urn} is in the schools register"))
@@ -161,27 +159,10 @@ def _officer(session: Session, value: str, problems: list[Problem]) -> int | Non
     if not value:
         return None
     number = _number(value, 9)
-    officer = session.get(User, number) if number is not None else None
-    if officer is None or officer.role not in (Role.OFFICER, Role.LEAD):
+    if number is None or not is_officer(session, number):
         problems.append(Problem("officer", "The officer chosen is not a CME officer or lead in this service"))
         return None
-    return officer.id
-
-
-def selected_school_ids(session: Session, filters: Filters) -> set[int] | None:
-    """The schools the filters choose (their schools and phase together), or None for every school."""
-    if not filters.bounds_schools:
-        return None
-    query = select(School.id)
-    if filters.school_ids is not None:
-        query = query.where(School.id.in_(list(filters.school_ids)))
-    if filters.phase is not None:
-        query = query.where(School.phase == filters.phase)
-    return set(session.scalars(query))
-
-
-def phases(session: Session) -> list[str]:
-    return sorted(p for p in session.scalars(select(School.phase).distinct()) if p)
+    return number
 
 
 def query_string(params: dict[str, list[str]], **changes: str | list[str] | None) -> str:

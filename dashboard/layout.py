@@ -15,17 +15,15 @@ from datetime import date
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard import components as ui
-from dashboard.filters import FILTER_KEYS, Chosen, parse_query, phases, query_string, read_filters, school_year_start
+from dashboard.filters import FILTER_KEYS, Chosen, parse_query, query_string, read_filters, school_year_start
 from dashboard.pages import PAGES, page_for
 from dashboard.view import View, Viewer
 from shared.clock import uk_today
 from shared.db import Database
-from shared.domain.roles import Role
-from shared.models import School, User
+from shared.queries.dashboard.choices import officer_choices, phases, school_choices
 from shared.services.calendar import school_calendar
 from webcommon.settings import authority_settings, settings_in
 
@@ -49,17 +47,7 @@ def _field(text: str, control, control_id: str, width: str = "one-quarter", hint
 def _choices(database: Database, la_code: str) -> tuple[list, list, list]:
     """The controls' options: the authority's schools, the register's phases, the officers and the lead."""
     with database.session() as session:
-        schools = session.execute(
-            select(School.urn, School.name)
-            .where(School.la_code == la_code, School.status.not_like("Closed%"))
-            .order_by(School.name)
-        ).all()
-        officers = session.execute(
-            select(User.id, User.name)
-            .where(User.role.in_([Role.OFFICER, Role.LEAD]), User.active.is_(True))
-            .order_by(User.name)
-        ).all()
-        phase_names = phases(session)
+        schools, officers, phase_names = school_choices(session, la_code), officer_choices(session), phases(session)
     return (
         [{"label": f"{name} ({urn})", "value": str(urn)} for urn, name in schools],
         [{"label": phase, "value": phase} for phase in phase_names],

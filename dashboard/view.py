@@ -1,5 +1,5 @@
 """What a dashboard page is drawn from: the session, the filters read from the URL, today, the school calendar and
-who is looking (names of children only for the roles that work cases)."""
+who is looking (children's names only for the roles `shared.domain.roles.may_see_names` allows)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,9 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from dashboard.filters import Chosen, filter_params, query_string
-from shared.domain.roles import Role
+from shared.domain.roles import may_see_names
 from shared.domain.school_days import SchoolCalendar
-from shared.queries.dashboard import Filters
-
-# Managers see figures and case references; these roles work cases and see children's names.
-NAMED_ROLES = frozenset({Role.OFFICER, Role.LEAD, Role.ADMIN})
+from shared.queries.dashboard.scope import Filters
 
 
 @dataclass(frozen=True)
@@ -24,7 +21,7 @@ class Viewer:
 
     @property
     def sees_names(self) -> bool:
-        return self.role in NAMED_ROLES
+        return may_see_names(self.role)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovDateInput
 from portal.security import csp_nonce
 from portal.settings import authority_settings
 from shared.clock import long_date  # noqa: F401  (registered as a template filter)
-from shared.domain.roles import Area, Role, may
+from shared.domain.roles import Area, Role, may, may_see_names
 
 
 def signed_in_user():
@@ -67,6 +67,8 @@ def template_context() -> dict:
         },
         "signed_in_user": user,
         "may": (lambda area: user is not None and may(user.role, Area(area))),
+        # Whether the page may show children's and pupils' names: shared.domain.roles.may_see_names, the one rule.
+        "sees_names": user is not None and may_see_names(user.role),
     }
 
 

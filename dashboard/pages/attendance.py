@@ -6,19 +6,17 @@ placed children's own marks."""
 from __future__ import annotations
 
 from dash import html
-from sqlalchemy import select
 
 from dashboard import components as ui
 from dashboard.figures import horizontal_bars, lines
-from dashboard.filters import selected_school_ids
 from dashboard.tables import Column, Table
 from dashboard.view import View
 from shared.clock import long_date
 from shared.domain.terms import term_of
-from shared.models import School
 from shared.queries import attendance as queries
-from shared.queries import outcomes
-from shared.queries.dashboard import Filters
+from shared.queries.dashboard.choices import school_names, selected_school_ids
+from shared.queries.dashboard.placed import placed_attendance, placed_summary
+from shared.queries.dashboard.scope import Filters
 
 PATH = "/dashboard/attendance"
 TITLE = "Attendance trends"
@@ -41,7 +39,7 @@ def _trend_series(view: View) -> tuple[list, dict[str, list], dict[str, list], l
     base_ids = selected_school_ids(session, Filters(filters.start, filters.end, phase=filters.phase))
     lines_wanted: list[tuple[str, set[int] | None]] = [(base_name, base_ids)]
     if filters.school_ids:
-        names = school_names(view, chosen or set())
+        names = school_names(session, chosen or set())
         if len(names) <= MOST_LINES:
             lines_wanted += [(names[school_id], {school_id}) for school_id in sorted(names, key=names.get)]
         else:
@@ -70,10 +68,6 @@ def _trend_series(view: View) -> tuple[list, dict[str, list], dict[str, list], l
                 }
             )
     return weeks, attendance, absence, rows
-
-
-def school_names(view: View, school_ids) -> dict[int, str]:
-    return dict(view.session.execute(select(School.id, School.name).where(School.id.in_(list(school_ids)))).all())
 
 
 TREND_COLUMNS = [
@@ -143,7 +137,7 @@ PLACED_COLUMNS = [
 
 
 def placed_table(view: View, placed=None) -> Table:
-    placed = placed if placed is not None else outcomes.placed_attendance(view.session, view.filters, view.today)
+    placed = placed if placed is not None else placed_attendance(view.session, view.filters, view.today)
     rows = [
         {
             "case": child.case_reference,
@@ -200,6 +194,30 @@ def _trend_summary(weeks, attendance: dict[str, list]) -> str:
     return text + f". The lowest week was {long_date(lowest_week)}, at {_rate(lowest)}, over {len(known)} weeks."
 
 
+def _absence_summary(absence: dict[str, list]) -> str:
+    last = {name: next((v for v in reversed(values) if v is not None), None) for name, values in absence.items()}
+    return (
+        "Each week shows the share of pupils who had missed 10% or more (persistent) and 50% or more (severe) of "
+        "their sessions in the term up to that week. Latest: "
+        + "; ".join(f"{name} {_rate(value)}" for name, value in last.items())
+        + "."
+    )
+
+
+def _comparison_drawn(schools: Table, lowest: Table) -> ui.Drawn | None:
+    drawn = lowest.rows
+    if not drawn:
+        return None
+    highest = max((row for row in schools.rows if row["attendance"] is not None), key=lambda row: row["attendance"])
+    summary = (
+        f"{len(schools.rows)} schools have marks in the term. The lowest is {drawn[0]['school']} at "
+        f"{_rate(drawn[0]['attendance'])}; the highest is {highest['school']} at {_rate(highest['attendance'])}. "
+        "The full list is in the table below."
+    )
+    figure = horizontal_bars([r["school"] for r in drawn], [r["attendance"] for r in drawn], "Attendance", True)
+    return summary, figure
+
+
 def render(view: View) -> list:
     filters = view.filters
     weeks, attendance, absence, rows = _trend_series(view)
@@ -210,62 +228,43 @@ def render(view: View) -> list:
                 ["Attendance is counted by school, so the officer filter narrows only attendance since placement."]
             )[0]
         )
-    if not weeks:
-        content.append(
-            ui.empty_state(
-                f"No attendance marks have been imported for these schools between {long_date(filters.start)} "
-                f"and {long_date(filters.end)}."
-            )
-        )
-    else:
-        trend = Table("attendance-weekly", "Weekly attendance", TREND_COLUMNS, rows)
-        content.append(
-            ui.chart(
-                "attendance-trend",
-                "Weekly attendance rate",
-                _trend_summary(weeks, attendance),
-                lines(weeks, attendance, "Attendance"),
-                trend,
-                view.search,
-            )
-        )
-        last = {name: next((v for v in reversed(values) if v is not None), None) for name, values in absence.items()}
-        content.append(
-            ui.chart(
-                "absence-trend",
-                "Persistent and severe absence, term so far",
-                "Each week shows the share of pupils who had missed 10% or more (persistent) and 50% or more "
-                "(severe) of their sessions in the term up to that week. Latest: "
-                + "; ".join(f"{name} {_rate(value)}" for name, value in last.items())
-                + ".",
-                lines(weeks, absence, "Pupils"),
-                trend,
-                view.search,
-            )
-        )
+    trend = Table("attendance-weekly", "Weekly attendance", TREND_COLUMNS, rows)
+    content += ui.chart_or_empty(
+        "attendance-trend",
+        "Weekly attendance rate",
+        (_trend_summary(weeks, attendance), lines(weeks, attendance, "Attendance")) if weeks else None,
+        trend,
+        view.search,
+        f"No attendance marks have been imported for these schools between {long_date(filters.start)} "
+        f"and {long_date(filters.end)}.",
+    )
+    # With no marks, the weekly rate above says so for both.
+    content += ui.chart_or_empty(
+        "absence-trend",
+        "Persistent and severe absence, term so far",
+        (_absence_summary(absence), lines(weeks, absence, "Pupils")) if weeks else None,
+        trend,
+        view.search,
+        None,
+    )
     schools = school_table(view)
     content.append(html.H2(schools.caption, className="govuk-heading-m", id="schools-compared"))
-    if schools.rows:
-        lowest = sorted((r for r in schools.rows if r["attendance"] is not None), key=lambda r: r["attendance"])
-        drawn = lowest[:LOWEST_SCHOOLS_DRAWN]
-        content.append(
-            ui.chart(
-                "school-comparison",
-                f"The {len(drawn)} schools with the lowest attendance",
-                f"{len(schools.rows)} schools have marks in the term. The lowest is {drawn[0]['school']} at "
-                f"{_rate(drawn[0]['attendance'])}; the highest is {lowest[-1]['school']} at "
-                f"{_rate(lowest[-1]['attendance'])}. The full list is in the table below.",
-                horizontal_bars([r["school"] for r in drawn], [r["attendance"] for r in drawn], "Attendance", True),
-                lowest_table(view, schools),
-                view.search,
-                level=3,
-            )
-        )
+    lowest = lowest_table(view, schools)
+    # With no school's marks, the table below says so.
+    content += ui.chart_or_empty(
+        "school-comparison",
+        f"The {len(lowest.rows)} schools with the lowest attendance",
+        _comparison_drawn(schools, lowest),
+        lowest,
+        view.search,
+        None,
+        level=3,
+    )
     content += ui.table_section(schools, view.search, "No school has marks in this term.")
-    placed = outcomes.placed_attendance(view.session, filters, view.today)
+    placed = placed_attendance(view.session, filters, view.today)
     table = placed_table(view, placed)
     content.append(html.H2("Attendance since placement", className="govuk-heading-m", id="since-placement"))
-    summary = outcomes.placed_summary(placed)
+    summary = placed_summary(placed)
     content.append(
         html.P(
             f"{summary.placed:,} children the team placed in a school; {summary.with_marks:,} have marks since. "

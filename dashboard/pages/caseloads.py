@@ -11,7 +11,7 @@ from dashboard.tables import Column, Table
 from dashboard.view import View
 from shared.clock import long_date
 from shared.domain.casework import OPEN_STATUSES, CaseStatus
-from shared.queries import dashboard as queries
+from shared.queries.dashboard import caseloads as queries
 from shared.queries.intake import ItemKind
 
 PATH = "/dashboard/caseloads"
@@ -122,6 +122,35 @@ def _top(counts, noun: str) -> str:
     return f"The most open cases are in “{label}”: {count:,}. {len(shown)} {noun}s have open cases."
 
 
+def _officers_drawn(officers: Table) -> ui.Drawn | None:
+    if not any(row["open"] for row in officers.rows):
+        return None
+    busiest = max(officers.rows, key=lambda row: row["open"])
+    overdue = sum(row["overdue"] for row in officers.rows)
+    summary = (
+        f"{sum(row['open'] for row in officers.rows):,} open cases across {len(officers.rows)} rows. "
+        f"{busiest['officer']} has the most: {busiest['open']:,}. {overdue:,} checks are overdue."
+    )
+    figure = stacked_bars(
+        [row["officer"] for row in officers.rows],
+        {status.label: [row[status.value] for row in officers.rows] for status in OPEN},
+        "Open cases",
+    )
+    return summary, figure
+
+
+def _counts_drawn(table: Table, noun: str) -> ui.Drawn | None:
+    shown = [row for row in table.rows if row["cases"]]
+    if not shown:
+        return None
+    label_key = "school" if noun == "school" else "group"
+    drawn = shown[:25]
+    summary = _top([(row[label_key], row["cases"]) for row in table.rows], noun) + (
+        f" The chart shows the {len(drawn)} with the most." if len(shown) > len(drawn) else ""
+    )
+    return summary, horizontal_bars([row[label_key] for row in drawn], [row["cases"] for row in drawn], "Open cases")
+
+
 def render(view: View) -> list:
     data = _caseloads(view)
     officers = officer_table(view, data)
@@ -159,47 +188,16 @@ def render(view: View) -> list:
             ],
         )
     )
-    if any(row["open"] for row in officers.rows):
-        busiest = max(officers.rows, key=lambda row: row["open"])
-        overdue = sum(row["overdue"] for row in officers.rows)
-        content.append(
-            ui.chart(
-                "caseloads",
-                "Open cases by officer",
-                f"{sum(row['open'] for row in officers.rows):,} open cases across {len(officers.rows)} rows. "
-                f"{busiest['officer']} has the most: {busiest['open']:,}. {overdue:,} checks are overdue.",
-                stacked_bars(
-                    [row["officer"] for row in officers.rows],
-                    {status.label: [row[status.value] for row in officers.rows] for status in OPEN},
-                    "Open cases",
-                ),
-                officers,
-                view.search,
-            )
-        )
-    else:
-        content += [html.H2("Open cases by officer", className="govuk-heading-m"), ui.empty_state("No open cases.")]
+    content += ui.chart_or_empty(
+        "caseloads", "Open cases by officer", _officers_drawn(officers), officers, view.search, "No open cases."
+    )
     for table, noun, element_id in (
         (group_table(view, data), "vulnerable group", "by-group"),
         (year_table(view, data), "year group", "by-year"),
         (school_table(view, data), "school", "by-school"),
     ):
-        shown = [row for row in table.rows if row["cases"]]
-        if not shown:
-            continue
-        label_key = "school" if noun == "school" else "group"
-        drawn = shown[:25]
-        content.append(
-            ui.chart(
-                element_id,
-                table.caption,
-                _top([(row[label_key], row["cases"]) for row in table.rows], noun)
-                + (f" The chart shows the {len(drawn)} with the most." if len(shown) > len(drawn) else ""),
-                horizontal_bars([row[label_key] for row in drawn], [row["cases"] for row in drawn], "Open cases"),
-                table,
-                view.search,
-            )
-        )
+        # Each is a share of the open cases: with none, the chart by officer has said so.
+        content += ui.chart_or_empty(element_id, table.caption, _counts_drawn(table, noun), table, view.search, None)
     cases = open_case_table(view)
     content.append(html.H2("Open cases", className="govuk-heading-m", id="open-cases"))
     content += ui.table_section(cases, view.search, "No open cases match the filters.")

@@ -12,7 +12,8 @@ from dashboard.figures import horizontal_bars, stacked_columns
 from dashboard.tables import Column, Table
 from dashboard.view import View
 from shared.clock import long_date
-from shared.queries import outcomes as queries
+from shared.queries.dashboard import outcomes as queries
+from shared.queries.dashboard.referrals import referrals_over_time
 
 PATH = "/dashboard/outcomes"
 TITLE = "Referrals and outcomes"
@@ -25,7 +26,7 @@ def _bucket(view: View) -> str:
 
 def referral_table(view: View, points=None) -> Table:
     bucket = _bucket(view)
-    points = points if points is not None else queries.referrals_over_time(view.session, view.filters, bucket)
+    points = points if points is not None else referrals_over_time(view.session, view.filters, bucket)
     labels = list(dict.fromkeys(point.label for point in points))
     by_period: dict = defaultdict(dict)
     for point in points:
@@ -85,84 +86,88 @@ TABLES = {
 }
 
 
+def _referrals_drawn(points, referrals: Table, dates: str, bucket: str) -> ui.Drawn | None:
+    total = sum(row["total"] for row in referrals.rows)
+    if not total:
+        return None
+    sources: dict[str, int] = {}
+    for point in points:
+        sources[point.label] = sources.get(point.label, 0) + point.count
+    top, top_count = max(sources.items(), key=lambda item: item[1])
+    summary = (
+        f"{total:,} referrals {dates}. The most came from “{top}”: {top_count:,} ({top_count / total:.0%}). "
+        f"Counted by {bucket}."
+    )
+    figure = stacked_columns(
+        [row["period"] for row in referrals.rows],
+        {label: [row.get(label, 0) for row in referrals.rows] for label in sources},
+        "Referrals",
+    )
+    return summary, figure
+
+
+def _outcomes_drawn(counts, dates: str) -> ui.Drawn | None:
+    closed = counts[0].total if counts else 0
+    if not closed:
+        return None
+    top = max(counts, key=lambda row: row.count)
+    summary = (
+        f"{closed:,} cases closed {dates}. The most common outcome: “{top.label}”, {top.count:,} "
+        f"({top.count / closed:.0%})."
+    )
+    return summary, horizontal_bars([row.label for row in counts], [row.count for row in counts], "Cases closed")
+
+
+def _locate_drawn(times, located: Table, dates: str) -> ui.Drawn | None:
+    if not times.count:
+        return None
+    summary = (
+        f"{times.count:,} children located {dates}: half within {times.median:g} school days of the first "
+        f"referral, notice or attendance alert on their case, and 9 in 10 within {times.p90:g}."
+    )
+    figure = horizontal_bars(
+        [row["band"] for row in located.rows], [row["cases"] for row in located.rows], "Children located"
+    )
+    return summary, figure
+
+
 def render(view: View) -> list:
     filters = view.filters
     dates = f"from {long_date(filters.start)} to {long_date(filters.end)}"
     content: list = [html.H1(TITLE, className="govuk-heading-l")]
 
-    points = queries.referrals_over_time(view.session, filters, _bucket(view))
+    points = referrals_over_time(view.session, filters, _bucket(view))
     referrals = referral_table(view, points)
-    total = sum(row["total"] for row in referrals.rows)
-    if total:
-        sources = {}
-        for point in points:
-            sources[point.label] = sources.get(point.label, 0) + point.count
-        top, top_count = max(sources.items(), key=lambda item: item[1])
-        content.append(
-            ui.chart(
-                "referrals-by-source",
-                "Referrals by source",
-                f"{total:,} referrals {dates}. The most came from “{top}”: {top_count:,} ({top_count / total:.0%}). "
-                f"Counted by {_bucket(view)}.",
-                stacked_columns(
-                    [row["period"] for row in referrals.rows],
-                    {label: [row.get(label, 0) for row in referrals.rows] for label in sources},
-                    "Referrals",
-                ),
-                referrals,
-                view.search,
-            )
-        )
-    else:
-        content += [
-            html.H2("Referrals by source", className="govuk-heading-m"),
-            ui.empty_state(f"No referrals {dates}."),
-        ]
+    content += ui.chart_or_empty(
+        "referrals-by-source",
+        "Referrals by source",
+        _referrals_drawn(points, referrals, dates, _bucket(view)),
+        referrals,
+        view.search,
+        f"No referrals {dates}.",
+    )
 
     counts = queries.outcomes(view.session, filters)
-    outcomes = outcome_table(view, counts)
-    closed = counts[0].total if counts else 0
-    if closed:
-        top = max(counts, key=lambda row: row.count)
-        content.append(
-            ui.chart(
-                "case-outcomes",
-                "Outcomes of closed cases",
-                f"{closed:,} cases closed {dates}. The most common outcome: “{top.label}”, {top.count:,} "
-                f"({top.count / closed:.0%}).",
-                horizontal_bars([row.label for row in counts], [row.count for row in counts], "Cases closed"),
-                outcomes,
-                view.search,
-            )
-        )
-    else:
-        content += [
-            html.H2("Outcomes of closed cases", className="govuk-heading-m"),
-            ui.empty_state(f"No cases closed {dates}."),
-        ]
+    content += ui.chart_or_empty(
+        "case-outcomes",
+        "Outcomes of closed cases",
+        _outcomes_drawn(counts, dates),
+        outcome_table(view, counts),
+        view.search,
+        f"No cases closed {dates}.",
+    )
 
     times = queries.time_to_locate(view.session, filters, view.calendar)
     located = locate_table(view, times)
     content.append(html.Div(id="time-to-locate"))
-    if times.count:
-        content.append(
-            ui.chart(
-                "locate-times",
-                "Time to locate",
-                f"{times.count:,} children located {dates}: half within {times.median:g} school days of the first "
-                f"referral, notice or attendance alert on their case, and 9 in 10 within {times.p90:g}.",
-                horizontal_bars(
-                    [row["band"] for row in located.rows], [row["cases"] for row in located.rows], "Children located"
-                ),
-                located,
-                view.search,
-            )
-        )
-    else:
-        content += [
-            html.H2("Time to locate", className="govuk-heading-m"),
-            ui.empty_state(f"No children located {dates}."),
-        ]
+    content += ui.chart_or_empty(
+        "locate-times",
+        "Time to locate",
+        _locate_drawn(times, located, dates),
+        located,
+        view.search,
+        f"No children located {dates}.",
+    )
 
     removals = removal_table(view)
     unknown = sum(row["unknown"] for row in removals.rows)

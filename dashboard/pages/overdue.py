@@ -9,7 +9,7 @@ from dash import dcc, html
 from dashboard import components as ui
 from dashboard.tables import Column, Table
 from dashboard.view import View
-from shared.queries import dashboard as queries
+from shared.queries.dashboard import overdue as queries
 
 PATH = "/dashboard/overdue"
 TITLE = "Overdue enquiries"

@@ -11,7 +11,7 @@ from dashboard.view import View
 from shared.clock import long_date
 from shared.domain.casework import CaseStatus
 from shared.domain.terms import term_of
-from shared.queries import dashboard as queries
+from shared.queries.dashboard import overview as queries
 
 PATH = "/dashboard/"
 TITLE = "Overview"

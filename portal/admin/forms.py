@@ -14,7 +14,7 @@ ROLE_CHOICES = [(role.value, role.label) for role in (Role.OFFICER, Role.LEAD, R
 ROLE_HINTS = {
     Role.OFFICER: "Works cases, triages referrals and notices",
     Role.LEAD: "As an officer, and assigns cases",
-    Role.MANAGER: "Reads cases and the dashboard; changes nothing",
+    Role.MANAGER: "Reads cases and the dashboard, without children's names; changes nothing",
     Role.ADMIN: "Everything, and manages users and settings",
     Role.SCHOOL: "Sends one school's notices and attendance",
 }

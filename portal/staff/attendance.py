@@ -1,5 +1,5 @@
 """Attendance pages for the CME team: the authority's and each school's measures for a term, the pupils under 90%
-and under 50% attendance (names only for the roles that work cases), and uploading a file of marks, checked and
+and under 50% attendance (only for the roles that may see pupils' names), and uploading a file of marks, checked and
 imported in the background with its progress shown."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from portal.attendance.files import find_import, import_view, upload_view
 from portal.database import db_session
 from portal.staff.routes import bp
 from shared.clock import uk_today
-from shared.domain.roles import Area, may
+from shared.domain.roles import Area, may_see_names
 from shared.domain.terms import Term, authority_terms, term_of
 from shared.queries import attendance as queries
 from shared.queries import school_by_urn
@@ -75,7 +75,7 @@ def attendance_school(urn: int):
     term, terms = _chosen_term(calendar)
     end = _measured_to(term)
     pupils = under_90 = under_50 = []
-    may_see_pupils = may(current_user.role, Area.CASEWORK_WRITE)
+    may_see_pupils = may_see_names(current_user.role)
     if may_see_pupils:
         pupils = queries.school_pupils(session, school.id, term.start, end)
         under_90, under_50 = queries.pupils_below(pupils, 0.9), queries.pupils_below(pupils, 0.5)

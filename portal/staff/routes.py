@@ -11,7 +11,7 @@ from shared import queries
 from shared.clock import uk_today
 from shared.domain.casework import CaseStatus
 from shared.domain.reference import InvalidReference, normalise_reference
-from shared.domain.roles import Area, Role
+from shared.domain.roles import Area, Role, may_see_names
 from shared.domain.term_dates import coming_term_warning
 from shared.domain.terms import return_schedule
 from shared.domain.vocab import NoticeKind, ReferralSource, ReferralStatus
@@ -67,7 +67,9 @@ def referral(reference: str):
     return render_template(
         "staff/referral.html",
         referral=found,
-        sections=summary.sections(found.answers or {}, uk_today(), reporter=False),
+        sections=summary.sections(
+            found.answers or {}, uk_today(), reporter=False, names=may_see_names(current_user.role)
+        ),
         additions=queries.referral_additions(session, found.id),
         source=_label(ReferralSource, found.source),
         status=_label(ReferralStatus, found.status),
@@ -91,7 +93,10 @@ def school_notice(reference: str):
     if found is None:
         abort(404)
     return render_template(
-        "staff/school_notice.html", notice=found, kinds=NoticeKind, rows_of_notice=notice_rows(found, school=True)
+        "staff/school_notice.html",
+        notice=found,
+        kinds=NoticeKind,
+        rows_of_notice=notice_rows(found, school=True, names=may_see_names(current_user.role)),
     )
 
 

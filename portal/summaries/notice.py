@@ -42,8 +42,9 @@ def _answer(name: str, value, details: dict) -> str:
     return str(value)
 
 
-def notice_rows(notice: SchoolNotice, *, school: bool = False) -> list[tuple[str, str]]:
-    """(question, answer) for every answer the notice holds; `school` adds the school that sent it."""
+def notice_rows(notice: SchoolNotice, *, school: bool = False, names: bool = True) -> list[tuple[str, str]]:
+    """(question, answer) for every answer the notice holds; `school` adds the school that sent it. Without `names`
+    (for a role that may not see pupils' names, `shared.domain.roles.may_see_names`) the pupil's name is left out."""
     rows = [
         ("Notice", _label(NoticeKind, notice.kind)),
         ("Status", _label(NoticeStatus, notice.status)),
@@ -54,8 +55,9 @@ def notice_rows(notice: SchoolNotice, *, school: bool = False) -> list[tuple[str
     if notice.batch_reference:
         rows.append(("Sent in the batch", notice.batch_reference))
     details = notice.details or {}
+    if names:
+        rows.append(("Pupil", f"{notice.pupil_first_name} {notice.pupil_last_name}"))
     rows += [
-        ("Pupil", f"{notice.pupil_first_name} {notice.pupil_last_name}"),
         ("Date of birth", long_date(notice.pupil_date_of_birth)),
         ("UPN", notice.upn or "None given"),
         ("Sex", _label(Sex, notice.pupil_sex or Sex.UNKNOWN)),

@@ -146,9 +146,14 @@ def reporter_rows(answers: dict) -> list[Row]:
     return rows
 
 
-def sections(answers: dict, today: date, reporter: bool = True) -> list[Section]:
+def sections(answers: dict, today: date, reporter: bool = True, names: bool = True) -> list[Section]:
+    """The report's answers by section; without `names` (for a role that may not see children's names,
+    `shared.domain.roles.may_see_names`) the child's names are left out."""
+    about = child_rows(answers, today)
+    if not names:
+        about = [row for row in about if row.slug != "child-name"]
     result = [
-        Section("About the child", child_rows(answers, today)),
+        Section("About the child", about),
         Section("Their education", education_rows(answers)),
         Section("Their family", family_rows(answers)),
         Section("Risk", risk_rows(answers)),

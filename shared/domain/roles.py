@@ -48,9 +48,22 @@ PERMISSIONS: dict[Area, frozenset[Role]] = {
 
 STAFF_ROLES = frozenset({Role.OFFICER, Role.LEAD, Role.MANAGER, Role.ADMIN})
 
+# Children's and pupils' names are for the roles that work cases. Managers oversee the work: they need figures and
+# references, not who the children are (data minimisation), so no page and no download shows them a name.
+NAMED_ROLES = frozenset({Role.OFFICER, Role.LEAD, Role.ADMIN})
+
 
 def may(role: str | Role, area: Area) -> bool:
     try:
         return Role(role) in PERMISSIONS[area]
+    except ValueError:
+        return False
+
+
+def may_see_names(role: str | Role) -> bool:
+    """Whether someone in the role sees children's and pupils' names, anywhere: case and child pages, lists,
+    searches, intake items, attendance, the dashboard and its downloads."""
+    try:
+        return Role(role) in NAMED_ROLES
     except ValueError:
         return False

@@ -26,7 +26,9 @@ from shared.domain.school_age import national_curriculum_year, year_group_label
 from shared.domain.school_days import SchoolCalendar
 from shared.domain.vocab import Outcome, Sex
 from shared.models import Case, Child
-from shared.queries.outcomes import day_start, first_items, placed_on, school_day_counter
+from shared.queries.dashboard.days import day_start, school_day_counter
+from shared.queries.dashboard.placed import placed_on
+from shared.queries.dashboard.scope import first_items
 from shared.reference_data import primary_reason_categories, primary_reasons
 
 UNKNOWN = "Unknown"  # the collection's category for a reason not known, and the band for a length not known

@@ -149,6 +149,22 @@ def test_an_unassigned_case_says_so_and_one_not_yet_known_facts_too(app, client,
     assert child_facts["Groups at particular risk"] == "None recorded"
 
 
+def test_a_manager_reads_a_case_and_its_child_but_never_the_child_s_name(app, client, db, users):
+    case = a_case(app, db, users, assigned_to=users["officer"])
+    sign_in(client, "manager@northbridge.example")
+    page = get_page(client, case_url(case))
+    assert text_of(page.h1) == f"Case {case.reference}"
+    assert page.title.get_text(strip=True).startswith(f"Case {case.reference} - ")
+    facts = summary(page, "child-summary")
+    assert "Name" not in facts and facts["Record"] == "The child's record"
+    assert page.find(id="child-summary").find("a")["href"] == f"/staff/children/{case.child_id}"
+    assert "Ellie" not in page.get_text() and "Whitcombe" not in page.title.get_text()
+    child = get_page(client, f"/staff/children/{case.child_id}")
+    assert text_of(child.h1) == "A child's record"
+    assert "Full name" not in summary(child, "child-details") and "Other names" not in summary(child, "child-details")
+    assert "Ellie" not in child.get_text()
+
+
 def checks_table(page) -> list[list[str]]:
     rows = page.find(id="checks").find("tbody").find_all("tr")
     return [[text_of(cell) for cell in row.find_all(["th", "td"])] for row in rows]

@@ -1,5 +1,6 @@
 """What refused people see beyond the status: the way back after signing in, the dashboard's scripts kept from people
-not signed in, a school's own notices only. tests/test_permission_matrix.py tries every route with every role."""
+not signed in, a school's own notices only, no child's name for a manager. tests/test_permission_matrix.py tries
+every route with every role."""
 
 from tests.conftest import sign_in
 
@@ -40,3 +41,63 @@ def test_a_school_user_sees_only_their_own_school_s_notices(client, users, db, s
     body = client.get("/schools/").get_data(as_text=True)
     assert "SN-TEST-000" in body and "Pupil0 Lee" in body
     assert "SN-TEST-001" not in body and "Pupil1" not in body
+
+
+def test_a_manager_reads_the_team_s_pages_but_never_a_child_s_name(app, users, db, school):
+    """One rule (shared.domain.roles.may_see_names): managers see references and figures, not who the children are."""
+    from datetime import date
+
+    from shared.domain.reference import new_reference
+    from shared.models import Case, Child, PartTimeTimetable, Referral, SchoolNotice
+
+    case, referral_ref, notice_ref = new_reference("CS"), new_reference("RF"), new_reference("SN")
+    child = Child(first_name="Zebedee", last_name="Quill", date_of_birth=date(2015, 4, 3))
+    referral = Referral(
+        reference=referral_ref, source="public", status="new", child_first_name="Zebedee", child_last_name="Quill"
+    )
+    referral.answers = {"child_first_name": "Zebedee", "child_last_name": "Quill", "child_other_names": "Zeb"}
+    notice = SchoolNotice(
+        reference=notice_ref,
+        school=school,
+        kind="part_time",
+        status="for_cme",
+        routed_to_cme=True,
+        pupil_first_name="Zebedee",
+        pupil_last_name="Quill",
+        pupil_date_of_birth=date(2015, 4, 3),
+        event_date=date(2026, 11, 2),
+    )
+    timetable = PartTimeTimetable(
+        school=school,
+        notice=notice,
+        pupil_first_name="Zebedee",
+        pupil_last_name="Quill",
+        pupil_date_of_birth=date(2015, 4, 3),
+        start_date=date(2026, 11, 2),
+        hours_per_week=10,
+        reason="Medical needs",
+        review_date=date(2026, 12, 1),
+        agreed_with_parents=True,
+    )
+    db.add_all([Case(reference=case, child=child, status="open"), referral, notice, timetable])
+    db.commit()
+    pages = (
+        f"/staff/cases/{case}",
+        f"/staff/children/{child.id}",
+        "/staff/workload",
+        "/staff/referrals",
+        f"/staff/referrals/{referral_ref}",
+        "/staff/school-notices",
+        f"/staff/school-notices/{notice_ref}",
+        "/staff/part-time-timetables",
+        "/staff/search?q=3+4+2015",
+    )
+    officer, manager = app.test_client(), app.test_client()
+    sign_in(officer, "officer@northbridge.example")
+    sign_in(manager, "manager@northbridge.example")
+    for url in pages:
+        assert "Zebedee" in officer.get(url).get_data(as_text=True), url
+        response = manager.get(url)
+        assert response.status_code == 200, url
+        assert "Zebedee" not in response.get_data(as_text=True), url
+        assert "Quill" not in response.get_data(as_text=True), url

@@ -68,9 +68,18 @@ def test_an_officer_finds_a_child_by_a_misspelt_name(client, users, children):
     ],
 )
 def test_a_child_is_found_by_date_of_birth_upn_postcode_or_a_mix(client, users, children, query, rows):
-    sign_in(client, "manager@northbridge.example")  # managers read cases too
+    sign_in(client, "officer@northbridge.example")
     page = get_page(client, f"/staff/search?q={query}")
     assert [[row[0], row[-1]] for row in result_rows(page)] == rows
+
+
+def test_a_manager_finds_a_child_but_never_sees_their_name(client, users, children):
+    sign_in(client, "manager@northbridge.example")  # managers read cases, without children's names
+    page = get_page(client, "/staff/search?q=3/4/2015")
+    headers = [text_of(th) for th in page.find(id="results").find_all("th")]
+    assert headers == ["Date of birth", "Postcode", "UPN", "Case", "Why it matched"]
+    assert result_rows(page) == [["3 April 2015", "NB1 2AB", "A999123456789", "CS-7KQ4-M9X3", "Same date of birth"]]
+    assert "Olivia" not in page.find(id="results").get_text()
 
 
 def test_a_child_without_a_date_of_birth_or_postcode_shows_so(client, users, children):

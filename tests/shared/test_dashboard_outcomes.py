@@ -24,8 +24,19 @@ from shared.models import (
     School,
     SchoolNotice,
 )
-from shared.queries import outcomes as queries
-from shared.queries.dashboard import Filters
+from shared.queries.dashboard.days import school_day_counter, summer_time
+from shared.queries.dashboard.outcomes import (
+    LOCATE_BANDS,
+    LocateTimes,
+    SchoolRemovals,
+    locate_times,
+    outcomes,
+    removals_without_destination,
+    time_to_locate,
+)
+from shared.queries.dashboard.placed import PlacedSummary, placed_attendance, placed_summary
+from shared.queries.dashboard.referrals import SourcePoint, referrals_over_time
+from shared.queries.dashboard.scope import Filters
 from tests.conftest import a_school
 
 CALENDAR = SchoolCalendar(
@@ -137,17 +148,17 @@ def points(found) -> list[tuple]:
 
 
 def test_referrals_by_week_fill_every_week_and_source_and_use_days_in_england(db, referrals):
-    found = queries.referrals_over_time(db, Filters(date(2026, 6, 3), date(2026, 6, 16)), "week")
+    found = referrals_over_time(db, Filters(date(2026, 6, 3), date(2026, 6, 16)), "week")
     weeks = [date(2026, 6, 1), date(2026, 6, 8), date(2026, 6, 15)]
     sources = ["public", "professional", "school", "other_la"]
     assert [(point.period_start, point.source) for point in found] == [
         (week, source) for week in weeks for source in sources
     ]
     assert found[:4] == [
-        queries.SourcePoint(date(2026, 6, 1), "public", "Member of the public", 1),
-        queries.SourcePoint(date(2026, 6, 1), "professional", "Professional", 0),
-        queries.SourcePoint(date(2026, 6, 1), "school", "School", 1),
-        queries.SourcePoint(date(2026, 6, 1), "other_la", "Another local authority", 0),
+        SourcePoint(date(2026, 6, 1), "public", "Member of the public", 1),
+        SourcePoint(date(2026, 6, 1), "professional", "Professional", 0),
+        SourcePoint(date(2026, 6, 1), "school", "School", 1),
+        SourcePoint(date(2026, 6, 1), "other_la", "Another local authority", 0),
     ]
     assert points(found) == [
         (date(2026, 6, 1), "public", 1),
@@ -158,7 +169,7 @@ def test_referrals_by_week_fill_every_week_and_source_and_use_days_in_england(db
 
 
 def test_referrals_by_month_list_months_with_none(db, referrals):
-    found = queries.referrals_over_time(db, Filters(date(2026, 5, 20), date(2026, 7, 10)), "month")
+    found = referrals_over_time(db, Filters(date(2026, 5, 20), date(2026, 7, 10)), "month")
     assert sorted({point.period_start for point in found}) == [date(2026, 5, 1), date(2026, 6, 1), date(2026, 7, 1)]
     assert len(found) == 12
     assert points(found) == [
@@ -173,27 +184,23 @@ def test_referrals_narrowed_to_a_school_phase_or_officer_leave_out_referrals_wit
 ):
     june = Filters(date(2026, 6, 1), date(2026, 6, 30))
     # Case A's school is Millfield (its child's); case B's is Riverside (the school that sent its first notice).
-    millfield = queries.referrals_over_time(
-        db, Filters(june.start, june.end, frozenset({schools["millfield"].id})), "month"
-    )
+    millfield = referrals_over_time(db, Filters(june.start, june.end, frozenset({schools["millfield"].id})), "month")
     assert points(millfield) == [(date(2026, 6, 1), "school", 1)]
-    riverside = queries.referrals_over_time(
-        db, Filters(june.start, june.end, frozenset({schools["riverside"].id})), "month"
-    )
+    riverside = referrals_over_time(db, Filters(june.start, june.end, frozenset({schools["riverside"].id})), "month")
     assert points(riverside) == [(date(2026, 6, 1), "school", 1)]
     officer = Filters(june.start, june.end, officer_id=users["officer"].id)
-    assert points(queries.referrals_over_time(db, officer, "month")) == [(date(2026, 6, 1), "school", 1)]
-    secondary = queries.referrals_over_time(db, Filters(june.start, june.end, phase="Secondary"), "month")
+    assert points(referrals_over_time(db, officer, "month")) == [(date(2026, 6, 1), "school", 1)]
+    secondary = referrals_over_time(db, Filters(june.start, june.end, phase="Secondary"), "month")
     assert points(secondary) == [] and len(secondary) == 4
     with statements(db) as seen:
-        queries.referrals_over_time(db, Filters(june.start, june.end, phase="Primary"), "week")
+        referrals_over_time(db, Filters(june.start, june.end, phase="Primary"), "week")
     assert len(seen) == 1
 
 
 def test_a_day_in_england_in_summer_time_and_out_of_it():
-    assert queries.summer_time(2026) == (datetime(2026, 3, 29, 1, tzinfo=UTC), datetime(2026, 10, 25, 1, tzinfo=UTC))
+    assert summer_time(2026) == (datetime(2026, 3, 29, 1, tzinfo=UTC), datetime(2026, 10, 25, 1, tzinfo=UTC))
     for year in (2024, 2025, 2026, 2027):
-        begins, ends = queries.summer_time(year)
+        begins, ends = summer_time(year)
         assert (begins - timedelta(minutes=1)).astimezone(UK).utcoffset() == timedelta(0)
         assert begins.astimezone(UK).utcoffset() == timedelta(hours=1)
         assert (ends - timedelta(minutes=1)).astimezone(UK).utcoffset() == timedelta(hours=1)
@@ -217,7 +224,7 @@ def test_outcomes_of_cases_closed_in_the_dates_list_every_outcome(db, schools):
     a_case(db, "CSO0007", date(2026, 11, 2), millfield)
     db.commit()
     with statements(db) as seen:
-        found = queries.outcomes(db, NOVEMBER)
+        found = outcomes(db, NOVEMBER)
     assert len(seen) == 1
     assert [(row.outcome, row.label, row.count, row.total) for row in found] == [
         ("on_roll", "On roll at a named school", 2, 4),
@@ -230,16 +237,16 @@ def test_outcomes_of_cases_closed_in_the_dates_list_every_outcome(db, schools):
         ("referred_to_social_care", "Referred to children's social care", 1, 4),
     ]
     assert found[0].share == 0.5
-    riverside_only = queries.outcomes(db, november(school_ids=frozenset({riverside.id})))
+    riverside_only = outcomes(db, november(school_ids=frozenset({riverside.id})))
     assert [(row.outcome, row.count, row.total) for row in riverside_only if row.count] == [("moved_abroad", 1, 1)]
-    assert {row.share for row in queries.outcomes(db, november(phase="Secondary"))} == {None}
+    assert {row.share for row in outcomes(db, november(phase="Secondary"))} == {None}
 
 
 # Time to locate ----------------------------------------------------------------------------------------------------
 
 
 def test_locate_times_bands_meet_at_their_edges():
-    times = queries.locate_times([41, 0, 5, 6, 10, 11, 20, 21, 40])
+    times = locate_times([41, 0, 5, 6, 10, 11, 20, 21, 40])
     assert times.bands == [
         ("0 to 5 school days", 2),
         ("6 to 10 school days", 2),
@@ -248,9 +255,7 @@ def test_locate_times_bands_meet_at_their_edges():
         ("Over 40 school days", 1),
     ]
     assert (times.count, times.median, times.p90) == (9, 11, 41)
-    assert queries.locate_times([]) == queries.LocateTimes(
-        0, None, None, [(band, 0) for band, _, _ in queries.LOCATE_BANDS]
-    )
+    assert locate_times([]) == LocateTimes(0, None, None, [(band, 0) for band, _, _ in LOCATE_BANDS])
 
 
 def test_time_to_locate_counts_school_days_from_the_first_item(db, schools, users):
@@ -297,7 +302,7 @@ def test_time_to_locate_counts_school_days_from_the_first_item(db, schools, user
     a_case(db, "CSL0006", date(2026, 10, 2), millfield, located_on=date(2026, 10, 31))
     db.commit()
     with statements(db) as seen:
-        times = queries.time_to_locate(db, NOVEMBER, CALENDAR)
+        times = time_to_locate(db, NOVEMBER, CALENDAR)
     assert len(seen) == 1
     assert (times.count, times.median, times.p90) == (4, 6, 35)
     assert times.bands == [
@@ -307,13 +312,13 @@ def test_time_to_locate_counts_school_days_from_the_first_item(db, schools, user
         ("21 to 40 school days", 1),
         ("Over 40 school days", 0),
     ]
-    mine = queries.time_to_locate(db, november(officer_id=officer.id), CALENDAR)
+    mine = time_to_locate(db, november(officer_id=officer.id), CALENDAR)
     assert (mine.count, mine.median, mine.p90) == (2, 3.5, 7)
-    assert queries.time_to_locate(db, november(phase="Secondary"), CALENDAR).count == 0
+    assert time_to_locate(db, november(phase="Secondary"), CALENDAR).count == 0
 
 
 def test_the_running_count_of_school_days_agrees_with_the_calendar():
-    between = queries.school_day_counter(CALENDAR, date(2026, 8, 1), date(2027, 1, 31))
+    between = school_day_counter(CALENDAR, date(2026, 8, 1), date(2027, 1, 31))
     for start, end in ((date(2026, 10, 16), date(2026, 11, 3)), (date(2026, 8, 1), date(2027, 1, 31))):
         assert between(start, end) == CALENDAR.school_days_between(start, end)
         assert between(end, start) == CALENDAR.school_days_between(end, start)
@@ -344,17 +349,17 @@ def test_removals_without_a_destination_per_school_with_its_leavers(db, schools,
     a_notice(db, "NTR0009", millfield, date(2026, 10, 31), deletion_ground="a", destination_laestab="XXXXXXX")
     db.commit()
     with statements(db) as seen:
-        found = queries.removals_without_destination(db, NOVEMBER)
+        found = removals_without_destination(db, NOVEMBER)
     assert len(seen) == 1
     assert found == [
-        queries.SchoolRemovals(millfield.id, "Millfield Primary School", 990101, 3, 7),
-        queries.SchoolRemovals(riverside.id, "Riverside Junior School", 990102, 2, 2),
+        SchoolRemovals(millfield.id, "Millfield Primary School", 990101, 3, 7),
+        SchoolRemovals(riverside.id, "Riverside Junior School", 990102, 2, 2),
     ]
     assert found[0].share == 3 / 7
-    only = queries.removals_without_destination(db, november(school_ids=frozenset({riverside.id})))
+    only = removals_without_destination(db, november(school_ids=frozenset({riverside.id})))
     assert [(row.urn, row.count, row.leavers) for row in only] == [(990102, 2, 2)]
-    assert queries.removals_without_destination(db, november(phase="Secondary")) == []
-    mine = queries.removals_without_destination(db, november(officer_id=users["officer"].id))
+    assert removals_without_destination(db, november(phase="Secondary")) == []
+    mine = removals_without_destination(db, november(officer_id=users["officer"].id))
     assert [(row.urn, row.count, row.leavers) for row in mine] == [(990102, 1, 1)]
 
 
@@ -440,7 +445,7 @@ def test_placed_childrens_attendance_since_placement_to_today(db, schools, place
     # P2 from Thursday 1 October (4 of 4) and the week of 2 November (10 of 10) at Riverside only; P8 from
     # Monday 9 to Wednesday 11 (6 of 6).
     with statements(db) as seen:
-        found = queries.placed_attendance(db, NOVEMBER, today=date(2026, 11, 11))
+        found = placed_attendance(db, NOVEMBER, today=date(2026, 11, 11))
     assert len(seen) == 1
     assert [(row.case_reference, row.school_name, row.placed_on, row.possible, row.attended) for row in found] == [
         ("CSP0001", "Millfield Primary School", date(2026, 11, 4), 12, 10),
@@ -449,13 +454,13 @@ def test_placed_childrens_attendance_since_placement_to_today(db, schools, place
         ("CSP0003", "Millfield Primary School", date(2026, 11, 16), 0, 0),
     ]
     assert [row.attendance_rate for row in found] == [10 / 12, 1.0, 1.0, None]
-    assert queries.placed_summary(found) == queries.PlacedSummary(4, 3, 1.0, 1)
+    assert placed_summary(found) == PlacedSummary(4, 3, 1.0, 1)
 
 
 def test_placed_attendance_counts_whole_weeks_up_to_the_end_of_the_dates(db, schools, placed):
     # By Friday 13 November P1's second week is whole: 6 of 10 (ill on Monday, unexplained on Friday). P8's
     # weeks of 9 and 16 November are under two UPNs: 6 of 10 and 10 of 10.
-    found = queries.placed_attendance(db, NOVEMBER, today=date(2026, 12, 31))
+    found = placed_attendance(db, NOVEMBER, today=date(2026, 12, 31))
     assert [(row.case_reference, row.possible, row.attended) for row in found] == [
         ("CSP0001", 16, 12),
         ("CSP0008", 20, 16),
@@ -463,19 +468,19 @@ def test_placed_attendance_counts_whole_weeks_up_to_the_end_of_the_dates(db, sch
         ("CSP0003", 0, 0),
     ]
     # Dates ending on Tuesday 10 November: P3 (placed on the 16th) is not yet placed; P8's first week is its last.
-    early = queries.placed_attendance(db, Filters(date(2026, 11, 1), date(2026, 11, 10)), today=date(2026, 12, 31))
+    early = placed_attendance(db, Filters(date(2026, 11, 1), date(2026, 11, 10)), today=date(2026, 12, 31))
     assert [(row.case_reference, row.possible, row.attended) for row in early] == [
         ("CSP0001", 10, 8),
         ("CSP0002", 14, 14),
         ("CSP0008", 4, 4),
     ]
-    assert queries.placed_summary([]) == queries.PlacedSummary(0, 0, None, 0)
+    assert placed_summary([]) == PlacedSummary(0, 0, None, 0)
 
 
 def test_placed_attendance_narrowed_to_the_placed_school(db, schools, placed):
     riverside = november(school_ids=frozenset({schools["riverside"].id}))
-    assert [row.case_reference for row in queries.placed_attendance(db, riverside, date(2026, 11, 11))] == ["CSP0002"]
-    assert queries.placed_attendance(db, november(phase="Secondary"), date(2026, 11, 11)) == []
+    assert [row.case_reference for row in placed_attendance(db, riverside, date(2026, 11, 11))] == ["CSP0002"]
+    assert placed_attendance(db, november(phase="Secondary"), date(2026, 11, 11)) == []
 
 
 def test_a_case_opened_from_an_alert_is_at_the_alerts_school_as_on_the_overview(db, schools):
@@ -500,6 +505,6 @@ def test_a_case_opened_from_an_alert_is_at_the_alerts_school_as_on_the_overview(
     )
     db.add(alert)
     db.commit()
-    at_castle = queries.outcomes(db, november(school_ids=frozenset({castle.id})))
-    at_millfield = queries.outcomes(db, november(school_ids=frozenset({millfield.id})))
+    at_castle = outcomes(db, november(school_ids=frozenset({castle.id})))
+    at_millfield = outcomes(db, november(school_ids=frozenset({millfield.id})))
     assert (at_castle[0].total, at_millfield[0].total) == (1, 0)

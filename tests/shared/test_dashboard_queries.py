@@ -10,21 +10,10 @@ from sqlalchemy import event
 from shared.db import Database
 from shared.domain.school_days import Period, SchoolCalendar
 from shared.models import AttendanceAlert, AttendancePupil, Case, Child, Enquiry, Referral, SchoolNotice, User
-from shared.queries.dashboard import (
-    CaseRow,
-    DashboardOverview,
-    Filters,
-    OfficerLoad,
-    OverdueCheck,
-    QueueItem,
-    SchoolCount,
-    WaitingNotice,
-    caseloads,
-    open_case_list,
-    overdue_checks,
-    overview,
-    unactioned_notices,
-)
+from shared.queries.dashboard.caseloads import CaseRow, OfficerLoad, QueueItem, SchoolCount, caseloads, open_case_list
+from shared.queries.dashboard.overdue import OverdueCheck, WaitingNotice, overdue_checks, unactioned_notices
+from shared.queries.dashboard.overview import DashboardOverview, overview
+from shared.queries.dashboard.scope import Filters
 from tests.conftest import a_school
 
 TODAY = date(2026, 11, 27)  # a Friday

@@ -38,8 +38,9 @@ from shared.models import (
     User,
 )
 from shared.queries import dfe_return
-from shared.queries.dashboard import Filters
-from shared.queries.outcomes import outcomes, referrals_over_time
+from shared.queries.dashboard.outcomes import outcomes
+from shared.queries.dashboard.referrals import referrals_over_time
+from shared.queries.dashboard.scope import Filters
 from shared.services import retention
 
 NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)

@@ -1,5 +1,5 @@
 from shared.domain.casework import OPEN_STATUSES, TRANSITIONS, CaseStatus, can_move
-from shared.domain.roles import PERMISSIONS, Area, Role, may
+from shared.domain.roles import PERMISSIONS, Area, Role, may, may_see_names
 
 
 def test_a_closed_case_can_only_be_reopened_into_enquiries():
@@ -31,3 +31,8 @@ def test_permission_matrix():
 def test_an_unknown_role_may_do_nothing():
     assert not any(may("superuser", area) for area in Area)
     assert may(Role.SCHOOL, Area.SCHOOL_NOTICES)
+
+
+def test_only_the_roles_that_work_cases_see_childrens_names():
+    assert [role.value for role in Role if may_see_names(role)] == ["officer", "lead", "admin"]
+    assert not may_see_names("manager") and not may_see_names("school") and not may_see_names("superuser")
