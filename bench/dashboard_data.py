@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session
 from bench.attendance import schools_for, specs_of
 from bench.matching import FIRST_NAMES, STREETS, make_postcodes, surname
 from shared.clock import utcnow
+from shared.demo.marks import share_out
 from shared.domain.attendance import week_start
 from shared.domain.casework import OPEN_STATUSES, CaseStatus
 from shared.domain.notices import DESTINATION_UNKNOWN
@@ -63,7 +64,6 @@ from shared.models import (
 from shared.reference_data import primary_reasons
 from shared.services import users as user_service
 from shared.services.attendance import _WEEK_COLUMNS, _pupil_runs, _recompute_rollups, _week_row, _Writer
-from shared.services.attendance_demo import _share_out
 from tests.bulk_files import upn
 
 SEED = 20261204
@@ -457,7 +457,7 @@ class _Children:
         self.session, self.rng, self.schools, self.marks = session, rng, schools, marks
         self.specs = specs_of(schools)
         weights = [spec.weight * (spec.oldest - spec.youngest + 1) for spec in self.specs]
-        self.per_school = _share_out(pupils, weights)
+        self.per_school = share_out(pupils, weights)
         self.by_child = {plan.index: plan for plan in plans}
         self.details: dict[int, tuple] = {}  # index -> (first, last, born, postcode, school index), for the intake
         self.postcodes = make_postcodes(rng, max(1, pupils // 8))

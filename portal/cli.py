@@ -155,12 +155,10 @@ demo_group = AppGroup("demo", help="Demonstration data for a fictional authority
 @click.option("--if-empty", is_flag=True, help="Do nothing (and say so) if the database already has users.")
 def demo_seed(if_empty: bool) -> None:
     """Fill an empty database with a fictional authority's schools, users, children and cases."""
-    from shared.services import demo
-
     if current_app.config["CME_ENV"] == "production":
         raise click.ClickException("Demo data is never loaded in production")
     try:
-        credentials = _seed(demo, if_empty)
+        credentials = _seed(if_empty)
     except SQLAlchemyError as error:
         raise click.ClickException(_database_problem(error)) from None
     if credentials is None:
@@ -171,27 +169,27 @@ def demo_seed(if_empty: bool) -> None:
         click.echo(f"  {role:<8} {email:<40} {password}")
 
 
-def _seed(demo, if_empty: bool) -> list | None:
+def _seed(if_empty: bool) -> list | None:
     """The accounts made, or None when the database has data and --if-empty was given. The demo schools get the
     term's attendance so far too, imported as a school's file is (so the pages have marks and the queue alerts)."""
     from shared.clock import uk_today
+    from shared.demo import seeding
     from shared.domain.settings import defaults
     from shared.services import settings
     from shared.services.attendance import FileRejected, ImportRefused
-    from shared.services.attendance_demo import seed_demo_attendance
     from shared.services.calendar import school_calendar
 
     with database().session() as session:
         calendar = school_calendar(session)
-        if demo.has_data(session):
+        if seeding.has_data(session):
             if if_empty:
                 return None
             raise click.ClickException("The database already has data: demo data goes into an empty database")
         la_code = settings.current(session, defaults(current_app.config)).authority_la_code
-        credentials = demo.seed(session, la_code=la_code, calendar=calendar)
+        credentials = seeding.seed(session, la_code=la_code, calendar=calendar)
         try:
             with tempfile.TemporaryDirectory() as folder:
-                seed_demo_attendance(session, calendar, uk_today(), Path(folder))
+                seeding.seed_demo_attendance(session, calendar, uk_today(), Path(folder))
         except (FileRejected, ImportRefused) as refused:  # the rest of the demo is there: say so, and go on
             click.echo(f"The demo's attendance could not be imported: {refused}", err=True)
         return credentials
@@ -240,7 +238,7 @@ def demo_attendance(
 
 def _write_demo_attendance(pupils: int, days: int, out: Path, seed: int | None, start, say_where: bool = True):
     from shared.clock import uk_today
-    from shared.services import attendance_demo as generator
+    from shared.demo import marks as generator
     from shared.services.calendar import school_calendar
 
     with database().session() as session:
