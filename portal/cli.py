@@ -11,12 +11,11 @@ import time
 from pathlib import Path
 
 import click
-from alembic import command
-from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy.exc import SQLAlchemyError
 
+from portal.cli_common import database_problem
 from portal.cli_imports import import_attendance_command, import_group
 from portal.cli_reminders import reminders_group
 from portal.cli_retention import GROUPS as RETENTION_GROUPS
@@ -24,28 +23,10 @@ from portal.cli_schools import schools_group
 from portal.cli_security import audit_group, backup, restore
 from portal.cli_term_dates import term_dates_group
 from portal.database import database
+from portal.schema import upgrade_database
 from portal.tasks.worker import worker
 from shared.domain.roles import Role
 from shared.services import users as user_service
-
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
-
-
-def alembic_config(url: str) -> AlembicConfig:
-    cfg = AlembicConfig()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.attributes["url"] = url
-    return cfg
-
-
-def upgrade_database(url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(url), revision)
-
-
-def _database_problem(error: SQLAlchemyError, hint: str = "has `cme db upgrade` run?") -> str:
-    detail = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
-    return f"The database could not be used ({detail}). Is DATABASE_URL right, and {hint}"
-
 
 db_group = AppGroup("db", help="Manage the database schema.")
 
@@ -57,7 +38,7 @@ def db_upgrade(revision: str) -> None:
     try:
         upgrade_database(current_app.config["DATABASE_URL"], revision)
     except SQLAlchemyError as error:
-        raise click.ClickException(_database_problem(error, hint="is the database server running?")) from None
+        raise database_problem(error, hint="is the database server running?") from None
     click.echo(f"Database upgraded to {revision}.")
 
 
@@ -84,7 +65,7 @@ def users_create(email: str, role: str, name: str, school_urn: int | None, passw
         except user_service.UserError as error:
             raise click.ClickException(str(error)) from None
         except SQLAlchemyError as error:
-            raise click.ClickException(_database_problem(error)) from None
+            raise database_problem(error) from None
     click.echo(f"Created {user.role} {user.email}.")
 
 
@@ -119,7 +100,7 @@ def users_invite(email: str, role: str, name: str, school_urn: str | None, print
         except invitations.InvitationProblems as refused:
             raise click.ClickException(str(refused)) from None
         except SQLAlchemyError as error:
-            raise click.ClickException(_database_problem(error)) from None
+            raise database_problem(error) from None
         expires = invitations.plain_time(invited.invitation.expires_at)
         message_id = invited.message.id
     outcome = mail.send_pending(database().sessionmaker, mail.MailSettings.from_config(config), [message_id])
@@ -141,7 +122,7 @@ def users_reset_two_factor(email: str) -> None:
         except user_service.UserError as error:
             raise click.ClickException(str(error)) from None
         except SQLAlchemyError as error:
-            raise click.ClickException(_database_problem(error)) from None
+            raise database_problem(error) from None
         click.echo(
             f"Two-factor sign-in reset for {user.email}: "
             "they set up their authenticator app again when they next sign in."
@@ -160,7 +141,7 @@ def demo_seed(if_empty: bool) -> None:
     try:
         credentials = _seed(if_empty)
     except SQLAlchemyError as error:
-        raise click.ClickException(_database_problem(error)) from None
+        raise database_problem(error) from None
     if credentials is None:
         click.echo("The database already has data: demo data not loaded.")
         return
@@ -258,7 +239,7 @@ def _write_demo_attendance(pupils: int, days: int, out: Path, seed: int | None, 
     except generator.GeneratorError as error:
         raise click.ClickException(str(error)) from None
     except SQLAlchemyError as error:
-        raise click.ClickException(_database_problem(error)) from None
+        raise database_problem(error) from None
     where = f", to {out}" if say_where and out != Path("-") else ""
     click.echo(
         f"Wrote {written.rows:,} marks for {written.pupils:,} pupils at {written.schools:,} schools, "
@@ -280,7 +261,7 @@ def mail_send() -> None:
     try:
         outcome = mail.send_pending(database().sessionmaker, settings)
     except SQLAlchemyError as error:
-        raise click.ClickException(_database_problem(error)) from None
+        raise database_problem(error) from None
     click.echo(f"Sent {outcome.sent} email(s) through {settings.transport}; {outcome.waiting} still waiting.")
     if outcome.given_up:
         click.echo(
@@ -305,7 +286,7 @@ def reports_purge_drafts() -> None:
             deleted = reports.purge_expired(session, utcnow())
             session.commit()
     except SQLAlchemyError as error:
-        raise click.ClickException(_database_problem(error)) from None
+        raise database_problem(error) from None
     click.echo(f"Deleted {deleted} expired draft(s).")
 
 

@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from portal.cli_common import database_problem
 from portal.database import database
 from shared.clock import long_date, uk_today, utcnow
 from shared.domain.settings import defaults
@@ -22,13 +23,6 @@ from shared.services.calendar import school_calendar
 from shared.services.schools import import_schools
 
 import_group = AppGroup("import", help="Load reference files, such as the schools register from GIAS.")
-
-
-def _database_problem(error: SQLAlchemyError, outcome: str) -> click.ClickException:
-    detail = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
-    return click.ClickException(
-        f"The database could not be used ({detail}). Is DATABASE_URL right, and has `cme db upgrade` run? {outcome}"
-    )
 
 
 @import_group.command("schools")
@@ -44,7 +38,7 @@ def import_schools_command(file: Path) -> None:
     except GiasError as error:
         raise click.ClickException(f"{error}\nNothing was imported.") from None
     except SQLAlchemyError as error:
-        raise _database_problem(error, "Nothing was imported.") from None
+        raise database_problem(error, then="Nothing was imported.") from None
     click.echo(
         f"Imported {summary.total} schools: {summary.created} created, {summary.updated} updated, "
         f"{summary.unchanged} unchanged."
@@ -79,7 +73,7 @@ def import_notices_command(file: Path, urn: int, email: str, ground: str, enquir
         with database().session() as session:
             sent = _import_notices(session, file.name, data, urn, email, ground, enquiries, yes)
     except SQLAlchemyError as error:
-        raise _database_problem(error, NOTHING_STORED) from None
+        raise database_problem(error, then=NOTHING_STORED) from None
     if sent.outbox_ids:  # the notices are stored: an email that cannot go yet waits in the outbox
         try:
             outcome = mail.send_pending(
@@ -217,7 +211,7 @@ def import_attendance_command(file: Path, skip_bad_lines: bool) -> None:
     except OSError as error:
         raise click.ClickException(f"The file could not be read ({error.strerror}). {NOTHING_IMPORTED}") from None
     except SQLAlchemyError as error:
-        raise _database_problem(error, NOTHING_IMPORTED) from None
+        raise database_problem(error, then=NOTHING_IMPORTED) from None
     schools, pupils = summary.schools, summary.pupils
     click.echo(
         f"Imported {summary.marks:,} {'mark' if summary.marks == 1 else 'marks'} for {pupils:,} "

@@ -113,7 +113,7 @@ def _fingerprint(session):
 
 
 def test_demo_data_is_the_same_on_every_run_and_covers_every_status(db, tmp_path):
-    from portal.cli import upgrade_database
+    from portal.schema import upgrade_database
     from shared.db import Database
 
     today = date(2026, 11, 23)
