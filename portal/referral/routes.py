@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
 from datetime import date
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
@@ -18,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from portal.database import db_session, end_session
 from portal.errors import database_unavailable
 from portal.extensions import limiter
+from portal.logs import event
 from portal.referral import flow, forms
 from portal.settings import authority_settings
 from portal.summaries.report import sections
@@ -34,9 +34,8 @@ log = logging.getLogger(__name__)
 SESSION_KEY = "report_key"
 # Set when the honeypot is filled: the rest of that session's report is accepted and thrown away.
 BOT_FLAG = "report_discard"
-
-_bots_caught = 0
-_bots_lock = threading.Lock()
+# The log metric of a caught submission (portal/logs.py): the log collector counts them.
+HONEYPOT_EVENT = "report.honeypot_filled"
 
 
 def _client_key() -> str:
@@ -75,14 +74,10 @@ def _in_progress():
 
 def _caught_bot() -> None:
     """Throw away what this session has stored and accept the rest of its report without keeping it."""
-    global _bots_caught
     reports.discard(db_session(), session.pop(SESSION_KEY, None))
     session[BOT_FLAG] = True
     session.pop("report_fake_receipt", None)
-    with _bots_lock:
-        _bots_caught += 1
-        count = _bots_caught
-    log.warning("honeypot filled: report discarded (%d in this process)", count)
+    log.warning("honeypot filled: report discarded", extra=event(HONEYPOT_EVENT))
 
 
 def _bot(form) -> bool:
