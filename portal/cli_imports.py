@@ -7,15 +7,14 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal.cli_common import database_problem
 from portal.database import database
+from shared import queries
 from shared.clock import long_date, uk_today, utcnow
 from shared.domain.settings import defaults
 from shared.importers.gias import GiasError, read_establishments
-from shared.models import School, User
 from shared.services import attendance as attendance_service
 from shared.services import mail, settings
 from shared.services import uploads as upload_service
@@ -87,12 +86,10 @@ def import_notices_command(file: Path, urn: int, email: str, ground: str, enquir
 
 
 def _import_notices(session, file_name: str, data: bytes, urn: int, email: str, ground: str, enquiries: str, yes):
-    school = session.scalar(select(School).where(School.urn == urn))
+    school = queries.school_by_urn(session, urn)
     if school is None:
         raise click.ClickException(f"No school with URN {urn} is in the schools register. {NOTHING_STORED}")
-    user = session.scalar(
-        select(User).where(User.email == email.strip().lower(), User.school_id == school.id, User.active.is_(True))
-    )
+    user = queries.active_school_user(session, school.id, email)
     if user is None:
         raise click.ClickException(
             f"{email} is not an active user of {school.name} (URN {urn}): notices are sent as one of the school's "
