@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 
 from bench.attendance import schools_for, specs_of
 from bench.matching import FIRST_NAMES, STREETS, make_postcodes, surname
+from bench.sign_in import PASSWORD, enrol
 from shared.clock import utcnow
 from shared.demo.marks import share_out
 from shared.domain.attendance import week_start
@@ -68,8 +69,6 @@ from tests.bulk_files import upn
 
 SEED = 20261204
 PUPILS, CASES, OPEN_CASES, SCHOOLS, OFFICERS = 200_000, 20_000, 1_000, 300, 14
-PASSWORD = "spruce lantern harbour 7"  # not containing a user's name or email address, as the rules require
-LEAD_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # the lead's authenticator app
 LEAD_EMAIL = "lead@bench.example"
 YEARS_OF_CASES = 3
 BATCH = 10_000
@@ -421,7 +420,7 @@ def _schools_and_staff(session: Session):
     session.add_all(schools)
     session.commit()
     lead = user_service.create_user(session, LEAD_EMAIL, "Bench Lead", "lead", PASSWORD)
-    lead.totp_secret, lead.totp_confirmed_at = LEAD_TOTP_SECRET, utcnow()  # as if set up at a first sign-in
+    enrol(lead, utcnow())
     user_service.create_user(session, "manager@bench.example", "Bench Manager", "manager", PASSWORD)
     officers = [
         user_service.create_user(
