@@ -7,7 +7,7 @@ queries timed, beside DuckDB loading and aggregating the same file in the same r
 `--schools` schools (primaries, secondaries, special schools and pupil referral units, in the proportions of an
 English authority) are inserted into a database built by the migrations: a SQLite file in a temporary folder, or,
 when `--database-url` or TEST_DATABASE_URL names a PostgreSQL server, a scratch database created there and dropped
-afterwards. The generator (`shared/services/attendance_demo.py`) writes `--pupils` pupils' marks for the `--days`
+afterwards. The generator (`shared/demo/marks.py`) writes `--pupils` pupils' marks for the `--days`
 school days of the latest term that has had them (65 days, 2 sessions: 6.5 million marks for 50,000 pupils) to a
 CSV file; `check_file` reads and checks it and `import_marks` writes it (`shared/services/attendance.py`), each
 timed, with the process's max RSS after each.
@@ -54,6 +54,7 @@ from sqlalchemy.orm import Session  # noqa: E402
 from bench.notices import MIB, max_rss, scratch_database  # noqa: E402
 from shared.clock import uk_today  # noqa: E402
 from shared.db import make_engine  # noqa: E402
+from shared.demo import marks as generator  # noqa: E402
 from shared.domain.attendance import CODES, Category, week_start  # noqa: E402
 from shared.domain.school_days import SchoolCalendar, parse_term_dates  # noqa: E402
 from shared.domain.terms import authority_terms  # noqa: E402
@@ -66,7 +67,6 @@ from shared.queries.attendance import (  # noqa: E402
     weekly_trend,
 )
 from shared.services import attendance as service  # noqa: E402
-from shared.services import attendance_demo as generator  # noqa: E402
 
 TERM_DATES = ROOT / "shared" / "data" / "term_dates.csv"
 LA_CODE = "999"
@@ -83,7 +83,7 @@ KINDS = (
 
 def schools_for(count: int) -> list[School]:
     """`count` schools of the kinds an authority has, in their shares (at least one of each when there is room)."""
-    shares = generator._share_out(count, [share for *_, share, _ in KINDS])
+    shares = generator.share_out(count, [share for *_, share, _ in KINDS])
     schools = []
     for (kind, phase, low, high, _, first), how_many in zip(KINDS, shares, strict=True):
         for n in range(how_many):

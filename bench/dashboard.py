@@ -62,12 +62,12 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run as bench/dashboard.py, the repository root is not on the path
 
-import pyotp  # noqa: E402
 from sqlalchemy import JSON  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from bench.dashboard_data import LEAD_EMAIL, LEAD_TOTP_SECRET, PASSWORD, SEED, build  # noqa: E402
+from bench import sign_in as signing_in  # noqa: E402
+from bench.dashboard_data import LEAD_EMAIL, SEED, build  # noqa: E402
 from bench.notices import MIB, max_rss, scratch_database  # noqa: E402
 from shared.clock import uk_today  # noqa: E402
 from shared.domain.attendance import week_start  # noqa: E402
@@ -863,17 +863,19 @@ def make_app(url: str):
 
 
 def sign_in(client) -> None:
-    page = client.get("/sign-in").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    response = client.post("/sign-in", data={"csrf_token": token, "email": LEAD_EMAIL, "password": PASSWORD})
-    if (response.status_code, response.headers.get("Location")) != (302, "/sign-in/two-factor"):
-        raise SystemExit(f"signing in as the lead answered {response.status_code}")
-    page = client.get("/sign-in/two-factor").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    code = pyotp.TOTP(LEAD_TOTP_SECRET).now()
-    response = client.post("/sign-in/two-factor", data={"csrf_token": token, "code": code})
-    if response.status_code != 302 or response.headers["Location"].startswith("/sign-in"):
-        raise SystemExit(f"the lead's security code answered {response.status_code}")
+    """The lead, signed in on Flask's test client."""
+
+    def answer(response) -> signing_in.Answer:
+        return signing_in.Answer(
+            response.status_code, response.headers.get("Location", ""), response.get_data(as_text=True)
+        )
+
+    try:
+        signing_in.sign_in(
+            lambda path: answer(client.get(path)), lambda path, data: answer(client.post(path, data=data)), LEAD_EMAIL
+        )
+    except signing_in.Unexpected as refused:
+        raise SystemExit(str(refused)) from None
 
 
 def time_pages(client, paths: list[str], runs: int) -> list[PageTimes]:

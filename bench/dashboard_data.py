@@ -40,7 +40,9 @@ from sqlalchemy.orm import Session
 
 from bench.attendance import schools_for, specs_of
 from bench.matching import FIRST_NAMES, STREETS, make_postcodes, surname
+from bench.sign_in import PASSWORD, enrol
 from shared.clock import utcnow
+from shared.demo.marks import share_out
 from shared.domain.attendance import week_start
 from shared.domain.casework import OPEN_STATUSES, CaseStatus
 from shared.domain.notices import DESTINATION_UNKNOWN
@@ -64,15 +66,12 @@ from shared.reference_data import primary_reasons
 from shared.services import users as user_service
 from shared.services.attendance_alerts import pupil_runs
 from shared.services.attendance_bulk import Writer
-from shared.services.attendance_demo import _share_out
 from shared.services.attendance_marks import WEEK_COLUMNS, week_row
 from shared.services.attendance_rollups import recompute_rollups
 from tests.bulk_files import upn
 
 SEED = 20261204
 PUPILS, CASES, OPEN_CASES, SCHOOLS, OFFICERS = 200_000, 20_000, 1_000, 300, 14
-PASSWORD = "spruce lantern harbour 7"  # not containing a user's name or email address, as the rules require
-LEAD_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # the lead's authenticator app
 LEAD_EMAIL = "lead@bench.example"
 YEARS_OF_CASES = 3
 BATCH = 10_000
@@ -424,7 +423,7 @@ def _schools_and_staff(session: Session):
     session.add_all(schools)
     session.commit()
     lead = user_service.create_user(session, LEAD_EMAIL, "Bench Lead", "lead", PASSWORD)
-    lead.totp_secret, lead.totp_confirmed_at = LEAD_TOTP_SECRET, utcnow()  # as if set up at a first sign-in
+    enrol(lead, utcnow())
     user_service.create_user(session, "manager@bench.example", "Bench Manager", "manager", PASSWORD)
     officers = [
         user_service.create_user(
@@ -460,7 +459,7 @@ class _Children:
         self.session, self.rng, self.schools, self.marks = session, rng, schools, marks
         self.specs = specs_of(schools)
         weights = [spec.weight * (spec.oldest - spec.youngest + 1) for spec in self.specs]
-        self.per_school = _share_out(pupils, weights)
+        self.per_school = share_out(pupils, weights)
         self.by_child = {plan.index: plan for plan in plans}
         self.details: dict[int, tuple] = {}  # index -> (first, last, born, postcode, school index), for the intake
         self.postcodes = make_postcodes(rng, max(1, pupils // 8))

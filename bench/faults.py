@@ -72,7 +72,6 @@ from bench.load_client import (  # noqa: E402
     Verdicts,
     admin_url,
     cme,
-    csrf_token,
     flush_redis,
     free_port,
     integrity,
@@ -90,6 +89,7 @@ from bench.load_client import (  # noqa: E402
     settle_logs,
     title_of,
 )
+from bench.sign_in import csrf_token  # noqa: E402
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 PRIVATE_PORT = 5439

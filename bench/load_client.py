@@ -42,13 +42,14 @@ if str(ROOT) not in sys.path:
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from bench.sign_in import PASSWORD, Answer, Unexpected, csrf_token  # noqa: E402
+from bench.sign_in import sign_in as sign_in_with  # noqa: E402
 from shared.clock import uk_today  # noqa: E402
 from shared.db import Database  # noqa: E402
 from shared.domain.school_age import school_year_start  # noqa: E402
 from tests.bulk_files import upn  # noqa: E402
 
 BIN = Path(sys.executable).parent
-PASSWORD = "load benchmark password 1"
 SECRET_KEY = "load-benchmark-secret-key-shared-by-every-server-0123456789"
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 REDIS_URL = "redis://127.0.0.1:6379"
@@ -64,7 +65,6 @@ RAISED_LIMITS = {
 # Retry-After for people: how long a simulated user waits before trying again after no answer or a 503.
 RETRY_PAUSE = 0.5
 
-_CSRF_INPUT = re.compile(r'<input[^>]*name="csrf_token"[^>]*>')
 _HIDDEN_INPUT = re.compile(r'<input[^>]*type="hidden"[^>]*>')
 _NAME = re.compile(r'name="([^"]*)"')
 _VALUE = re.compile(r'value="([^"]*)"')
@@ -353,10 +353,6 @@ def title_of(page: str) -> str:
 # ---------------------------------------------------------------------------------------------------- users
 
 
-class Unexpected(Exception):
-    pass
-
-
 class GaveUp(Exception):
     pass
 
@@ -586,9 +582,16 @@ class User:
 
     def sign_in(self) -> None:
         http = requests.Session()
-        page = self.expect(self.call(http, "GET", "/sign-in", "sign-in"), 200)
-        data = {"csrf_token": csrf_token(page), "email": self.school_email, "password": PASSWORD}
-        self.expect(self.call(http, "POST", "/sign-in", "sign-in", data), 302, "/schools/")
+
+        def answer(response) -> Answer:
+            return Answer(response.status_code, response.headers.get("Location", ""), response.text)
+
+        sign_in_with(
+            lambda path: answer(self.call(http, "GET", path, "sign-in")),
+            lambda path, data: answer(self.call(http, "POST", path, "sign-in", data)),
+            self.school_email,
+            staff=False,
+        )
         self.school = http
 
     def notice(self, number: int) -> Confirmation:
@@ -626,13 +629,6 @@ class User:
         if title_of(page) != f"Notice {reference}" or (banner and banner.group(1) != reference):
             raise Unexpected("the notice's page does not say its reference")
         return reference
-
-
-def csrf_token(page: str) -> str:
-    found = _CSRF_INPUT.search(page)
-    if not found:
-        raise Unexpected("no form token on the page")
-    return html.unescape(_VALUE.search(found.group(0)).group(1))
 
 
 def hidden_inputs(page: str) -> list[tuple[str, str]]:

@@ -46,7 +46,7 @@ from sqlalchemy import func, insert, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from portal.cli import upgrade_database  # noqa: E402
+from portal.schema import upgrade_database  # noqa: E402
 from shared.clock import uk_today, utcnow  # noqa: E402
 from shared.db import make_engine, normalise_database_url  # noqa: E402
 from shared.domain.casework import CaseStatus  # noqa: E402

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
-import re
 import socket
 import statistics
 import subprocess
@@ -22,13 +21,15 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-
-import pyotp
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # run as bench/pages.py, the repository root is not on the path
+
+from bench.sign_in import PASSWORD, Answer, Unexpected, enrol, sign_in  # noqa: E402
+
 BIN = Path(sys.executable).parent
-PASSWORD = "spruce lantern harbour 7"  # not containing the user's name or email address, as the rules require
-TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # the bench officer's authenticator app
 
 
 def free_port() -> int:
@@ -81,42 +82,32 @@ def session_cookie(response: http.client.HTTPResponse, before: str = "") -> str:
 
 
 def sign_in_cookie(port: int, email: str) -> str:
+    """The session cookie of a staff user signed in, over one connection that keeps the cookie as a browser does."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    connection.request("GET", "/sign-in")
-    response = connection.getresponse()
-    page = response.read().decode()
-    cookie = session_cookie(response)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    body = f"csrf_token={token}&email={email}&password={PASSWORD.replace(' ', '+')}"
-    connection.request(
-        "POST", "/sign-in", body=body, headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}
-    )
-    response = connection.getresponse()
-    response.read()
-    assert (response.status, response.getheader("Location")) == (302, "/sign-in/two-factor"), response.status
-    cookie = session_cookie(response, cookie)
-    # Staff give the security code their authenticator app shows.
-    connection.request("GET", "/sign-in/two-factor", headers={"Cookie": cookie})
-    response = connection.getresponse()
-    page = response.read().decode()
-    cookie = session_cookie(response, cookie)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    body = f"csrf_token={token}&code={pyotp.TOTP(TOTP_SECRET).now()}"
-    connection.request(
-        "POST",
-        "/sign-in/two-factor",
-        body=body,
-        headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"},
-    )
-    response = connection.getresponse()
-    response.read()
-    assert response.status == 302, response.status
-    return session_cookie(response, cookie)
+    cookie = ""
+
+    def send(method: str, path: str, data: dict | None = None) -> Answer:
+        nonlocal cookie
+        headers = {"Cookie": cookie} if cookie else {}
+        if data is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        connection.request(method, path, body=urlencode(data) if data is not None else None, headers=headers)
+        response = connection.getresponse()
+        body = response.read().decode()
+        cookie = session_cookie(response, cookie)
+        return Answer(response.status, response.getheader("Location") or "", body)
+
+    try:
+        sign_in(lambda path: send("GET", path), lambda path, data: send("POST", path, data), email)
+    except Unexpected as refused:
+        raise SystemExit(str(refused)) from None
+    return cookie
 
 
-def enrol(database_url: str, email: str) -> None:
+def enrol_in_two_factor(database_url: str, email: str) -> None:
     """As if the bench officer had set up their authenticator app."""
-    from sqlalchemy import update
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
 
     from shared.clock import utcnow
     from shared.db import make_engine
@@ -124,10 +115,9 @@ def enrol(database_url: str, email: str) -> None:
 
     engine = make_engine(database_url)
     try:
-        with engine.begin() as connection:
-            connection.execute(
-                update(User).where(User.email == email).values(totp_secret=TOTP_SECRET, totp_confirmed_at=utcnow())
-            )
+        with Session(engine) as session:
+            enrol(session.scalar(select(User).where(User.email == email)), utcnow())
+            session.commit()
     finally:
         engine.dispose()
 
@@ -198,7 +188,7 @@ def main() -> None:
             check=True,
             capture_output=True,
         )
-        enrol(env["DATABASE_URL"], "bench@northbridge.example")
+        enrol_in_two_factor(env["DATABASE_URL"], "bench@northbridge.example")
         service_port, bare_port = free_port(), free_port()
         servers = [
             gunicorn("wsgi:create_app()", service_port, args.workers, env),

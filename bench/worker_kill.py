@@ -38,11 +38,11 @@ from bench.attendance import TERM_DATES, schools_for, specs_of  # noqa: E402
 from bench.notices import scratch_database  # noqa: E402
 from shared.clock import uk_today, utcnow  # noqa: E402
 from shared.db import make_engine  # noqa: E402
+from shared.demo import marks as generator  # noqa: E402
 from shared.domain.attendance import IN_PROGRESS, ImportStatus  # noqa: E402
 from shared.domain.reference import new_reference  # noqa: E402
 from shared.domain.school_days import SchoolCalendar, parse_term_dates  # noqa: E402
 from shared.models import AttendanceImport, AttendanceWeek, AuditEvent  # noqa: E402
-from shared.services import attendance_demo as generator  # noqa: E402
 
 POLL = 0.2  # seconds between looks at the file's row
 GIVE_UP = 1800  # seconds: something is wrong

@@ -16,7 +16,7 @@ from portal.admin.emails import bp as admin_emails_bp
 from portal.admin.routes import bp as admin_bp
 from portal.admin.settings_routes import bp as admin_settings_bp
 from portal.admin.term_dates import bp as admin_terms_bp
-from portal.auth import invitations, sessions  # noqa: F401  (invitations: routes on the auth blueprint)
+from portal.auth import invitations, sessions, two_factor_routes  # noqa: F401  (routes on the auth blueprint)
 from portal.auth.routes import bp as auth_bp
 from portal.cli import register as register_cli
 from portal.extensions import csrf, limiter, login_manager

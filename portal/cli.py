@@ -11,12 +11,11 @@ import time
 from pathlib import Path
 
 import click
-from alembic import command
-from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy.exc import SQLAlchemyError
 
+from portal.cli_common import database_problem
 from portal.cli_imports import import_attendance_command, import_group
 from portal.cli_reminders import reminders_group
 from portal.cli_retention import GROUPS as RETENTION_GROUPS
@@ -24,29 +23,11 @@ from portal.cli_schools import schools_group
 from portal.cli_security import audit_group, backup, restore
 from portal.cli_term_dates import term_dates_group
 from portal.database import database
+from portal.schema import upgrade_database
 from portal.tasks.worker import worker
 from shared.domain.problems import Refused
 from shared.domain.roles import Role
 from shared.services import users as user_service
-
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
-
-
-def alembic_config(url: str) -> AlembicConfig:
-    cfg = AlembicConfig()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.attributes["url"] = url
-    return cfg
-
-
-def upgrade_database(url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(url), revision)
-
-
-def _database_problem(error: SQLAlchemyError, hint: str = "has `cme db upgrade` run?") -> str:
-    detail = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
-    return f"The database could not be used ({detail}). Is DATABASE_URL right, and {hint}"
-
 
 db_group = AppGroup("db", help="Manage the database schema.")
 
@@ -58,7 +39,7 @@ def db_upgrade(revision: str) -> None:
     try:
         upgrade_database(current_app.config["DATABASE_URL"], revision)
     except SQLAlchemyError as error:
-        raise click.ClickException(_database_problem(error, hint="is the database server running?")) from None
+        raise database_problem(error, hint="is the database server running?") from None
     click.echo(f"Database upgraded to {revision}.")
 
 
@@ -85,7 +66,7 @@ def users_create(email: str, role: str, name: str, school_urn: int | None, passw
         except user_service.UserError as error:
             raise click.ClickException(str(error)) from None
         except SQLAlchemyError as error:
-            raise click.ClickException(_database_problem(error)) from None
+            raise database_problem(error) from None
     click.echo(f"Created {user.role} {user.email}.")
 
 
@@ -120,7 +101,7 @@ def users_invite(email: str, role: str, name: str, school_urn: str | None, print
         except Refused as refused:
             raise click.ClickException(str(refused)) from None
         except SQLAlchemyError as error:
-            raise click.ClickException(_database_problem(error)) from None
+            raise database_problem(error) from None
         expires = invitations.plain_time(invited.invitation.expires_at)
         message_id = invited.message.id
     outcome = mail.send_pending(database().sessionmaker, mail.MailSettings.from_config(config), [message_id])
@@ -142,7 +123,7 @@ def users_reset_two_factor(email: str) -> None:
         except user_service.UserError as error:
             raise click.ClickException(str(error)) from None
         except SQLAlchemyError as error:
-            raise click.ClickException(_database_problem(error)) from None
+            raise database_problem(error) from None
         click.echo(
             f"Two-factor sign-in reset for {user.email}: "
             "they set up their authenticator app again when they next sign in."
@@ -156,14 +137,12 @@ demo_group = AppGroup("demo", help="Demonstration data for a fictional authority
 @click.option("--if-empty", is_flag=True, help="Do nothing (and say so) if the database already has users.")
 def demo_seed(if_empty: bool) -> None:
     """Fill an empty database with a fictional authority's schools, users, children and cases."""
-    from shared.services import demo
-
     if current_app.config["CME_ENV"] == "production":
         raise click.ClickException("Demo data is never loaded in production")
     try:
-        credentials = _seed(demo, if_empty)
+        credentials = _seed(if_empty)
     except SQLAlchemyError as error:
-        raise click.ClickException(_database_problem(error)) from None
+        raise database_problem(error) from None
     if credentials is None:
         click.echo("The database already has data: demo data not loaded.")
         return
@@ -172,28 +151,28 @@ def demo_seed(if_empty: bool) -> None:
         click.echo(f"  {role:<8} {email:<40} {password}")
 
 
-def _seed(demo, if_empty: bool) -> list | None:
+def _seed(if_empty: bool) -> list | None:
     """The accounts made, or None when the database has data and --if-empty was given. The demo schools get the
     term's attendance so far too, imported as a school's file is (so the pages have marks and the queue alerts)."""
     from shared.clock import uk_today
+    from shared.demo import seeding
     from shared.domain.settings import defaults
     from shared.importers.attendance_checked import FileRejected
     from shared.services import settings
     from shared.services.attendance import ImportRefused
-    from shared.services.attendance_demo import seed_demo_attendance
     from shared.services.calendar import school_calendar
 
     with database().session() as session:
         calendar = school_calendar(session)
-        if demo.has_data(session):
+        if seeding.has_data(session):
             if if_empty:
                 return None
             raise click.ClickException("The database already has data: demo data goes into an empty database")
         la_code = settings.current(session, defaults(current_app.config)).authority_la_code
-        credentials = demo.seed(session, la_code=la_code, calendar=calendar)
+        credentials = seeding.seed(session, la_code=la_code, calendar=calendar)
         try:
             with tempfile.TemporaryDirectory() as folder:
-                seed_demo_attendance(session, calendar, uk_today(), Path(folder))
+                seeding.seed_demo_attendance(session, calendar, uk_today(), Path(folder))
         except (FileRejected, ImportRefused) as refused:  # the rest of the demo is there: say so, and go on
             click.echo(f"The demo's attendance could not be imported: {refused}", err=True)
         return credentials
@@ -242,7 +221,7 @@ def demo_attendance(
 
 def _write_demo_attendance(pupils: int, days: int, out: Path, seed: int | None, start, say_where: bool = True):
     from shared.clock import uk_today
-    from shared.services import attendance_demo as generator
+    from shared.demo import marks as generator
     from shared.services.calendar import school_calendar
 
     with database().session() as session:
@@ -262,7 +241,7 @@ def _write_demo_attendance(pupils: int, days: int, out: Path, seed: int | None, 
     except generator.GeneratorError as error:
         raise click.ClickException(str(error)) from None
     except SQLAlchemyError as error:
-        raise click.ClickException(_database_problem(error)) from None
+        raise database_problem(error) from None
     where = f", to {out}" if say_where and out != Path("-") else ""
     click.echo(
         f"Wrote {written.rows:,} marks for {written.pupils:,} pupils at {written.schools:,} schools, "
@@ -284,7 +263,7 @@ def mail_send() -> None:
     try:
         outcome = mail.send_pending(database().sessionmaker, settings)
     except SQLAlchemyError as error:
-        raise click.ClickException(_database_problem(error)) from None
+        raise database_problem(error) from None
     click.echo(f"Sent {outcome.sent} email(s) through {settings.transport}; {outcome.waiting} still waiting.")
     if outcome.given_up:
         click.echo(
@@ -309,7 +288,7 @@ def reports_purge_drafts() -> None:
             deleted = reports.purge_expired(session, utcnow())
             session.commit()
     except SQLAlchemyError as error:
-        raise click.ClickException(_database_problem(error)) from None
+        raise database_problem(error) from None
     click.echo(f"Deleted {deleted} expired draft(s).")
 
 

@@ -7,15 +7,15 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from portal.cli_common import database_problem
 from portal.database import database
+from shared import queries
 from shared.clock import long_date, uk_today, utcnow
 from shared.domain.settings import defaults
 from shared.importers.attendance_checked import FileRejected
 from shared.importers.gias import GiasError, read_establishments
-from shared.models import School, User
 from shared.services import attendance as attendance_service
 from shared.services import mail, settings
 from shared.services import uploads as upload_service
@@ -23,13 +23,6 @@ from shared.services.calendar import school_calendar
 from shared.services.schools import import_schools
 
 import_group = AppGroup("import", help="Load reference files, such as the schools register from GIAS.")
-
-
-def _database_problem(error: SQLAlchemyError, outcome: str) -> click.ClickException:
-    detail = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
-    return click.ClickException(
-        f"The database could not be used ({detail}). Is DATABASE_URL right, and has `cme db upgrade` run? {outcome}"
-    )
 
 
 @import_group.command("schools")
@@ -45,7 +38,7 @@ def import_schools_command(file: Path) -> None:
     except GiasError as error:
         raise click.ClickException(f"{error}\nNothing was imported.") from None
     except SQLAlchemyError as error:
-        raise _database_problem(error, "Nothing was imported.") from None
+        raise database_problem(error, then="Nothing was imported.") from None
     click.echo(
         f"Imported {summary.total} schools: {summary.created} created, {summary.updated} updated, "
         f"{summary.unchanged} unchanged."
@@ -80,7 +73,7 @@ def import_notices_command(file: Path, urn: int, email: str, ground: str, enquir
         with database().session() as session:
             sent = _import_notices(session, file.name, data, urn, email, ground, enquiries, yes)
     except SQLAlchemyError as error:
-        raise _database_problem(error, NOTHING_STORED) from None
+        raise database_problem(error, then=NOTHING_STORED) from None
     if sent.outbox_ids:  # the notices are stored: an email that cannot go yet waits in the outbox
         try:
             outcome = mail.send_pending(
@@ -94,12 +87,10 @@ def import_notices_command(file: Path, urn: int, email: str, ground: str, enquir
 
 
 def _import_notices(session, file_name: str, data: bytes, urn: int, email: str, ground: str, enquiries: str, yes):
-    school = session.scalar(select(School).where(School.urn == urn))
+    school = queries.school_by_urn(session, urn)
     if school is None:
         raise click.ClickException(f"No school with URN {urn} is in the schools register. {NOTHING_STORED}")
-    user = session.scalar(
-        select(User).where(User.email == email.strip().lower(), User.school_id == school.id, User.active.is_(True))
-    )
+    user = queries.active_school_user(session, school.id, email)
     if user is None:
         raise click.ClickException(
             f"{email} is not an active user of {school.name} (URN {urn}): notices are sent as one of the school's "
@@ -218,7 +209,7 @@ def import_attendance_command(file: Path, skip_bad_lines: bool) -> None:
     except OSError as error:
         raise click.ClickException(f"The file could not be read ({error.strerror}). {NOTHING_IMPORTED}") from None
     except SQLAlchemyError as error:
-        raise _database_problem(error, NOTHING_IMPORTED) from None
+        raise database_problem(error, then=NOTHING_IMPORTED) from None
     schools, pupils = summary.schools, summary.pupils
     click.echo(
         f"Imported {summary.marks:,} {'mark' if summary.marks == 1 else 'marks'} for {pupils:,} "

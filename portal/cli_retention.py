@@ -11,19 +11,13 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy.exc import SQLAlchemyError
 
+from portal.cli_common import database_problem
 from portal.database import database
 from shared.clock import uk_today, utcnow
 from shared.domain.settings import defaults
 from shared.services import retention, sar, settings
 
 retention_group = AppGroup("retention", help="Anonymise or delete records past their retention period.")
-
-
-def _database_problem(error: SQLAlchemyError) -> click.ClickException:
-    detail = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
-    return click.ClickException(
-        f"The database could not be used ({detail}). Is DATABASE_URL right, and has `cme db upgrade` run?"
-    )
 
 
 def _periods_line(periods) -> str:
@@ -57,7 +51,7 @@ def retention_run(dry_run: bool) -> None:
             periods = settings.current(session, defaults(current_app.config)).retention
             report = retention.run(session, periods, utcnow(), uk_today(), dry_run=dry_run)
     except SQLAlchemyError as error:
-        raise _database_problem(error) from None
+        raise database_problem(error) from None
     click.echo(_periods_line(periods))
     if report.total == 0:
         click.echo("Nothing is past its retention period: nothing " + ("would be " if dry_run else "was ") + "changed.")
@@ -105,7 +99,7 @@ def sar_export(child_id: int | None, upn: str | None, out: Path) -> None:
                 out.unlink(missing_ok=True)  # an export the audit trail does not know of is not left behind
                 raise
     except SQLAlchemyError as error:
-        raise _database_problem(error) from None
+        raise database_problem(error) from None
     counts = made.counts
     click.echo(
         f"Wrote child {made.child_id}'s records to {out}: {counts['cases']} case(s), {counts['referrals']} "

@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from alembic.script import ScriptDirectory
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
+from portal.cli_common import database_problem
 from portal.database import database
+from portal.schema import revisions
 from shared.services import backup as backups
 from shared.services.audit import parse_anchor, verify_chain
 
@@ -18,13 +19,6 @@ from shared.services.audit import parse_anchor, verify_chain
 EXIT_BY_HAND = 2
 
 audit_group = AppGroup("audit", help="The audit trail.")
-
-
-def _database_problem(error: SQLAlchemyError) -> click.ClickException:
-    detail = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
-    return click.ClickException(
-        f"The database could not be used ({detail}). Is DATABASE_URL right, and has `cme db upgrade` run?"
-    )
 
 
 @audit_group.command("verify")
@@ -47,7 +41,7 @@ def audit_verify(anchor: str | None) -> None:
         with database().engine.connect() as connection:
             report = verify_chain(connection, anchor=expected)
     except SQLAlchemyError as error:
-        raise _database_problem(error) from None
+        raise database_problem(error) from None
     if report.intact:
         last = f", last {report.last_hash[:12]}" if report.last_hash else ""
         click.echo(f"Audit chain intact: {report.events:,} events{last}")
@@ -59,13 +53,6 @@ def audit_verify(anchor: str | None) -> None:
     for problem in report.problems:
         click.echo(f"  {problem}", err=True)
     raise SystemExit(1)
-
-
-def _known_revisions() -> tuple[set[str], str | None]:
-    from portal.cli import alembic_config
-
-    scripts = ScriptDirectory.from_config(alembic_config(current_app.config["DATABASE_URL"]))
-    return {script.revision for script in scripts.walk_revisions()}, scripts.get_current_head()
 
 
 def _show_counts(counts: dict[str, int]) -> None:
@@ -87,7 +74,7 @@ def _carried_out(work):
     except backups.BackupError as error:
         raise click.ClickException(str(error)) from None
     except SQLAlchemyError as error:
-        raise _database_problem(error) from None
+        raise database_problem(error) from None
 
 
 def _by_hand(missing: backups.ToolMissing) -> None:
@@ -121,7 +108,7 @@ def restore(path: Path, force: bool) -> None:
     already holds data unless --force is given. PostgreSQL: pg_restore when it is on PATH; otherwise this prints
     the pg_restore command to run and exits 2."""
     url = current_app.config["DATABASE_URL"]
-    known, head = _known_revisions()
+    head, known = revisions()
     database().dispose()  # hold no connection while the database is replaced
     restore_from = backups.restore_sqlite if backups.is_sqlite(url) else backups.restore_postgresql
     outcome = _carried_out(lambda: restore_from(url, path, known, force=force))

@@ -10,6 +10,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy.exc import SQLAlchemyError
 
+from portal.cli_common import database_problem
 from portal.database import database
 from shared.clock import uk_today
 from shared.domain import term_dates as rules
@@ -17,13 +18,6 @@ from shared.services import term_dates as service
 from shared.services.calendar import term_periods
 
 term_dates_group = AppGroup("term-dates", help="The authority's term dates: check, import and export them.")
-
-
-def _database_problem(error: SQLAlchemyError) -> click.ClickException:
-    detail = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
-    return click.ClickException(
-        f"The database could not be used ({detail}). Is DATABASE_URL right, and has `cme db upgrade` run?"
-    )
 
 
 @term_dates_group.command("check")
@@ -34,7 +28,7 @@ def check(weeks: int) -> None:
         with database().session() as session:
             periods = term_periods(session)
     except SQLAlchemyError as error:
-        raise _database_problem(error) from None
+        raise database_problem(error) from None
     warning = rules.coming_term_warning(periods, uk_today(), weeks)
     if warning:
         click.echo(warning, err=True)
@@ -63,7 +57,7 @@ def import_term_dates(file: Path) -> None:
             click.echo(problem, err=True)
         raise click.ClickException("The file cannot be used. Nothing was saved.") from None
     except SQLAlchemyError as error:
-        raise _database_problem(error) from None
+        raise database_problem(error) from None
     years = ", ".join(rules.academic_year_label(year) for year in done.years)
     click.echo(f"Term dates for {years}: {len(done.added)} added, {len(done.replaced)} replaced.")
 
@@ -82,7 +76,7 @@ def export(out: Path) -> None:
         with database().session() as session:
             text = rules.write_term_dates(term_periods(session))
     except SQLAlchemyError as error:
-        raise _database_problem(error) from None
+        raise database_problem(error) from None
     if out == Path("-"):
         click.echo(text, nl=False)
     else:

@@ -7,33 +7,23 @@ rate-limit store answers (Redis: every server counts there).
 
 from __future__ import annotations
 
-from functools import cache
-
-from alembic.script import ScriptDirectory
 from limits.storage import Storage
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from portal.cli import MIGRATIONS
+from portal.schema import revisions
 from shared.db import Database
 
 OK = "ok"
 
 
-@cache
-def _migrations() -> tuple[str, frozenset[str]]:
-    """The head revision and every revision: read once, since the code on disk is the code running."""
-    script = ScriptDirectory(str(MIGRATIONS))
-    return script.get_current_head(), frozenset(revision.revision for revision in script.walk_revisions())
-
-
 def migrations_head() -> str:
     """The revision `cme db upgrade` brings the schema to."""
-    return _migrations()[0]
+    return revisions()[0]
 
 
 def schema_state(revision: str | None) -> str:
-    head, known = _migrations()
+    head, known = revisions()
     if revision is None:
         return "not migrated"
     if revision == head:

@@ -32,7 +32,16 @@ SERVICE_LOGGERS = ("portal", "shared", "dashboard", "webcommon")
 # Load balancers ask these every few seconds: their answers are logged only when they are not OK.
 PROBES = frozenset({"/healthz", "/readyz"})
 
+# A record's `event` field names something to count, a log metric: the log collector counts the records with it
+# (over every server and worker process), so the service keeps no count of its own.
+EVENT = "event"
+
 access_log = logging.getLogger(ACCESS_LOGGER)
+
+
+def event(name: str) -> dict:
+    """The `extra` of a record that counts one `name` event: `log.warning("...", extra=event("..."))`."""
+    return {EVENT: name}
 
 
 def request_id() -> str:
@@ -73,7 +82,7 @@ def fields(record: logging.LogRecord) -> dict:
     }
     if has_request_context():
         entry.update(request_id=request_id(), method=request.method, path=logged_path())
-    for name in ("status", "duration_ms"):
+    for name in ("status", "duration_ms", EVENT):
         if hasattr(record, name):
             entry[name] = getattr(record, name)
     if record.exc_info and record.exc_info[0] is not None:

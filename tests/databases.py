@@ -19,7 +19,7 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from portal.cli import upgrade_database
+from portal.schema import upgrade_database
 from shared.db import make_engine, normalise_database_url
 from shared.models import Base
 

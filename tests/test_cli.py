@@ -5,10 +5,11 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from shared.demo import seeding
 from shared.domain.casework import CaseStatus
 from shared.domain.school_days import SchoolCalendar
 from shared.models import AuditEvent, Case, Child, Enquiry, PartTimeTimetable, Referral, School, SchoolNotice, User
-from shared.services import demo, invitations, users
+from shared.services import invitations, users
 
 
 def run(app, *args, input=None):
@@ -112,18 +113,18 @@ def _fingerprint(session):
 
 
 def test_demo_data_is_the_same_on_every_run_and_covers_every_status(db, tmp_path):
-    from portal.cli import upgrade_database
+    from portal.schema import upgrade_database
     from shared.db import Database
 
     today = date(2026, 11, 23)
-    demo.seed(db, "999", today=today, calendar=SchoolCalendar(), passwords={"admin": "x" * 16})
+    seeding.seed(db, "999", today=today, calendar=SchoolCalendar(), passwords={"admin": "x" * 16})
     first = _fingerprint(db)
 
     other_path = tmp_path / "other.sqlite"
     upgrade_database(f"sqlite:///{other_path}")
     other = Database(f"sqlite:///{other_path}")
     with other.session() as session:
-        demo.seed(session, "999", today=today, calendar=SchoolCalendar())
+        seeding.seed(session, "999", today=today, calendar=SchoolCalendar())
         assert _fingerprint(session) == first
     other.dispose()
 

@@ -31,7 +31,7 @@ def run(app, *args):
 def head_revision() -> str:
     from alembic.script import ScriptDirectory
 
-    from portal.cli import alembic_config
+    from portal.schema import alembic_config
 
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 

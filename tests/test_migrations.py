@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from portal.cli import alembic_config
+from portal.schema import alembic_config
 from shared.db import make_engine
 from shared.models import AuditEvent, Base
 from shared.services.audit import record, verify_chain

@@ -70,8 +70,13 @@ def _period_or_404(period_id: int) -> TermPeriod:
     return found
 
 
-def _by_year(periods):
-    return [(year, list(rows)) for year, rows in groupby(periods, key=lambda p: rules.academic_year(p.starts_on))]
+def _by_year(rows: list[TermPeriod]) -> list[tuple[int, list[Period], list[int]]]:
+    """Each academic year's periods, and their rows' ids (for the Change and Remove links)."""
+    years = []
+    for year, group in groupby(rows, key=lambda row: rules.academic_year(row.starts_on)):
+        in_year = list(group)
+        years.append((year, [service.as_period(row) for row in in_year], [row.id for row in in_year]))
+    return years
 
 
 @bp.route("")

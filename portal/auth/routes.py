@@ -101,6 +101,3 @@ def sign_out():
     session.clear()
     flash("You have signed out", "success")
     return redirect(url_for("auth.sign_in"))
-
-
-from portal.auth import two_factor_routes  # noqa: E402, F401  (the second step's routes, on this blueprint)

@@ -1,11 +1,14 @@
-"""The report's question pages, their order, and which apply given the answers so far."""
+"""The report's question pages, their order, which apply given the answers so far, and the journey through them:
+where each answer leads, what it makes no longer apply, and where Back goes."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 
 from portal.referral import forms
+from shared.domain import report as report_rules
 from shared.services.reports import REPORTER_KEYS
 
 
@@ -58,6 +61,9 @@ PAGES: tuple[Page, ...] = (
 )
 BY_SLUG = {page.slug: page for page in PAGES}
 CHECK_ANSWERS = "check-answers"
+DATE_OF_BIRTH = "child-date-of-birth"
+# Not a question: the warning after the date of birth when the child may not be of compulsory school age.
+AGE_CHECK = "child-age-check"
 
 
 def applicable(answers: dict) -> list[Page]:
@@ -89,3 +95,46 @@ def previous_slug(current: Page, answers: dict) -> str | None:
         return pages[-1].slug
     position = pages.index(current)
     return pages[position - 1].slug if position else None
+
+
+def instead_of(page: Page, answers: dict, completed: list[str]) -> str | None:
+    """Where to go instead of `page` when it does not apply to the answers so far (Your details after choosing to
+    stay anonymous: never asked, never kept): the first question not yet answered, or Check your answers."""
+    if page.applies(answers):
+        return None
+    missing = first_unanswered(answers, completed)
+    return missing.slug if missing else CHECK_ANSWERS
+
+
+def what_to_forget(
+    page: Page, answers: dict, given: dict, completed: list[str]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """What answering `page` with `given` makes no longer apply: the answers the page clears, and the pages to
+    forget (those that no longer apply, and the ones to ask again when an answer already given changed)."""
+    merged = {**answers, **given}
+    changed = any(answers.get(key) != value for key, value in given.items())
+    forget = [other.slug for other in PAGES if not other.applies(merged)]
+    if changed and page.slug in completed:
+        forget += page.reasks
+    return page.clears(merged), tuple(forget)
+
+
+def age_check(answers: dict, today: date) -> report_rules.AgeCheck:
+    dob = answers.get("date_of_birth")
+    return report_rules.age_check(date.fromisoformat(dob) if dob else None, answers.get("approximate_age"), today)
+
+
+def after_answering(current: Page, answers: dict, completed: list[str], changing: bool, today: date) -> str:
+    """Where an answer to `current` leads: the age check after a date of birth that needs its warning, otherwise
+    the next question (see next_slug)."""
+    if current.slug == DATE_OF_BIRTH and age_check(answers, today).warning:
+        return AGE_CHECK
+    return next_slug(current, answers, completed, changing)
+
+
+def back_slug(current: Page, answers: dict, completed: list[str], changing: bool) -> str | None:
+    """Back goes to Check your answers when changing an answer, unless this question is new to the reporter (a
+    change brought it up): then to the question before it, so they can undo that change. None: the start page."""
+    if changing and current.slug in completed:
+        return CHECK_ANSWERS
+    return previous_slug(current, answers)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
 from datetime import date
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
@@ -18,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from portal.database import db_session, end_session
 from portal.errors import database_unavailable
 from portal.extensions import limiter
+from portal.logs import event
 from portal.referral import flow, forms
 from portal.settings import authority_settings
 from portal.summaries.report import sections
@@ -34,9 +34,8 @@ log = logging.getLogger(__name__)
 SESSION_KEY = "report_key"
 # Set when the honeypot is filled: the rest of that session's report is accepted and thrown away.
 BOT_FLAG = "report_discard"
-
-_bots_caught = 0
-_bots_lock = threading.Lock()
+# The log metric of a caught submission (portal/logs.py): the log collector counts them.
+HONEYPOT_EVENT = "report.honeypot_filled"
 
 
 def _client_key() -> str:
@@ -75,14 +74,10 @@ def _in_progress():
 
 def _caught_bot() -> None:
     """Throw away what this session has stored and accept the rest of its report without keeping it."""
-    global _bots_caught
     reports.discard(db_session(), session.pop(SESSION_KEY, None))
     session[BOT_FLAG] = True
     session.pop("report_fake_receipt", None)
-    with _bots_lock:
-        _bots_caught += 1
-        count = _bots_caught
-    log.warning("honeypot filled: report discarded (%d in this process)", count)
+    log.warning("honeypot filled: report discarded", extra=event(HONEYPOT_EVENT))
 
 
 def _bot(form) -> bool:
@@ -109,16 +104,9 @@ def _form(page: flow.Page, answers: dict):
 def _url(slug: str, changing: bool = False) -> str:
     if slug == flow.CHECK_ANSWERS:
         return url_for("referral.check_answers")
+    if slug == flow.AGE_CHECK:
+        return url_for("referral.age_check", change="yes" if changing else None)
     return url_for("referral.question", slug=slug, change="yes" if changing else None)
-
-
-def _back_url(page: flow.Page, answers: dict, completed: list[str], changing: bool) -> str:
-    """Back to Check your answers when changing an answer, unless this question is new to the reporter (a change
-    brought it up): then to the question before it, so they can undo that change."""
-    if changing and page.slug in completed:
-        return url_for("referral.check_answers")
-    previous = flow.previous_slug(page, answers)
-    return _url(previous, changing) if previous else url_for("main.start")
 
 
 @bp.route("/start")
@@ -145,10 +133,9 @@ def question(slug: str):
     draft = None if unreachable else _in_progress()
     answers = dict(draft.answers) if draft else {}
     completed = list(draft.completed_pages) if draft else []
-    if not (unreachable or page.applies(answers)):
-        # For example Your details after choosing to stay anonymous: never asked, never kept.
-        missing = flow.first_unanswered(answers, completed)
-        return redirect(_url(missing.slug) if missing else url_for("referral.check_answers"))
+    instead = None if unreachable else flow.instead_of(page, answers, completed)
+    if instead is not None:
+        return redirect(_url(instead))
     form = _form(page, answers)
 
     if request.method == "POST":
@@ -158,39 +145,29 @@ def question(slug: str):
         if form.validate_on_submit():
             if not _bot(form):
                 given = form.answers()
-                merged = {**answers, **given}
-                changed = any(answers.get(key) != value for key, value in given.items())
-                forget = [p.slug for p in flow.PAGES if not p.applies(merged)]
-                if changed and page.slug in completed:
-                    forget += page.reasks
+                clears, forget = flow.what_to_forget(page, answers, given, completed)
                 draft = reports.record_answers(
                     db_session(),
                     session.setdefault(SESSION_KEY, reports.new_session_key()),
                     page.slug,
                     given,
-                    page.clears(merged),
+                    clears,
                     utcnow(),
-                    forget_pages=tuple(forget),
+                    forget_pages=forget,
                 )
                 answers, completed = dict(draft.answers), list(draft.completed_pages)
             if saving:
                 return redirect(url_for("referral.save"))
-            if page.slug == "child-date-of-birth" and _age_check(answers).warning:
-                return redirect(url_for("referral.age_check", change="yes" if changing else None))
-            return redirect(_url(flow.next_slug(page, answers, completed, changing), changing))
+            return redirect(_url(flow.after_answering(page, answers, completed, changing, uk_today()), changing))
 
+    back = flow.back_slug(page, answers, completed, changing)
     return render_template(
         page.template,
         page=page,
         form=form,
-        back_url=_back_url(page, answers, completed, changing),
+        back_url=_url(back, changing) if back else url_for("main.start"),
         changing=changing,
     )
-
-
-def _age_check(answers: dict):
-    dob = answers.get("date_of_birth")
-    return report_rules.age_check(date.fromisoformat(dob) if dob else None, answers.get("approximate_age"), uk_today())
 
 
 @bp.route("/child-age-check")
@@ -200,9 +177,9 @@ def age_check():
     draft = _in_progress()
     answers = dict(draft.answers) if draft else {}
     completed = list(draft.completed_pages) if draft else []
-    dob_page = flow.BY_SLUG["child-date-of-birth"]
+    dob_page = flow.BY_SLUG[flow.DATE_OF_BIRTH]
     next_url = _url(flow.next_slug(dob_page, answers, completed, changing), changing)
-    check = _age_check(answers)
+    check = flow.age_check(answers, uk_today())
     if not check.warning:
         return redirect(next_url)
     return render_template(
@@ -247,7 +224,7 @@ def _check_answers_page(draft, form):
         "referral/check_answers.html",
         form=form,
         sections=sections(answers, uk_today()),
-        age=_age_check(answers),
+        age=flow.age_check(answers, uk_today()),
         back_url=_url(flow.applicable(answers)[-1].slug),
     )
 

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from portal.database import db_session
 from portal.schools.forms import NoticeForm
@@ -14,7 +13,6 @@ from shared.clock import uk_today, utcnow
 from shared.domain.notices import GROUNDS
 from shared.domain.roles import Area
 from shared.domain.vocab import NoticeKind, NoticeStatus
-from shared.models import SchoolNotice
 from shared.services import notices as notice_service
 from shared.services.calendar import school_calendar
 from webcommon.access import requires
@@ -120,11 +118,7 @@ def new_notice(kind: str):
 @bp.route("/notices/<reference>")
 @requires(Area.SCHOOL_NOTICES)
 def notice(reference: str):
-    found = db_session().scalar(
-        select(SchoolNotice).where(
-            SchoolNotice.reference == reference.upper(), SchoolNotice.school_id == current_user.school_id
-        )
-    )
-    if found is None:  # another school's notice is as good as not there
+    found = queries.school_notice(db_session(), current_user.school_id, reference.upper())
+    if found is None:
         abort(404)
     return render_template("schools/notice.html", notice=found, kinds=NoticeKind, rows_of_notice=notice_rows(found))

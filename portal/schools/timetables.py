@@ -147,7 +147,6 @@ def timetables():
         schedule=schedule,
         made=service.term_return(session, current_user.school_id, schedule.term.key),
         today=uk_today(),
-        hours=_hours,
     )
 
 
@@ -350,7 +349,6 @@ def timetable_return():
         made=made if made is not None and made.submitted_at else None,
         schedule=schedule,
         today=uk_today(),
-        hours=_hours,
     )
 
 

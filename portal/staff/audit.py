@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from flask import abort, render_template
 from flask_login import current_user
-from sqlalchemy import or_, select
 
 from portal.database import db_session
 from portal.staff.routes import bp
 from shared.clock import UK
 from shared.domain.roles import Area
-from shared.models import AuditEvent, CaseNote, Enquiry
-from shared.services import audit
+from shared.models import AuditEvent
+from shared.queries import audit as audit_queries
+from shared.services import case_details
 from webcommon.access import requires
 
 OBJECT_TYPES = {"case": "Case", "child": "Child", "referral": "Referral", "notice": "School notice"}
@@ -36,16 +36,7 @@ def audit_trail(object_type: str, object_id: int):
     if object_type not in OBJECT_TYPES:
         abort(404)
     session = db_session()
-    where = (AuditEvent.object_type == object_type) & (AuditEvent.object_id == object_id)
-    if object_type == "case":  # a case's checks and contacts are part of its trail
-        checks = select(Enquiry.id).where(Enquiry.case_id == object_id)
-        notes = select(CaseNote.id).where(CaseNote.case_id == object_id)
-        where = or_(
-            where,
-            (AuditEvent.object_type == "enquiry") & AuditEvent.object_id.in_(checks),
-            (AuditEvent.object_type == "case_note") & AuditEvent.object_id.in_(notes),
-        )
-    events = session.scalars(select(AuditEvent).where(where).order_by(AuditEvent.occurred_at, AuditEvent.id)).all()
+    events = audit_queries.trail(session, object_type, object_id)
     if not events:
         abort(404)
     page = render_template(
@@ -56,6 +47,5 @@ def audit_trail(object_type: str, object_id: int):
         object_id=object_id,
         uk=UK,
     )
-    audit.record(session, current_user, "audit.viewed", object_type, object_id)
-    session.commit()
+    case_details.record_view(session, current_user, object_type, object_id, action="audit.viewed")
     return page

@@ -61,8 +61,9 @@ def may(role: str | Role, area: Area) -> bool:
 
 
 def may_see_names(role: str | Role) -> bool:
-    """Whether someone in the role sees children's and pupils' names, anywhere: case and child pages, lists,
-    searches, intake items, attendance, the dashboard and its downloads."""
+    """Whether someone in the role sees children's and pupils' names on the CME team's pages: case and child pages,
+    lists, searches, intake items, attendance, the dashboard and its downloads. (A school's own pages, which only a
+    school user reaches, show the pupils it told the authority about; they are not the team's records.)"""
     try:
         return Role(role) in NAMED_ROLES
     except ValueError:

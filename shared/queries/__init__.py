@@ -234,6 +234,24 @@ def notice_by_reference(session: Session, reference: str) -> SchoolNotice | None
     return session.scalar(select(SchoolNotice).where(SchoolNotice.reference == reference))
 
 
+def school_notice(session: Session, school_id: int, reference: str) -> SchoolNotice | None:
+    """One of a school's own notices: another school's is as good as not there."""
+    return session.scalar(
+        select(SchoolNotice).where(SchoolNotice.reference == reference, SchoolNotice.school_id == school_id)
+    )
+
+
+def school_by_urn(session: Session, urn: int) -> School | None:
+    return session.scalar(select(School).where(School.urn == urn))
+
+
+def active_school_user(session: Session, school_id: int, email: str) -> User | None:
+    """The school's active user with this email address (any case, any spaces around it)."""
+    return session.scalar(
+        select(User).where(User.email == email.strip().lower(), User.school_id == school_id, User.active.is_(True))
+    )
+
+
 def referral_by_reference(session: Session, reference: str) -> Referral | None:
     return session.scalar(select(Referral).where(Referral.reference == reference))
 
@@ -246,10 +264,6 @@ def referral_additions(session: Session, referral_id: int) -> list[ReferralAddit
             .order_by(ReferralAddition.received_at, ReferralAddition.id)
         )
     )
-
-
-def school_by_urn(session: Session, urn: int) -> School | None:
-    return session.scalar(select(School).where(School.urn == urn))
 
 
 _OPEN_SCHOOL_STATUSES = ("Open", "Open, but proposed to close")

@@ -12,14 +12,14 @@ from statistics import median
 import pytest
 from sqlalchemy import func, select
 
+from shared.demo import marks as generator
+from shared.demo import seeding
+from shared.demo.marks import GeneratorError, PupilSpec, school_days_from, school_spec
 from shared.domain import attendance as marks
 from shared.domain.school_age import national_curriculum_year
 from shared.domain.school_days import SchoolCalendar, parse_term_dates
 from shared.domain.upn import validate_upn
 from shared.models import AttendanceAlert, AttendancePupil, AttendanceWeek, Case
-from shared.services import attendance_demo as generator
-from shared.services import demo
-from shared.services.attendance_demo import GeneratorError, PupilSpec, school_days_from, school_spec
 from tests.conftest import PASSWORD
 
 ROLES = ("admin", "lead", "officer", "officer2", "manager", "school")
@@ -269,32 +269,32 @@ def test_cme_demo_attendance_import_writes_the_marks_through_the_importer(app, d
 
 
 def test_the_term_so_far_is_its_school_days_before_today(calendar):
-    days = generator.term_so_far(calendar, date(2026, 12, 3))
+    days = seeding.term_so_far(calendar, date(2026, 12, 3))
     assert (days[0], days[-1], len(days)) == (date(2026, 9, 2), date(2026, 12, 2), 61)
-    on_the_first_day = generator.term_so_far(calendar, date(2026, 9, 2))
+    on_the_first_day = seeding.term_so_far(calendar, date(2026, 9, 2))
     assert (on_the_first_day[0], on_the_first_day[-1], len(on_the_first_day)) == (
         date(2026, 4, 13),
         date(2026, 7, 21),
         66,
     )
-    assert generator.term_so_far(calendar, date(2024, 9, 1)) == []
+    assert seeding.term_so_far(calendar, date(2024, 9, 1)) == []
 
 
 def test_the_demo_has_the_term_so_far_with_alerts_for_children_on_record_and_placed_children_s_marks(
     db, calendar, tmp_path
 ):
     today = date(2026, 12, 3)
-    demo.seed(db, la_code="999", today=today, calendar=calendar, passwords=dict.fromkeys(ROLES, PASSWORD))
+    seeding.seed(db, la_code="999", today=today, calendar=calendar, passwords=dict.fromkeys(ROLES, PASSWORD))
     folder = tmp_path / "demo"
     folder.mkdir()
-    summary = generator.seed_demo_attendance(db, calendar, today, folder)
+    summary = seeding.seed_demo_attendance(db, calendar, today, folder)
     placed = list(db.scalars(select(Case.child_id).where(Case.status == "monitoring")))
     assert (summary.first_date, summary.last_date, summary.schools) == (date(2026, 9, 2), date(2026, 12, 2), 18)
-    assert summary.pupils == generator.DEMO_PUPILS + len(placed) + 2 * generator.DEMO_STOPPED
+    assert summary.pupils == seeding.DEMO_PUPILS + len(placed) + 2 * seeding.DEMO_STOPPED
     linked = set(db.scalars(select(AttendancePupil.child_id).where(AttendancePupil.child_id.is_not(None))))
     assert set(placed) <= linked
     alerts = list(db.scalars(select(AttendanceAlert)))
-    assert len([alert for alert in alerts if alert.child_id is not None]) == generator.DEMO_STOPPED
-    assert len(alerts) >= 2 * generator.DEMO_STOPPED
+    assert len([alert for alert in alerts if alert.child_id is not None]) == seeding.DEMO_STOPPED
+    assert len(alerts) >= 2 * seeding.DEMO_STOPPED
     assert {alert.status for alert in alerts} == {"new"}
     assert list(folder.iterdir()) == []  # the file is gone once imported

@@ -103,7 +103,7 @@ def test_keys_are_rebuilt_for_children_stored_without_the_orm(db):
 def test_the_migration_gives_children_already_stored_their_keys(database_url):
     from alembic import command
 
-    from portal.cli import alembic_config
+    from portal.schema import alembic_config
     from shared.db import make_engine
 
     config = alembic_config(database_url)

@@ -21,10 +21,6 @@ check letter. Each pupil follows one of a few patterns:
 
 Each school closes on a day or two (#) for all its pupils. Everything follows from the seed: the same arguments
 give the same bytes. The file is written as it is made, a pupil at a time, so its size does not matter.
-
-`seed_demo_attendance` gives the demo schools the term so far, imported through the importer: a few hundred
-pupils, the children the demo's cases placed in schools, and a few pupils still missing (some of them children
-the team knows), so the attendance pages have marks and the intake queue has alerts.
 """
 
 from __future__ import annotations
@@ -35,20 +31,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import accumulate
-from pathlib import Path
 from typing import TextIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shared.demo.people import REGISTER_FIRST_NAMES, REGISTER_LAST_NAMES
 from shared.domain.attendance import SESSIONS
-from shared.domain.casework import CaseStatus
 from shared.domain.school_age import school_year_start
 from shared.domain.school_days import SchoolCalendar
 from shared.domain.terms import authority_terms
 from shared.domain.upn import check_letter
-from shared.models import Case, Child, Referral, School
-from shared.services import attendance
+from shared.models import School
 
 HEADER = "URN,UPN,Surname,Forename,DOB,Date,Session,Code\n"
 SEED = 20261203
@@ -93,49 +87,6 @@ _EPISODES = {
     ),
 }
 _EPISODES[STOPPED_COMING] = _EPISODES[STILL_MISSING] = _EPISODES[ORDINARY]
-
-FIRST_NAMES = (
-    # (name, weight): commoner names more often, as in any register
-    *(
-        (name, 3)
-        for name in (
-            "Olivia", "Amelia", "Isla", "Ava", "Lily", "Freya", "Mia", "Grace", "Ella", "Sophia", "Oliver",
-            "George", "Noah", "Arthur", "Leo", "Harry", "Oscar", "Jack", "Charlie", "Muhammad", "Jacob", "Thomas",
-        )
-    ),
-    *(
-        (name, 1)
-        for name in (
-            "Evie", "Ruby", "Chloe", "Hannah", "Amira", "Roisin", "Layla", "Zara", "Maja", "Aisha", "Poppy",
-            "Daisy", "Willow", "Florence", "Matilda", "Phoebe", "Sienna", "Ivy", "Harper", "Zoë", "Niamh", "Fatima",
-            "Maryam", "Oluwaseun", "Precious", "Wiktoria", "Ana-Maria", "Kacper", "Dylan", "Ethan", "Mason",
-            "Reuben", "Tomasz", "Callum", "Yusuf", "Alfie", "Theo", "Henry", "Freddie", "Archie", "Joshua", "Finley",
-            "Ibrahim", "Ayaan", "Kai", "Logan", "Riley", "Jayden", "Rhys", "Owen", "Ciaran", "Seán", "Mohammed",
-            "Adam", "Samuel", "Daniel", "Tyler", "Kofi", "Emmanuel", "Zain", "Hamza", "Aleksander",
-        )
-    ),
-)  # fmt: skip
-LAST_NAMES = (
-    *(("Smith", 6), ("Jones", 5), ("Taylor", 4), ("Brown", 4), ("Williams", 4), ("Wilson", 3), ("Johnson", 3)),
-    *(
-        (name, 2)
-        for name in (
-            "Davies", "Patel", "Robinson", "Wright", "Thompson", "Evans", "Walker", "White", "Roberts", "Green",
-            "Hall", "Wood", "Khan", "Hughes", "Clarke", "Lewis", "Jackson", "Harris", "Martin", "Cooper",
-        )
-    ),
-    *(
-        (name, 1)
-        for name in (
-            "Kowalski", "Nowak", "O'Brien", "Murphy", "Ahmed", "Price", "Lee", "Ali", "Hussain", "Begum",
-            "Okafor", "Adeyemi", "Mensah", "Nguyen", "Chen", "Singh", "Kaur", "Shah", "Mistry", "Rahman",
-            "Smith-Jones", "Baker-Hill", "Fitzgerald", "MacDonald", "McCarthy", "Doherty", "Kelly", "Byrne",
-            "Wiśniewski", "Popescu", "Ionescu", "Silva", "Santos", "Costa", "Rossi", "Müller", "Novák", "Horvat",
-            "Morgan", "Griffiths", "Pritchard", "Holloway", "Ashworth", "Pennington", "Whitcombe", "Ferris",
-            "Marsh", "Castle", "Byron", "Holt", "Sharpe", "Lowe", "Booth", "Fletcher", "Gill", "Bibi", "Akhtar",
-        )
-    ),
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -263,11 +214,11 @@ def _weighted(pairs) -> tuple[tuple[str, ...], list[float]]:
     return names, list(accumulate(weights))
 
 
-_FIRST, _FIRST_CUMULATIVE = _weighted(FIRST_NAMES)
-_LAST, _LAST_CUMULATIVE = _weighted(LAST_NAMES)
+_FIRST, _FIRST_CUMULATIVE = _weighted(REGISTER_FIRST_NAMES)
+_LAST, _LAST_CUMULATIVE = _weighted(REGISTER_LAST_NAMES)
 
 
-def _share_out(total: int, weights: Sequence[float]) -> list[int]:
+def share_out(total: int, weights: Sequence[float]) -> list[int]:
     """`total` split in proportion to `weights`, in whole numbers (largest remainders)."""
     whole = sum(weights)
     exact = [total * weight / whole for weight in weights]
@@ -280,7 +231,7 @@ def _share_out(total: int, weights: Sequence[float]) -> list[int]:
 
 class _Generator:
     def __init__(self, schools: Sequence[SchoolSpec], days: Sequence[date], seed: int):
-        self.rng = random.Random(seed)  # noqa: S311  # nosec B311 # made-up data, no secret
+        self.rng = random.Random(seed)  # nosec B311 # made-up data, no secret
         self.schools = list(schools)
         self.days = list(days)
         self.sessions = 2 * len(self.days)
@@ -461,7 +412,7 @@ class _Generator:
             if spec.urn not in by_urn:
                 raise GeneratorError(f"No school with URN {spec.urn} is among the schools given")
             wanted.setdefault(by_urn[spec.urn], []).append(spec)
-        counts = _share_out(pupils, [s.weight * (s.oldest - s.youngest + 1) for s in self.schools])
+        counts = share_out(pupils, [s.weight * (s.oldest - s.youngest + 1) for s in self.schools])
         out.write(HEADER)
         written = self.written
         for index, school in enumerate(self.schools):
@@ -517,82 +468,3 @@ def write_attendance(
     if unknown:
         raise GeneratorError(f"Unknown pattern {unknown[0]}: use one of {', '.join(PROFILES)}")
     return _Generator(schools, days, seed).write(out, pupils, extra)
-
-
-# The demo data ----------------------------------------------------------------------------------------------------
-
-DEMO_PUPILS = 400
-DEMO_STOPPED = 3  # unknown pupils who have stopped coming: alerts with no child on record yet
-
-
-def term_so_far(calendar: SchoolCalendar, today: date) -> list[date]:
-    """The school days of the term `today` is in, up to yesterday; before its first day has passed, the whole of
-    the term before. Nothing when the term dates do not reach back that far."""
-    for term in reversed(authority_terms(calendar)):
-        if term.start >= today:
-            continue
-        days, day = [], term.start
-        while day < today and day <= term.end:
-            if calendar.is_school_day(day):
-                days.append(day)
-            day += timedelta(days=1)
-        if days:
-            return days
-    return []
-
-
-def demo_pupils(session: Session) -> list[PupilSpec]:
-    """The demo children the attendance files should name: each child placed in a school by a case the team is
-    monitoring (so the case shows their attendance since), and a few children with no case or referral who have
-    stopped coming (so their alerts name a child on record); and a few pupils nobody knows yet who have stopped
-    coming too."""
-    wanted: list[PupilSpec] = []
-    placed = session.execute(
-        select(Child, School.urn)
-        .join(Case, Case.child_id == Child.id)
-        .join(School, School.id == Case.placed_school_id)
-        .where(Case.status == CaseStatus.MONITORING)
-        .order_by(Case.id)
-    )
-    for n, (child, urn) in enumerate(placed):
-        profile = PERSISTENT_ABSENCE if n % 3 == 2 else ORDINARY
-        wanted.append(PupilSpec(urn, profile, child.upn, child.first_name, child.last_name, child.date_of_birth))
-    maintained = select(School.urn).where(School.type_group != "Independent schools").order_by(School.urn)
-    schools = list(session.scalars(maintained))
-    unknown_to_the_team = session.scalars(
-        select(Child)
-        .where(
-            Child.upn.is_not(None),
-            ~select(Case.id).where(Case.child_id == Child.id).exists(),
-            ~select(Referral.id).where(Referral.child_id == Child.id).exists(),
-        )
-        .order_by(Child.id.desc())
-        .limit(DEMO_STOPPED)
-    )
-    for n, child in enumerate(unknown_to_the_team):
-        urn = schools[n * 5 % len(schools)]
-        wanted.append(PupilSpec(urn, STILL_MISSING, child.upn, child.first_name, child.last_name, child.date_of_birth))
-    wanted += [PupilSpec(schools[(n * 7 + 3) % len(schools)], STILL_MISSING) for n in range(DEMO_STOPPED)]
-    return wanted
-
-
-def seed_demo_attendance(
-    session: Session, calendar: SchoolCalendar, today: date, folder: Path, pupils: int = DEMO_PUPILS
-) -> attendance.ImportSummary | None:
-    """A modest attendance history for the demo schools, the term so far, imported as a school's file would be
-    (the importer raises the alerts). Returns the import's summary, or None when the term dates do not cover
-    today. `folder` is where the file is written while it is imported."""
-    days = term_so_far(calendar, today)
-    if not days:
-        return None
-    path = Path(folder) / "demo-attendance.csv"
-    with path.open("w", encoding="utf-8", newline="") as out:
-        write_attendance(out, schools=schools_in(session), days=days, pupils=pupils, extra=demo_pupils(session))
-    try:
-        with path.open("rb") as stream:
-            checked = attendance.check_file(session, stream, calendar=calendar, today=today)
-        return attendance.import_marks(
-            session, checked, actor=None, actor_label="demo seed", skip_bad_lines=False, today=today, calendar=calendar
-        )
-    finally:
-        path.unlink(missing_ok=True)
