@@ -91,6 +91,9 @@ def test_a_manager_reads_the_team_s_pages_but_never_a_child_s_name(app, users, d
         f"/staff/school-notices/{notice_ref}",
         "/staff/part-time-timetables",
         "/staff/search?q=3+4+2015",
+        "/staff/intake",
+        f"/staff/intake/referrals/{referral_ref}",
+        f"/staff/intake/notices/{notice_ref}",
     )
     officer, manager = app.test_client(), app.test_client()
     sign_in(officer, "officer@northbridge.example")
