@@ -12,16 +12,13 @@ from dashboard.view import View
 from shared.clock import long_date
 from shared.domain.casework import OPEN_STATUSES, CaseStatus
 from shared.queries.dashboard import caseloads as queries
-from shared.queries.intake import ItemKind
+from shared.services.intake import KINDS
 
 PATH = "/dashboard/caseloads"
 TITLE = "Caseloads"
 OPEN = [status for status in CaseStatus if status.value in OPEN_STATUSES]
-KIND_NAMES = {
-    ItemKind.REFERRAL: "a referral",
-    ItemKind.NOTICE: "a school notice",
-    ItemKind.ALERT: "an attendance alert",
-}
+# "a referral", "an attendance alert": each kind of item by its own noun.
+KIND_NAMES = {kind.listed.name: ("an " if kind.noun[0] in "aeiou" else "a ") + kind.noun for kind in KINDS}
 
 
 def _caseloads(view: View) -> queries.Caseloads:

@@ -43,7 +43,7 @@ class OfficerLoad:
 
 @dataclass(frozen=True)
 class QueueItem:
-    kind: str  # shared.queries.intake.ItemKind
+    kind: str  # its kind's name (shared.queries.intake.KINDS)
     reference: str
     received_at: datetime
 

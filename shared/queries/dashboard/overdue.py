@@ -16,7 +16,7 @@ from shared.models import Child, Enquiry, School, SchoolNotice, User
 from shared.queries.dashboard.counting import child_name, label_of
 from shared.queries.dashboard.days import school_days_among, uk_day
 from shared.queries.dashboard.scope import IS_OPEN, Filters, at_schools, cases_in_scope, is_overdue
-from shared.queries.intake import NOTICE_WAITING
+from shared.queries.intake import notices as notice_items
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ def unactioned_notices(
     # Found by status (a short list) and then sorted: not by walking every notice in the order received.
     waiting = (
         select(SchoolNotice.reference, SchoolNotice.school_id, SchoolNotice.kind, SchoolNotice.submitted_at, *names)
-        .where(SchoolNotice.status.in_(NOTICE_WAITING))
+        .where(SchoolNotice.status.in_(notice_items.KIND.waiting))
         .cte("waiting_notices")
         .prefix_with("MATERIALIZED")
     )

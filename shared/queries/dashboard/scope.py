@@ -25,7 +25,7 @@ from sqlalchemy import CTE, Integer, Select, String, Subquery, and_, func, liter
 from shared.domain.casework import OPEN_STATUSES
 from shared.domain.checks import OPEN_CHECK_STATUSES
 from shared.models import AttendanceAlert, Case, Child, Enquiry, Referral, School, SchoolNotice
-from shared.queries.intake import ALERT_WAITING, NOTICE_WAITING, REFERRAL_WAITING, ItemKind
+from shared.queries.intake import KINDS
 
 
 @dataclass(frozen=True)
@@ -190,25 +190,18 @@ def waiting_items(filters: Filters) -> Subquery:
     narrow it to notices and alerts from those schools (a referral has no school until triage gives it a case);
     the officer does not narrow it: nothing in it is anyone's yet. Attendance alerts are left out where they do not
     wait there (`alerts_in_queue`), as the intake page leaves them out."""
-    notices = select(
-        literal(ItemKind.NOTICE.value, String).label("kind"),
-        SchoolNotice.reference.label("reference"),
-        SchoolNotice.submitted_at.label("received_at"),
-        SchoolNotice.school_id.label("school_id"),
-    ).where(SchoolNotice.status.in_(NOTICE_WAITING))
-    alerts = select(
-        literal(ItemKind.ALERT.value, String),
-        AttendanceAlert.reference,
-        AttendanceAlert.raised_at,
-        AttendanceAlert.school_id,
-    ).where(AttendanceAlert.status.in_(ALERT_WAITING))
-    referrals = select(
-        literal(ItemKind.REFERRAL.value, String),
-        Referral.reference,
-        Referral.received_at,
-        literal(None, Integer),
-    ).where(Referral.status.in_(REFERRAL_WAITING))
-    waiting = union_all(notices, *([alerts] if filters.alerts_in_queue else []), referrals)
+    waiting = union_all(
+        *(
+            select(
+                literal(kind.name, String).label("kind"),
+                kind.model.reference.label("reference"),
+                kind.received.label("received_at"),
+                (literal(None, Integer) if kind.from_school is None else kind.from_school).label("school_id"),
+            ).where(kind.model.status.in_(kind.waiting))
+            for kind in KINDS
+            if filters.alerts_in_queue or not kind.long_absence
+        )
+    )
     # Found by status first (the queue is short), then narrowed to the schools: a CTE kept whole, so neither
     # database reads every notice of the schools chosen instead.
     waiting = waiting.cte("waiting").prefix_with("MATERIALIZED")

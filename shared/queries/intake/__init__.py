@@ -10,7 +10,6 @@ adding its module to `KINDS` (and its triage to shared.services.intake).
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
-from enum import StrEnum
 
 from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import Session
@@ -22,10 +21,6 @@ from shared.queries.intake.base import Item, Option, QueueKind, QueuePage, Queue
 
 KINDS: tuple[QueueKind, ...] = (referrals.KIND, notices.KIND, alerts.KIND)
 PER_PAGE = 50
-
-# The kinds' names, and the statuses each waits in, as the dashboard counts the queue (shared/queries/dashboard.py).
-ItemKind = StrEnum("ItemKind", [(kind.name.upper(), kind.name) for kind in KINDS])
-REFERRAL_WAITING, NOTICE_WAITING, ALERT_WAITING = referrals.KIND.waiting, notices.KIND.waiting, alerts.KIND.waiting
 
 
 def kinds_in_queue(long_absence_is_cme: bool = True) -> tuple[QueueKind, ...]:

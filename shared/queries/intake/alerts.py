@@ -61,5 +61,7 @@ KIND = QueueKind(
     sources=(Option(SOURCE, "Attendance alert"),),
     rows=rows,
     for_triage=for_triage,
+    received=AttendanceAlert.raised_at,
+    from_school=AttendanceAlert.school_id,
     long_absence=True,
 )

@@ -75,6 +75,8 @@ class QueueKind:
     rows: Callable[[Sequence[str], Sequence[str] | None], Select]
     # The item with this reference, with what its triage page shows, or None (also one the team never had).
     for_triage: Callable[[Session, str], Any]
+    received: Any  # the column of when one arrived
+    from_school: Any  # the column of the school that sent one, or None for a kind that has none
     # About long absence from school: left out of the queue where the authority does not count that as missing
     # education (it stays on the attendance pages for the attendance team).
     long_absence: bool = False

@@ -60,4 +60,6 @@ KIND = QueueKind(
     sources=(Option(SOURCE, "School notice"),),
     rows=rows,
     for_triage=for_triage,
+    received=SchoolNotice.submitted_at,
+    from_school=SchoolNotice.school_id,
 )

@@ -52,4 +52,6 @@ KIND = QueueKind(
     ),
     rows=rows,
     for_triage=for_triage,
+    received=Referral.received_at,
+    from_school=None,
 )
