@@ -209,7 +209,7 @@ def problem_summary(problems) -> html.Div:
                     children=html.Ul(
                         className="govuk-list govuk-error-summary__list",
                         children=[
-                            html.Li(html.A(problem.message, href=f"#{_control_id(problem.key)}"))
+                            html.Li(html.A(problem.message, href=f"#{_control_id(problem.field)}"))
                             for problem in problems
                         ],
                     ),

@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, urlencode
 from sqlalchemy.orm import Session
 
 from shared.clock import long_date
+from shared.domain.problems import Problem
 from shared.queries.dashboard.choices import is_officer, phases, school_ids_by_urn
 from shared.queries.dashboard.scope import Filters
 
@@ -26,20 +27,12 @@ EARLIEST = date(2000, 1, 1)
 
 
 @dataclass(frozen=True)
-class Problem:
-    """Why a filter cannot be used: shown instead of figures, never as a callback error."""
-
-    key: str
-    message: str
-
-
-@dataclass(frozen=True)
 class Chosen:
     """The filters read from a URL: what to query with, what to show in the controls, and what was wrong."""
 
     filters: Filters
     school_urns: tuple[int, ...] = ()
-    problems: tuple[Problem, ...] = ()
+    problems: tuple[Problem, ...] = ()  # why a filter cannot be used: shown instead of figures
     notes: tuple[str, ...] = ()
     params: dict[str, list[str]] = field(default_factory=dict)
 

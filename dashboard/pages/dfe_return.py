@@ -13,10 +13,10 @@ from dash import dcc, html
 
 from dashboard import components as ui
 from dashboard.figures import horizontal_bars
-from dashboard.filters import Problem
 from dashboard.tables import Column, Table
 from dashboard.view import View
 from shared.clock import long_date
+from shared.domain.problems import Problem
 from shared.queries import dfe_return as queries
 from webcommon.settings import settings_in
 
