@@ -127,3 +127,29 @@ def test_only_the_one_clock_reads_the_system_clock():
                     if (name, node.func.attr) in READS_THE_CLOCK | READS_THE_TIME:
                         readers.append(f"{path.relative_to(ROOT)}:{node.lineno} {name}.{node.func.attr}()")
     assert readers == []
+
+
+def test_no_module_of_the_service_is_over_500_lines():
+    """A module has one job: past 500 lines it is doing several (split it by job, as shared/services/attendance*.py)."""
+    long = {}
+    for folder in ("portal", "shared", "dashboard", "webcommon"):
+        for path in (ROOT / folder).rglob("*.py"):
+            if (lines := len(path.read_text().splitlines())) > 500:
+                long[str(path.relative_to(ROOT))] = lines
+    assert long == {}
+
+
+def test_the_intake_has_no_switch_on_the_kind_of_item():
+    """Each kind of item is its own module (shared/queries/intake, shared/services/intake): nothing asks which kind an
+    item is, so a new kind changes no code that deals with the others."""
+    models = {"Referral", "SchoolNotice", "AttendanceAlert"}
+    switches = []
+    folders = [ROOT / "shared" / "services" / "intake", ROOT / "shared" / "queries" / "intake"]
+    paths = [*(path for folder in folders for path in folder.glob("*.py")), ROOT / "portal" / "staff" / "intake.py"]
+    for path in paths:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "isinstance":
+                named = {getattr(part, "id", None) for part in ast.walk(node.args[1])}
+                if named & models:
+                    switches.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert switches == []
