@@ -44,7 +44,7 @@ leg() {
     fi
 }
 lint() {
-    "$BIN/ruff" check . && "$BIN/ruff" format --check . &&
+    "$BIN/ruff" check . && "$BIN/ruff" format --check . && "$BIN/mypy" &&
         "$BIN/bandit" -q -c pyproject.toml -r portal shared dashboard webcommon config.py wsgi.py &&
         "$BIN/pip-audit" --skip-editable --progress-spinner off
 }
@@ -59,7 +59,7 @@ awkward_days() {
     done
 }
 
-leg "Lint and security (ruff, bandit, pip-audit)" lint
+leg "Lint, types and security (ruff, mypy, bandit, pip-audit)" lint
 leg "Tests on SQLite" env -u TEST_DATABASE_URL "${PYTEST[@]}"
 if [ -n "${TEST_DATABASE_URL:-}" ]; then
     leg "Tests on PostgreSQL (those that use the database)" "${PYTEST[@]}"
