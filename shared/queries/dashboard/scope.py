@@ -98,24 +98,17 @@ def case_school(cases: CTE) -> Select:
 def school_of_case():
     """The same rule as `case_school`, as a correlated SQL expression on `Case` (None for none): for reads that
     group or filter `Case` itself rather than a CTE of cases."""
-    first_notice = (
-        select(SchoolNotice.school_id)
-        .where(SchoolNotice.case_id == Case.id)
-        .order_by(SchoolNotice.submitted_at, SchoolNotice.id)
-        .limit(1)
-        .correlate(Case)
-        .scalar_subquery()
-    )
-    first_alert = (
-        select(AttendanceAlert.school_id)
-        .where(AttendanceAlert.case_id == Case.id)
-        .order_by(AttendanceAlert.raised_at, AttendanceAlert.id)
-        .limit(1)
-        .correlate(Case)
-        .scalar_subquery()
-    )
+
+    def first_school(model, received):
+        first = select(model.school_id).where(model.case_id == Case.id).order_by(received, model.id).limit(1)
+        return first.correlate(Case).scalar_subquery()
+
     current = select(Child.current_school_id).where(Child.id == Case.child_id).correlate(Case).scalar_subquery()
-    return func.coalesce(first_notice, first_alert, current)
+    return func.coalesce(
+        first_school(SchoolNotice, SchoolNotice.submitted_at),
+        first_school(AttendanceAlert, AttendanceAlert.raised_at),
+        current,
+    )
 
 
 # Which cases, schools and items the filters keep --------------------------------------------------------------------
