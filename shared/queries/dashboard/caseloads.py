@@ -128,13 +128,17 @@ def _officer_loads(session: Session, filters: Filters, counts: dict[str, dict[tu
     else:
         holders = sorted(officer_id for officer_id in by_officer if officer_id is not None)
         who = or_(and_(User.active.is_(True), User.role.in_(OFFICER_ROLES)), User.id.in_(holders))
-    rows = session.execute(select(User.id, User.name).where(who).order_by(User.name, User.id)).all()
-    rows = [*rows, *([(None, UNASSIGNED)] if filters.officer_id is None else [])]
+    people: list[tuple[int | None, str]] = [
+        (row.id, row.name)
+        for row in session.execute(select(User.id, User.name).where(who).order_by(User.name, User.id))
+    ]
+    if filters.officer_id is None:
+        people.append((None, UNASSIGNED))
     return [
         OfficerLoad(
             officer_id, name, by_officer.get(officer_id, dict.fromkeys(open_statuses, 0)), overdue.get(officer_id, 0)
         )
-        for officer_id, name in rows
+        for officer_id, name in people
     ]
 
 

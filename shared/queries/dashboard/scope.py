@@ -183,7 +183,7 @@ def waiting_items(filters: Filters) -> Subquery:
     narrow it to notices and alerts from those schools (a referral has no school until triage gives it a case);
     the officer does not narrow it: nothing in it is anyone's yet. Attendance alerts are left out where they do not
     wait there (`alerts_in_queue`), as the intake page leaves them out."""
-    waiting = union_all(
+    every = union_all(
         *(
             select(
                 literal(kind.name, String).label("kind"),
@@ -197,5 +197,5 @@ def waiting_items(filters: Filters) -> Subquery:
     )
     # Found by status first (the queue is short), then narrowed to the schools: a CTE kept whole, so neither
     # database reads every notice of the schools chosen instead.
-    waiting = waiting.cte("waiting").prefix_with("MATERIALIZED")
+    waiting = every.cte("waiting").prefix_with("MATERIALIZED")
     return select(waiting).where(*at_schools(waiting.c.school_id, filters)).subquery("queue")

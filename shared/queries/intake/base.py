@@ -67,7 +67,7 @@ class QueueKind:
     """One kind of item in the queue."""
 
     name: str  # the rows' kind: "referral"
-    model: type  # the table it is kept in
+    model: Any  # the model it is kept in (with its reference and status)
     prefix: str  # its references begin so: "RF"
     waiting: tuple[Labelled, ...]  # the statuses of one still waiting for a decision
     sources: tuple[Option, ...]  # where one comes from, as the queue's filter offers it
@@ -99,4 +99,4 @@ def queue_columns(kind: str, **columns) -> list:
     missing = set(_COLUMNS) - given.keys() - _NOTHING.keys()
     if missing or given.keys() - set(_COLUMNS):
         raise TypeError(f"the queue's columns are {', '.join(_COLUMNS)}")
-    return [given.get(name, _NOTHING.get(name)).label(name) for name in _COLUMNS]
+    return [(given[name] if name in given else _NOTHING[name]).label(name) for name in _COLUMNS]
