@@ -12,6 +12,7 @@ from shared.clock import long_date
 from shared.demo.people import FIRST_NAMES
 from shared.domain.casework import CaseStatus
 from shared.domain.enquiries import DEFAULT_DUE_SCHOOL_DAYS, STANDARD_CHECKS
+from shared.domain.problems import required
 from shared.domain.reference import new_reference
 from shared.domain.school_days import SchoolCalendar
 from shared.domain.vocab import (
@@ -114,11 +115,11 @@ def _add_enquiries(
             state = rng.choice([CheckStatus.TO_DO, CheckStatus.ASKED, CheckStatus.ASKED, CheckStatus.DONE])
         enquiry = Enquiry(case=case, check_type=check, due_on=due, status=state)
         if state in (CheckStatus.ASKED, CheckStatus.DONE):
-            enquiry.asked_on = min(today, opened + timedelta(days=rng.randint(0, 3)))
-        if state == CheckStatus.DONE:
-            enquiry.answered_on = min(today, enquiry.asked_on + timedelta(days=rng.randint(1, 10)))
-            enquiry.result = rng.choice(list(CheckResult))
-            enquiry.answer = "Demo answer recorded."
+            enquiry.asked_on = asked_on = min(today, opened + timedelta(days=rng.randint(0, 3)))
+            if state == CheckStatus.DONE:
+                enquiry.answered_on = min(today, asked_on + timedelta(days=rng.randint(1, 10)))
+                enquiry.result = rng.choice(list(CheckResult))
+                enquiry.answer = "Demo answer recorded."
         if state == CheckStatus.NOT_APPLICABLE:
             enquiry.not_applicable_reason = "Not relevant to this family's circumstances."
         session.add(enquiry)
@@ -141,7 +142,7 @@ def add_case_history(
                 session.add(Enquiry(case=case, check_type=check, due_on=due, status=CheckStatus.TO_DO))
         session.flush()
         for enquiry in case.enquiries:
-            enquiry.created_at, enquiry.created_by_id = opened, case.opened_by.id
+            enquiry.created_at, enquiry.created_by_id = opened, required(case.opened_by).id
         if case.assigned_to is not None:
             session.add(
                 CaseEvent(
@@ -171,22 +172,22 @@ def add_case_history(
                 CaseEvent(
                     case=case,
                     actor=case.assigned_to or users["lead"],
-                    occurred_at=moment(case.located_on, rng),
+                    occurred_at=moment(required(case.located_on), rng),
                     kind="status",
-                    summary=f"Placed at {case.placed_school.name}: review on {long_date(case.review_date)}",
+                    summary=f"Placed at {required(case.placed_school).name}: review on {long_date(case.review_date)}",
                     details={"from": "enquiries", "to": "monitoring"},
                 )
             )
         if case.status == CaseStatus.CLOSED:
             case.closed_by = case.assigned_to or users["lead"]
-            case.outcome_details = {"recorded_on": case.closed_at.date().isoformat()}
+            case.outcome_details = {"recorded_on": required(case.closed_at).date().isoformat()}
             session.add(
                 CaseEvent(
                     case=case,
                     actor=case.closed_by,
                     occurred_at=case.closed_at,
                     kind="closed",
-                    summary=f"Closed: {Outcome(case.outcome).label}",
+                    summary=f"Closed: {Outcome(required(case.outcome)).label}",
                     details={"from": "enquiries", "to": "closed", "outcome": case.outcome},
                 )
             )

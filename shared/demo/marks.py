@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 
 from shared.demo.people import REGISTER_FIRST_NAMES, REGISTER_LAST_NAMES
 from shared.domain.attendance import SESSIONS
+from shared.domain.problems import required
 from shared.domain.school_age import school_year_start
 from shared.domain.school_days import SchoolCalendar
 from shared.domain.terms import authority_terms
@@ -170,7 +171,10 @@ def schools_in(session: Session) -> list[SchoolSpec]:
         .where(School.establishment_number.is_not(None), School.status.like("Open%"))
         .order_by(School.urn)
     )
-    return [school_spec(*row) for row in rows]
+    return [
+        school_spec(urn, la_code, required(establishment_number), low, high, kind)  # the WHERE asks for a number
+        for urn, la_code, establishment_number, low, high, kind in rows
+    ]
 
 
 def school_days_from(calendar: SchoolCalendar, start: date, days: int) -> list[date]:

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from sqlalchemy.orm import Session
 
 from shared.demo.cases import moment
+from shared.domain.problems import required
 from shared.domain.reference import new_reference
 from shared.domain.school_age import national_curriculum_year
 from shared.domain.vocab import NoticeKind, NoticeStatus
@@ -47,7 +48,7 @@ def add_notices(
         if attached_to is not None:
             child, status = attached_to.child, NoticeStatus.ATTACHED
         event = today - timedelta(days=rng.randint(1, 90))
-        details = {"year_group": national_curriculum_year(child.date_of_birth, event)}
+        details: dict[str, object] = {"year_group": national_curriculum_year(required(child.date_of_birth), event)}
         if kind == NoticeKind.PART_TIME:  # its own generator, so the rest of the data stays as it was
             own = random.Random(seed + n)  # nosec B311 # made-up demo data, no secret
             details |= {

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
+from shared.domain.problems import required
 from shared.domain.upn import check_letter
 from shared.domain.vocab import SendStatus, Sex, VulnerableGroup
 from shared.models import Child, School, User
@@ -292,7 +293,9 @@ def add_children(
         groups = rng.sample(list(VulnerableGroup), k=rng.choice([0, 0, 0, 1, 1, 2]))
         children.append(
             Child(
-                upn=upn(la_code, school.establishment_number, dob.year + 5, n) if rng.random() < 0.8 else None,
+                upn=upn(la_code, required(school.establishment_number), dob.year + 5, n)
+                if rng.random() < 0.8
+                else None,
                 first_name=rng.choice(FIRST_NAMES[sex]),
                 last_name=rng.choice(LAST_NAMES),
                 date_of_birth=dob,

@@ -229,24 +229,24 @@ class Runs:
 def runs(weeks: Iterable[tuple[date, str]]) -> Runs:
     """A pupil's current and longest runs of unexplained absence from their weeks of marks, (Monday, marks) in date
     order; where a pupil has two schools' marks for one week, pass the week's marks merged (`combine`)."""
-    current_start: date | None = None
-    current = 0
+    current_start: date | None = None  # the first day of the run going, if one is
+    current = 0  # its sessions so far
     longest: Run | None = None
     for monday, marks in weeks:
-        if not current and "N" not in marks and "O" not in marks:
+        if current_start is None and "N" not in marks and "O" not in marks:
             continue  # no run going, and none starts this week (most weeks: checked without a loop, for speed)
         for index, symbol in enumerate(marks):
             if symbol == NO_MARK or CATEGORY_OF_SYMBOL[symbol] is Category.NOT_COUNTED:
                 continue
             if symbol in UNEXPLAINED:
-                if current == 0:
+                if current_start is None:
                     current_start = slot_date(monday, index)[0]
                 current += 1
                 if longest is None or current > longest.sessions:
                     longest = Run(current_start, current)
             else:
                 current, current_start = 0, None
-    return Runs(Run(current_start, current) if current else None, longest)
+    return Runs(Run(current_start, current) if current_start is not None else None, longest)
 
 
 def combine(first: str, second: str) -> str:

@@ -10,9 +10,11 @@ from array import array
 from collections.abc import Callable
 from datetime import date, timedelta
 from operator import itemgetter
+from typing import TypeVar
 
 from shared.domain.attendance import NO_MARK, SESSIONS_PER_WEEK, code_for, week_start
 from shared.domain.notices import parse_date
+from shared.domain.problems import required
 from shared.domain.school_days import SchoolCalendar
 from shared.domain.upn import CHECK_LETTERS, InvalidUPN, normalise_upn, validate_upn
 from shared.importers.attendance_checked import MAX_PROBLEMS, CheckedFile, FileRejected, MarkProblem, SchoolLookup
@@ -24,6 +26,12 @@ MAX_NAME = 100  # the longest surname or forename the service stores
 _BLANK_WEEK = NO_MARK.encode() * SESSIONS_PER_WEEK
 _NO_LINES = array("I", bytes(4 * SESSIONS_PER_WEEK))
 _DOT = ord(NO_MARK)
+
+R = TypeVar("R")
+T = TypeVar("T")
+Problem = tuple[str, str]  # (the field's label, what is wrong with it)
+Mark = tuple[date, int, int]  # (Monday, the session's place in the week, the mark's symbol)
+Pupil = tuple[int, str, tuple[str, str, date]]  # (school id, UPN, (surname, forename, date of birth))
 
 
 def _cell(value: str) -> str:
@@ -59,12 +67,14 @@ def _upn_problem(raw: str) -> str:
 class LineReader:
     """One reading of one file: the checks remembered per distinct value, and what has been read so far."""
 
-    def __init__(self, schools: SchoolLookup, calendar: SchoolCalendar, today: date, allowed: set[int] | None):
+    def __init__(
+        self, schools: SchoolLookup, calendar: SchoolCalendar, today: date, allowed: set[int] | frozenset[int] | None
+    ):
         self.schools, self.today, self.allowed = schools, today, allowed
         self.terms = [(term.start, term.end) for term in calendar.terms]
         self.checked = CheckedFile()
         self.mondays: dict[date, date] = {}
-        self.known_marks: dict[tuple[str, str, str], tuple[date, int, int]] = {}  # (date, session, code) as written
+        self.known_marks: dict[tuple[str, str, str], Mark] = {}  # (date, session, code) as written
         self.first_lines = array("I")  # the line each session's mark came from, to name it in a duplicate
         # Each column's good values (raw text -> checked value) and bad ones (raw text -> its problem).
         self.good: dict[str, dict] = {name: {} for name in ("school", "upn", "date", "session", "code", "dob")}
@@ -104,7 +114,12 @@ class LineReader:
         mark_of = itemgetter(columns["date"], columns["session"], columns["code"])
         known_marks = self.known_marks
         weeks, marks, first_lines, pupils = checked.weeks, checked.marks, self.first_lines, checked.pupils
-        pupil_raw = week_monday = details = school = upn = offset = None
+        pupil_raw: tuple[str, ...] | None = None
+        week_monday: date | None = None
+        details: tuple[str, str, date] | None = None
+        school: int  # the pupil's school, UPN and week's offset in the marks: set before a mark is written
+        upn: str
+        offset: int
         next_progress = PROGRESS_EVERY if progress is not None else float("inf")
         short: tuple[int, list[str]] | None = None  # a line without every column: cut short if it is the last
         narrow = 0  # lines with every column the service reads, but not every one the header names
@@ -146,12 +161,12 @@ class LineReader:
                 monday, slot, symbol = mark
                 if monday is not week_monday:
                     key = (school, upn, monday)
-                    offset = weeks.get(key)
-                    if offset is None:
-                        offset = weeks[key] = len(marks)
+                    known = weeks.get(key)
+                    if known is None:
+                        known = weeks[key] = len(marks)
                         marks += _BLANK_WEEK
                         first_lines += _NO_LINES
-                    week_monday = monday
+                    offset, week_monday = known, monday
                 position = offset + slot
                 if marks[position] != _DOT:
                     self._problem(
@@ -165,7 +180,7 @@ class LineReader:
                 if details is not None:
                     pupils[upn] = details  # the pupil's names and date of birth from the last line that gives them
                     details = None
-                if line >= next_progress:
+                if line >= next_progress and progress is not None:
                     progress(line)
                     next_progress = line + PROGRESS_EVERY
         except csv.Error as error:
@@ -233,54 +248,62 @@ class LineReader:
             "and put values that have commas in them in double quotes",
         )
 
-    def _check(self, line: int, record: list[str], same_pupil: bool) -> tuple | None:
+    def _check(self, line: int, record: list[str], same_pupil: bool) -> tuple[Mark, Pupil] | None:
         """The slow path, for a line with a value not seen before or a bad one: each value checked (and
         remembered), each problem reported. None if the line has a problem, else its mark, (Monday, session's place
         in the week, symbol), and the pupil, (school id, UPN, (surname, forename, date of birth))."""
         columns = self.columns
         if not any(map(str.strip, record)):
             return None  # a row of empty cells
-        checked: dict[str, object] = {}
-        problems = []
+        problems: list[Problem] = []
         at_school = tuple(record[columns[name]] for name in ("urn", "laestab") if name in columns)
-        for name, raw, learn in (
-            ("school", at_school if len(at_school) == 2 else at_school[0], self._learn_school),
-            ("upn", record[columns["upn"]], self._learn_upn),
-            ("date", record[columns["date"]], self._learn_date),
-            ("session", record[columns["session"]], self._learn_session),
-            ("code", record[columns["code"]], self._learn_code),
-            ("dob", record[columns["dob"]], self._learn_dob),
-        ):
-            value = self.good[name].get(raw)
-            if value is None:
-                problem = self.bad[name].get(raw)
-                if problem is None:
-                    value, problem = learn(raw)
-                    if problem is None:
-                        self.good[name][raw] = value
-                    else:
-                        self.bad[name][raw] = problem
-                if problem is not None:
-                    problems.append(problem)
-            checked[name] = value
-        for name in ("surname", "forename"):
-            value = record[columns[name]].strip()
-            if not value:
-                problems.append((LABELS[name], f"{LABELS[name]} is missing"))
-            elif len(value) > MAX_NAME:
-                problems.append((LABELS[name], f"{LABELS[name]} is longer than {MAX_NAME} characters"))
-            checked[name] = value
+        school = self._value("school", at_school if len(at_school) == 2 else at_school[0], self._learn_school, problems)
+        upn = self._value("upn", record[columns["upn"]], self._learn_upn, problems)
+        day = self._value("date", record[columns["date"]], self._learn_date, problems)
+        session = self._value("session", record[columns["session"]], self._learn_session, problems)
+        code = self._value("code", record[columns["code"]], self._learn_code, problems)
+        born = self._value("dob", record[columns["dob"]], self._learn_dob, problems)
+        surname = self._name("surname", record[columns["surname"]], problems)
+        forename = self._name("forename", record[columns["forename"]], problems)
         if problems:
             for index, (name, message) in enumerate(problems):
                 self._problem(line, name, message, counted=index == 0)
             return None
-        monday, first_slot = checked["date"]
-        mark = (monday, first_slot + checked["session"], checked["code"])
+        # With no problem, every value was found.
+        monday, first_slot = required(day)
+        mark = (monday, first_slot + required(session), required(code))
         self.known_marks[(record[columns["date"]], record[columns["session"]], record[columns["code"]])] = mark
-        pupil = (checked["school"], checked["upn"], (checked["surname"], checked["forename"], checked["dob"]))
+        pupil = (required(school), required(upn), (surname, forename, required(born)))
         return mark, pupil
 
-    def _learn_school(self, raw) -> tuple[int | None, tuple[str, str] | None]:
+    def _value(
+        self, name: str, raw: R, learn: Callable[[R], tuple[T | None, Problem | None]], problems: list[Problem]
+    ) -> T | None:
+        """A column's value checked, from what was learnt before or by learning it now; its problem, if any, added
+        to the line's."""
+        value = self.good[name].get(raw)
+        if value is None:
+            problem = self.bad[name].get(raw)
+            if problem is None:
+                value, problem = learn(raw)
+                if problem is None:
+                    self.good[name][raw] = value
+                else:
+                    self.bad[name][raw] = problem
+            if problem is not None:
+                problems.append(problem)
+        return value
+
+    @staticmethod
+    def _name(name: str, raw: str, problems: list[Problem]) -> str:
+        value = raw.strip()
+        if not value:
+            problems.append((LABELS[name], f"{LABELS[name]} is missing"))
+        elif len(value) > MAX_NAME:
+            problems.append((LABELS[name], f"{LABELS[name]} is longer than {MAX_NAME} characters"))
+        return value
+
+    def _learn_school(self, raw: str | tuple[str, ...]) -> tuple[int | None, Problem | None]:
         if isinstance(raw, tuple):
             urn_text, laestab_text = raw
         elif "urn" in self.columns:
@@ -296,7 +319,8 @@ class LineReader:
             by_laestab, problem = self._by_laestab(_cell(laestab_text))
             if problem:
                 return None, problem
-        if by_urn is None and by_laestab is None:
+        school = by_urn if by_urn is not None else by_laestab
+        if school is None:
             name = "URN" if "urn" in self.columns else "LAESTAB"
             return None, (name, "The school's URN or LAESTAB is missing")
         if by_urn is not None and by_laestab is not None and by_urn != by_laestab:
@@ -304,13 +328,12 @@ class LineReader:
                 "LAESTAB",
                 f"URN {_cell(urn_text)} and LAESTAB {_cell(laestab_text)} are different schools: give one school's",
             )
-        school = by_urn if by_urn is not None else by_laestab
         if self.allowed is not None and school not in self.allowed:
             name = "URN" if by_urn is not None else "LAESTAB"
             return None, (name, f"You cannot import attendance for {self.schools.names[school]}")
         return school, None
 
-    def _by_urn(self, text: str) -> tuple[int | None, tuple[str, str] | None]:
+    def _by_urn(self, text: str) -> tuple[int | None, Problem | None]:
         if not (text.isascii() and text.isdigit()) or len(text) > 9:  # int() refuses more than 4,300 digits
             shown = text if len(text) <= 40 else f"{text[:40]}..."
             return None, ("URN", f"URN '{shown}' is not a URN: a URN is a number, like 100001")
@@ -319,7 +342,7 @@ class LineReader:
             return None, ("URN", f"No school with URN {int(text)} is in the schools register")
         return school, None
 
-    def _by_laestab(self, text: str) -> tuple[int | None, tuple[str, str] | None]:
+    def _by_laestab(self, text: str) -> tuple[int | None, Problem | None]:
         laestab = text.replace("/", "").replace(" ", "")
         if not (len(laestab) == 7 and laestab.isascii() and laestab.isdigit()):
             return None, ("LAESTAB", f"LAESTAB '{text}' is not 7 digits: the LA code, then the establishment number")
@@ -328,7 +351,7 @@ class LineReader:
             return None, ("LAESTAB", f"No school with LAESTAB {laestab} is in the schools register")
         return school, None
 
-    def _learn_upn(self, raw: str) -> tuple[str | None, tuple[str, str] | None]:
+    def _learn_upn(self, raw: str) -> tuple[str | None, Problem | None]:
         if not raw.strip():
             return None, ("UPN", "UPN is missing")
         try:
@@ -336,7 +359,7 @@ class LineReader:
         except InvalidUPN:
             return None, ("UPN", _upn_problem(raw))
 
-    def _learn_date(self, raw: str) -> tuple[tuple[date, int] | None, tuple[str, str] | None]:
+    def _learn_date(self, raw: str) -> tuple[tuple[date, int] | None, Problem | None]:
         if not raw.strip():
             return None, ("Date", "Date is missing")
         day = _date_of(raw)
@@ -351,7 +374,7 @@ class LineReader:
         monday = self.mondays.setdefault(week_start(day), week_start(day))  # one object a week: compared by identity
         return (monday, day.weekday() * 2), None
 
-    def _learn_session(self, raw: str) -> tuple[int | None, tuple[str, str] | None]:
+    def _learn_session(self, raw: str) -> tuple[int | None, Problem | None]:
         session = raw.strip().upper()
         if session in ("AM", "PM"):
             return ("AM", "PM").index(session), None
@@ -359,7 +382,7 @@ class LineReader:
             return None, ("Session", "Session is missing")
         return None, ("Session", f"Session '{raw.strip()}' must be AM or PM")
 
-    def _learn_code(self, raw: str) -> tuple[int | None, tuple[str, str] | None]:
+    def _learn_code(self, raw: str) -> tuple[int | None, Problem | None]:
         code = code_for(raw)
         if code is not None:
             return ord(code.symbol), None
@@ -367,7 +390,7 @@ class LineReader:
             return None, ("Code", "Code is missing")
         return None, ("Code", f"Code '{raw.strip()}' is not an attendance code")
 
-    def _learn_dob(self, raw: str) -> tuple[date | None, tuple[str, str] | None]:
+    def _learn_dob(self, raw: str) -> tuple[date | None, Problem | None]:
         if not raw.strip():
             return None, ("DOB", "DOB is missing")
         born = _date_of(raw)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from shared.models import AuditEvent, CaseNote, Enquiry
@@ -10,7 +10,7 @@ from shared.models import AuditEvent, CaseNote, Enquiry
 
 def trail(session: Session, object_type: str, object_id: int) -> list[AuditEvent]:
     """Every event about one record, oldest first. A case's checks and contacts are part of its trail."""
-    where = (AuditEvent.object_type == object_type) & (AuditEvent.object_id == object_id)
+    where: ColumnElement[bool] = (AuditEvent.object_type == object_type) & (AuditEvent.object_id == object_id)
     if object_type == "case":
         checks = select(Enquiry.id).where(Enquiry.case_id == object_id)
         notes = select(CaseNote.id).where(CaseNote.case_id == object_id)

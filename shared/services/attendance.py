@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from shared.clock import uk_today, utcnow
 from shared.domain.attendance import ImportStatus
-from shared.domain.problems import LineProblem
+from shared.domain.problems import LineProblem, required
 from shared.domain.school_days import SchoolCalendar
 from shared.importers.attendance_checked import CheckedFile, SchoolLookup
 from shared.importers.attendance_csv import read_attendance
@@ -194,16 +194,17 @@ def import_marks(
         steps.reached(0.05)
         weeks, replaced, touched = replace_marks(session, writer, checked, pupil_ids, steps.part(0.05, 0.6))
         recompute_rollups(session, checked.spans, calendar, steps.part(0.6, 0.7))
-        touched = sorted(touched | set(pupil_ids.values()))
-        candidates = recompute_runs(session, writer, touched, now, steps.part(0.7, 0.97))
+        candidates = recompute_runs(
+            session, writer, sorted(touched | set(pupil_ids.values())), now, steps.part(0.7, 0.97)
+        )
         alerts = raise_alerts(session, candidates, import_record, now)
         summary = ImportSummary(
             schools=len(checked.spans),
             pupils=len(checked.pupils),
             marks=checked.mark_count,
             weeks=weeks,
-            first_date=checked.first_date,
-            last_date=checked.last_date,
+            first_date=required(checked.first_date),  # a file with weeks has dates
+            last_date=required(checked.last_date),
             marks_replaced=replaced,
             alerts=alerts,
             lines_skipped=checked.bad_lines,

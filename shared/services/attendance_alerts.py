@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from operator import itemgetter
 
-from sqlalchemy import String, insert, select, type_coerce
+from sqlalchemy import Row, String, insert, select, type_coerce
 from sqlalchemy.orm import Session
 
 from shared.domain.attendance import ALERT_SESSIONS, UNEXPLAINED, Runs, combine, last_marked, runs
@@ -39,12 +39,12 @@ def recompute_runs(session: Session, writer: Writer, pupil_ids: list[int], now, 
     mondays = _Mondays()
     connection = session.connection()  # rows as the driver gives them: hundreds of thousands of them
     for done, chunk in enumerate(chunks(pupil_ids, LOOKUP_BATCH), start=1):
-        rows = connection.execute(
+        held = connection.execute(
             select(weeks.pupil_id, type_coerce(weeks.week_start, String), weeks.school_id, weeks.marks)
             .where(among(session, weeks.pupil_id, chunk))
             .order_by(weeks.pupil_id, weeks.week_start, weeks.school_id)
         ).all()
-        rows = ((pupil_id, mondays[monday], school_id, marks) for pupil_id, monday, school_id, marks in rows)
+        rows = ((pupil_id, mondays[monday], school_id, marks) for pupil_id, monday, school_id, marks in held)
         unmarked = set(chunk)  # a pupil whose marks the file took away has no runs left
         for pupil_id, pupil_rows in itertools.groupby(rows, key=itemgetter(0)):
             unmarked.discard(pupil_id)
@@ -52,7 +52,7 @@ def recompute_runs(session: Session, writer: Writer, pupil_ids: list[int], now, 
             current, longest = found.current, found.longest
             changes.append(
                 (
-                    day(last_day),
+                    day(last_day) if last_day is not None else None,
                     day(current.start) if current else None,
                     current.sessions if current else 0,
                     day(longest.start) if longest else None,
@@ -76,13 +76,13 @@ class _Mondays(dict):
         return found
 
 
-def pupil_runs(pupil_id: int, rows: list) -> tuple[Runs, date, Candidate | None]:
+def pupil_runs(pupil_id: int, rows: list) -> tuple[Runs, date | None, Candidate | None]:
     """A pupil's runs and last marked day from their weeks, (pupil id, Monday, school id, marks) in date order (a
     week with two schools' marks taken as one, `combine`), and the alert it calls for, if any."""
     merged: list[tuple[date, str]] = []
     by_week: list[list] = []
-    for monday, week_rows in itertools.groupby(rows, key=itemgetter(1)):
-        week_rows = list(week_rows)
+    for monday, group in itertools.groupby(rows, key=itemgetter(1)):
+        week_rows = list(group)
         marks = week_rows[0][3]
         for row in week_rows[1:]:
             marks = combine(marks, row[3])
@@ -122,7 +122,7 @@ def raise_alerts(session: Session, candidates: list[Candidate], import_record: A
     if not new:
         return 0
     pupils = AttendancePupil
-    details = {}
+    details: dict[int, Row[int, str, str, str, date, int | None]] = {}
     for chunk in chunks([candidate.pupil_id for candidate in new], LOOKUP_BATCH):
         rows = session.execute(
             select(

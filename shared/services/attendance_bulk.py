@@ -13,6 +13,7 @@ from sqlalchemy import MetaData, Table, any_, insert, literal, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
+from shared.domain.problems import required
 from shared.models import AttendancePupil
 
 LOOKUP_BATCH = 5000  # values in one IN (...): well under the limits on bound parameters (SQLite 32,766)
@@ -54,7 +55,7 @@ class Writer:
             copy_rows = sql.SQL("COPY {} ({}) FROM STDIN").format(
                 sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, columns))
             )
-            driver = self.connection.connection.driver_connection
+            driver = required(self.connection.connection.driver_connection)  # None only once closed
             with driver.cursor() as cursor, cursor.copy(copy_rows) as copy:
                 for row in rows:
                     copy.write_row(row)

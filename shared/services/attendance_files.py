@@ -25,6 +25,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.clock import uk_today, utcnow
+from shared.db import rows_changed
 from shared.domain.attendance import IN_PROGRESS, ImportStatus
 from shared.domain.reference import new_reference
 from shared.importers.attendance_checked import FileRejected
@@ -79,7 +80,8 @@ def add_file(
 def send_to_import(session: Session, import_id: int, *, skip_bad_lines: bool) -> bool:
     """The uploader asks for a checked file to be imported (without its lines that have problems, if they said so).
     False when it is no longer waiting for them (another tab sent or discarded it): then nothing is to be queued."""
-    sent = session.execute(
+    sent = rows_changed(
+        session,
         update(AttendanceImport)
         .where(AttendanceImport.id == import_id, AttendanceImport.status == ImportStatus.CHECKED)
         .values(
@@ -91,8 +93,8 @@ def send_to_import(session: Session, import_id: int, *, skip_bad_lines: bool) ->
             lease_until=None,
             attempts=0,
         ),
-        execution_options={"synchronize_session": False},
-    ).rowcount
+        synchronize_session=False,
+    )
     session.commit()
     return sent == 1
 
@@ -100,12 +102,13 @@ def send_to_import(session: Session, import_id: int, *, skip_bad_lines: bool) ->
 def discard(session: Session, import_id: int) -> bool:
     """The uploader chose not to import a checked file: its bytes (pupils' details) go. Only a file still waiting
     for them: one another tab has just sent to be imported is left as it is."""
-    discarded = session.execute(
+    discarded = rows_changed(
+        session,
         update(AttendanceImport)
         .where(AttendanceImport.id == import_id, AttendanceImport.status == ImportStatus.CHECKED)
         .values(status=ImportStatus.DISCARDED, content=None, stage=None, finished_at=utcnow()),
-        execution_options={"synchronize_session": False},
-    ).rowcount
+        synchronize_session=False,
+    )
     session.commit()
     return discarded == 1
 
@@ -143,12 +146,15 @@ def waiting(record: AttendanceImport, now: datetime, alive: set[str] | None = No
     return alive is not None and lease_worker(record.lease_holder) not in alive
 
 
-def claim(session: Session, import_id: int, holder: str, now: datetime, gone: set[str] = frozenset()) -> bool:
+def claim(
+    session: Session, import_id: int, holder: str, now: datetime, gone: set[str] | frozenset[str] = frozenset()
+) -> bool:
     """Take the file's work for `holder`: only a file still to be checked or imported, whose lease nobody holds (or
     holds past its time, or whose worker is among the `gone`). Counts the attempt."""
     free = [AttendanceImport.lease_until.is_(None), AttendanceImport.lease_until < now]
     free += [AttendanceImport.lease_holder.like(f"{worker}/%") for worker in sorted(gone)]
-    taken = session.execute(
+    taken = rows_changed(
+        session,
         update(AttendanceImport)
         .where(AttendanceImport.id == import_id, AttendanceImport.status.in_(IN_PROGRESS), or_(*free))
         .values(
@@ -157,8 +163,8 @@ def claim(session: Session, import_id: int, holder: str, now: datetime, gone: se
             attempts=AttendanceImport.attempts + 1,
             progress_at=now,
         ),
-        execution_options={"synchronize_session": False},
-    ).rowcount
+        synchronize_session=False,
+    )
     session.commit()
     return taken == 1
 
@@ -191,7 +197,8 @@ def renew_leases(session: Session, holders: set[str], now: datetime) -> int:
     step of the work goes without progress. A longer lease already given (writing on SQLite) is left as it is."""
     if not holders:
         return 0
-    renewed = session.execute(
+    renewed = rows_changed(
+        session,
         update(AttendanceImport)
         .where(
             AttendanceImport.status.in_(IN_PROGRESS),
@@ -199,8 +206,8 @@ def renew_leases(session: Session, holders: set[str], now: datetime) -> int:
             AttendanceImport.lease_until < now + LEASE,
         )
         .values(lease_until=now + LEASE),
-        execution_options={"synchronize_session": False},
-    ).rowcount
+        synchronize_session=False,
+    )
     session.commit()
     return renewed
 
@@ -267,7 +274,7 @@ def _run(sessions: sessionmaker, import_id: int, holder: str, alive: set[str] | 
             return "gave up"
         sqlite = session.get_bind().dialect.name == "sqlite"
         try:
-            _work(session, record, _Progress(sessions, import_id, holder, sqlite=sqlite), holder)
+            _work(session, record, record.content, _Progress(sessions, import_id, holder, sqlite=sqlite), holder)
         except LeaseLost:
             session.rollback()
             log.warning("attendance file %s was taken by another worker: this one's work is dropped", record.reference)
@@ -341,14 +348,14 @@ def _problem_dicts(problems) -> list[dict]:
     return [{"line": p.line, "field": p.field, "message": p.message} for p in problems[:PROBLEMS_KEPT]]
 
 
-def _work(session: Session, record: AttendanceImport, progress: _Progress, holder: str) -> None:
+def _work(session: Session, record: AttendanceImport, content: bytes, progress: _Progress, holder: str) -> None:
     checking = record.status == ImportStatus.CHECKING  # else importing: checked again, then imported
     calendar = school_calendar(session)
     progress.stage("Checking the file")
     allowed = None if record.school_id is None else {record.school_id}
     try:
         checked = attendance.check_file(
-            session, record.content, calendar=calendar, allowed_school_ids=allowed, progress=progress
+            session, content, calendar=calendar, allowed_school_ids=allowed, progress=progress
         )
     except FileRejected as rejected:
         record.status, record.error, record.stage = ImportStatus.REJECTED, str(rejected), None
@@ -397,13 +404,15 @@ def purge(session: Session, now: datetime) -> int:
     work no worker has finished is marked not imported, and either's bytes (pupils' details) are emptied. Returns
     how many."""
     cutoff = now - KEPT_FOR
-    discarded = session.execute(
+    discarded = rows_changed(
+        session,
         update(AttendanceImport)
         .where(AttendanceImport.status == ImportStatus.CHECKED, AttendanceImport.uploaded_at < cutoff)
         .values(status=ImportStatus.DISCARDED, content=None, stage=None, finished_at=now),
-        execution_options={"synchronize_session": False},
-    ).rowcount
-    stopped = session.execute(
+        synchronize_session=False,
+    )
+    stopped = rows_changed(
+        session,
         update(AttendanceImport)
         .where(
             AttendanceImport.status.in_(IN_PROGRESS),
@@ -411,7 +420,7 @@ def purge(session: Session, now: datetime) -> int:
             or_(AttendanceImport.lease_until.is_(None), AttendanceImport.lease_until < now),
         )
         .values(**_not_imported(now, NOT_FINISHED)),
-        execution_options={"synchronize_session": False},
-    ).rowcount
+        synchronize_session=False,
+    )
     session.commit()
     return discarded + stopped

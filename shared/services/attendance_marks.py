@@ -17,8 +17,10 @@ from sqlalchemy import Date, MetaData, bindparam, func, select, text, update
 from sqlalchemy.orm import Session
 
 from shared.domain.attendance import NO_MARK, SESSIONS_PER_WEEK, count, merge, outside, week_start
+from shared.domain.problems import required
 from shared.importers.attendance_checked import CheckedFile
 from shared.models import AttendancePupil, AttendanceWeek, Child
+from shared.models.base import table_of
 from shared.services.attendance_bulk import LOOKUP_BATCH, WRITE_BATCH, Writer, among, chunks
 
 PROGRESS_ROWS = 50_000
@@ -66,9 +68,10 @@ def write_pupils(session: Session, writer: Writer, checked: CheckedFile, now) ->
 
     new = [upn for upn in upns if upn not in held]
     day = writer.day
-    stamp = writer.value(pupils.__table__.c.updated_at, now)
+    table = table_of(pupils)
+    stamp = writer.value(table.c.updated_at, now)
     writer.insert(
-        pupils.__table__,
+        table,
         (
             "upn",
             "first_name",
@@ -111,7 +114,7 @@ def _children_for(session: Session, details: dict[str, tuple[str, str, date]], u
     with_upn: dict[str, set[int]] = defaultdict(set)
     for chunk in chunks(upns, LOOKUP_BATCH):
         for child_id, upn in session.execute(select(Child.id, Child.upn).where(among(session, Child.upn, chunk))):
-            with_upn[upn].add(child_id)
+            with_upn[required(upn)].add(child_id)  # the WHERE leaves out children without one
     links = {upn: next(iter(ids)) for upn, ids in with_upn.items() if len(ids) == 1}
 
     rest = [upn for upn in upns if upn not in links]
@@ -125,8 +128,9 @@ def _children_for(session: Session, details: dict[str, tuple[str, str, date]], u
                 Child.upn.is_(None),
             )
         )
-        for child_id, first_name, last_name, born in rows:
-            named[(first_name.strip().casefold(), last_name.strip().casefold(), born)].add(child_id)
+        for child_id, first_name, last_name, born in rows:  # the WHERE leaves out children without these
+            key = (required(first_name).strip().casefold(), required(last_name).strip().casefold(), required(born))
+            named[key].add(child_id)
     for upn in rest:
         surname, forename, born = details[upn]
         ids = named.get((forename.casefold(), surname.casefold(), born))
@@ -207,7 +211,7 @@ def replace_marks(
             yield week_row(pupil_id, monday, school_id, marks, counted, days, day)
 
     if not touched:  # nothing held on the file's dates: every week is new
-        written = writer.insert(weeks.__table__, WEEK_COLUMNS, rows())
+        written = writer.insert(table_of(weeks), WEEK_COLUMNS, rows())
         progress(1)
         return written, replaced, touched
     # The file's weeks go into a table of their own first; then, in three statements, the weeks it no longer has
@@ -229,7 +233,7 @@ def replace_marks(
     return written, replaced, touched
 
 
-_INCOMING = AttendanceWeek.__table__.to_metadata(MetaData(), name="attendance_incoming")
+_INCOMING = table_of(AttendanceWeek).to_metadata(MetaData(), name="attendance_incoming")
 _INCOMING_POSTGRESQL = "CREATE TEMPORARY TABLE attendance_incoming (LIKE attendance_weeks) ON COMMIT DROP"
 _INCOMING_SQLITE = "CREATE TEMPORARY TABLE attendance_incoming AS SELECT * FROM attendance_weeks WHERE 0"
 _INCOMING_KEY = "CREATE UNIQUE INDEX attendance_incoming_key ON attendance_incoming (pupil_id, week_start, school_id)"

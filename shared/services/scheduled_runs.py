@@ -12,6 +12,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from shared.db import rows_changed
 from shared.models import ScheduledRun
 
 # A run that failed is tried again after this long, at most this many times in its period.
@@ -39,7 +40,8 @@ def claim(session: Session, name: str, period: str, now: datetime, lease: timede
     )
     if not inserted:
         inserted = (
-            session.execute(
+            rows_changed(
+                session,
                 update(ScheduledRun)
                 .where(
                     ScheduledRun.name == name,
@@ -47,8 +49,8 @@ def claim(session: Session, name: str, period: str, now: datetime, lease: timede
                     ScheduledRun.finished_at.is_(None),
                     ScheduledRun.lease_until < now,
                 )
-                .values(started_at=now, lease_until=now + lease, worker=worker, attempts=ScheduledRun.attempts + 1)
-            ).rowcount
+                .values(started_at=now, lease_until=now + lease, worker=worker, attempts=ScheduledRun.attempts + 1),
+            )
             == 1
         )
     session.commit()

@@ -12,6 +12,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from shared.domain.notices import DESTINATION_UNKNOWN
+from shared.domain.problems import required
 from shared.domain.school_days import SchoolCalendar
 from shared.domain.vocab import NoticeKind, Outcome
 from shared.models import Case, School, SchoolNotice
@@ -41,7 +42,8 @@ def outcomes(session: Session, filters: Filters) -> list[OutcomeCount]:
     )
     if filters.bounds_cases:
         query = query.where(*case_bounds(filters, school_of_case()))
-    counts = dict(session.execute(query).all())
+    # The WHERE leaves out cases without an outcome.
+    counts = {required(outcome): number for outcome, number in session.execute(query)}
     labels = {outcome.value: outcome.label for outcome in Outcome}
     for outcome in counts:
         labels.setdefault(outcome, outcome)

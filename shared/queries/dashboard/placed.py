@@ -158,7 +158,8 @@ def placed_attendance(session: Session, filters: Filters, today: date) -> list[P
             ),
         )
     )
-    by_case: dict[int, list] = {}
+    placed_of: dict[int, tuple[str, int, int, str, date]] = {}  # each case's reference, child, school and day
+    counts_of: dict[int, Counts] = {}
     counted: dict[str, Counts] = {}  # part weeks' marks repeat: each counted once
 
     def count_of(marks: str) -> Counts:
@@ -172,11 +173,14 @@ def placed_attendance(session: Session, filters: Filters, today: date) -> list[P
             counts += count_of(first[before : last_sessions if monday == last_monday else SESSIONS_PER_WEEK])
         if last is not None:
             counts += count_of(last[:last_sessions])
-        if case_id in by_case:  # the child's marks under a second UPN
-            by_case[case_id][-1] += counts
+        if case_id in counts_of:  # the child's marks under a second UPN
+            counts_of[case_id] += counts
         else:
-            by_case[case_id] = [case_id, reference, child_id, school_id, name, on, counts]
-    found = [PlacedChild(*details, counts.possible, counts.present) for *details, counts in by_case.values()]
+            placed_of[case_id], counts_of[case_id] = (reference, child_id, school_id, name, on), counts
+    found = [
+        PlacedChild(case_id, *placed_of[case_id], counts.possible, counts.present)
+        for case_id, counts in counts_of.items()
+    ]
     found.sort(
         key=lambda row: (
             row.attendance_rate is None,

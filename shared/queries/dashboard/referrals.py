@@ -51,12 +51,12 @@ def referrals_over_time(session: Session, filters: Filters, bucket: Bucket) -> l
     if bucket not in ("week", "month"):
         raise ValueError("bucket must be week or month")
     day = uk_date(session, Referral.received_at, filters.start.year, filters.end.year)
-    received = select(day.label("day"), Referral.source.label("source")).where(
+    query = select(day.label("day"), Referral.source.label("source")).where(
         during(Referral.received_at, filters.start, filters.end)
     )
     if filters.bounds_cases:
-        received = received.join(Case, Case.id == Referral.case_id).where(*case_bounds(filters, school_of_case()))
-    received = received.subquery("received")
+        query = query.join(Case, Case.id == Referral.case_id).where(*case_bounds(filters, school_of_case()))
+    received = query.subquery("received")
     counts: Counter = Counter()
     for received_on, source, number in session.execute(
         select(received.c.day, received.c.source, func.count()).group_by(received.c.day, received.c.source)

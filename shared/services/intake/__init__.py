@@ -10,34 +10,38 @@ trail keeps who decided what, before and after.
 
 The workflow is the same for every kind of item. What differs (its statuses, its words, the child it describes,
 what a case opened from it starts with) is its kind's, a module of this package making one `IntakeKind`
-(base.py), listed in `KINDS`. Adding a kind of item is adding its module here and in shared.queries.intake.
+(base.py), listed in `KINDS`. Adding a kind of item is adding its module here and in shared.queries.intake,
+and its model to `TriageItem` (base.py).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import cast
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from shared.clock import utcnow
 from shared.db import rows_changed
-from shared.domain.problems import Problem, Refused
+from shared.domain.problems import Problem, Refused, required
 from shared.domain.reference import InvalidReference, normalise_reference
-from shared.models import Case, Child, School, User
+from shared.models import AttendanceAlert, Case, Child, Referral, School, SchoolNotice, User
 from shared.queries import intake as queries
-from shared.queries.intake.base import Item
 from shared.services import audit
 from shared.services.case_details import CHILD_FIELDS
 from shared.services.cases import CaseSettings, open_case, record_event
 from shared.services.intake import alerts, notices, referrals
-from shared.services.intake.base import IntakeKind
+from shared.services.intake.base import IntakeKind, ItemT, TriageItem
 from shared.services.matching import Candidate, find_candidates
 
-KINDS: tuple[IntakeKind, ...] = (referrals.KIND, notices.KIND, alerts.KIND)
-_BY_MODEL = {kind.model: kind for kind in KINDS}
+KINDS = (referrals.KIND, notices.KIND, alerts.KIND)
+_BY_MODEL: dict[type, IntakeKind[Referral] | IntakeKind[SchoolNotice] | IntakeKind[AttendanceAlert]] = {
+    kind.model: kind for kind in KINDS
+}
 
 NEW_CHILD = "new"
 NO_CHILD = "none"
@@ -48,8 +52,9 @@ DETAILS_LIMIT = 1000
 ITEM_FIELDS = ["status", "child_id", "case_id", "triaged_by_id", "triaged_at", "closed_reason"]
 
 
-def kind_of(item: Item) -> IntakeKind:
-    return _BY_MODEL[type(item)]
+def kind_of(item: ItemT) -> IntakeKind[ItemT]:
+    # The kinds are found by their model, so the kind found is the item's own.
+    return cast(IntakeKind[ItemT], _BY_MODEL[type(item)])
 
 
 class Action(StrEnum):
@@ -83,7 +88,7 @@ def match_band(score: float) -> str:
     return "Weak match"
 
 
-def is_waiting(item: Item) -> bool:
+def is_waiting(item: TriageItem) -> bool:
     """Whether the item still waits for a decision."""
     return item.status in kind_of(item).waiting
 
@@ -91,7 +96,7 @@ def is_waiting(item: Item) -> bool:
 class AlreadyTriaged(Exception):
     """Someone else decided on the item first: nothing of this decision was saved."""
 
-    def __init__(self, item: Item):
+    def __init__(self, item: TriageItem):
         kind = kind_of(item)
         super().__init__(
             f"Someone else triaged this {kind.noun} while you were looking at it. Nothing you chose has been saved: "
@@ -116,7 +121,7 @@ class Decision:
 
 @dataclass(frozen=True)
 class Triaged:
-    item: Item
+    item: TriageItem
     action: Action
     child: Child | None
     case: Case | None
@@ -127,7 +132,7 @@ class Triaged:
 # Reading ----------------------------------------------------------------------------------------------------------
 
 
-def proposed_children(session: Session, item: Item) -> list[Candidate]:
+def proposed_children(session: Session, item: TriageItem) -> list[Candidate]:
     """The children on record who may be the item's child, best first. The child on record the item is linked to
     already (an attendance import links an alert's pupil by UPN, or by name and date of birth) comes first,
     whatever matching makes of it."""
@@ -147,7 +152,7 @@ def proposed_children(session: Session, item: Item) -> list[Candidate]:
     return [Candidate(same.child, same.score, (kind.linked_reason, *same.reasons), same.open_case), *others]
 
 
-def record_look(session: Session, item: Item, actor: User, may_triage: bool) -> None:
+def record_look(session: Session, item: TriageItem, actor: User, may_triage: bool) -> None:
     """Every look at an item goes in the audit trail. An officer's first look at a new one of a kind that has a
     first look (a referral, an alert: "new" to "in triage") also moves it on, so the queue shows the team someone
     has picked it up; a manager's look changes nothing."""
@@ -187,7 +192,7 @@ class _Checked:
 
 
 def _check(
-    session: Session, item: Item, decision: Decision, candidates: list[Candidate], schools: list[School]
+    session: Session, item: TriageItem, decision: Decision, candidates: list[Candidate], schools: list[School]
 ) -> _Checked:
     kind = kind_of(item)
     problems: list[Problem] = []
@@ -210,7 +215,7 @@ def _check(
     if action == Action.OPEN_CASE:
         if choice == NO_CHILD:
             problems.append(Problem("child", "Select the child the case is for, or ‘A new child’"))
-        elif open_cases:
+        elif child is not None and open_cases:
             problems.append(
                 Problem(
                     "action",
@@ -225,7 +230,7 @@ def _check(
             problems.append(Problem("action", f"{child.full_name} has no open case: open a new case instead"))
         elif len(open_cases) == 1:
             case = open_cases[0]
-        elif open_cases:
+        elif child is not None and open_cases:
             chosen = (decision.case or "").strip()
             case = next((found for found in open_cases if found.reference == chosen), None)
             if case is None:
@@ -279,7 +284,7 @@ def _check(
 
 
 def decision_problems(
-    session: Session, item: Item, decision: Decision, candidates: list[Candidate], schools: list[School]
+    session: Session, item: TriageItem, decision: Decision, candidates: list[Candidate], schools: list[School]
 ) -> list[Problem]:
     """What is wrong with the answers, without deciding anything (for a page shown again after a lapsed token)."""
     try:
@@ -299,7 +304,7 @@ class CaseDefaults:
     primary_reason: str | None
 
 
-def new_case_defaults(item: Item, today: date) -> CaseDefaults:
+def new_case_defaults(item: TriageItem, today: date) -> CaseDefaults:
     """What a case opened from the item starts with: high risk for an urgent referral, the day the child was last
     at school, left the roll or began an alert's run of absence, and the primary reason when the item says it
     plainly."""
@@ -313,13 +318,13 @@ def new_case_defaults(item: Item, today: date) -> CaseDefaults:
 
 def triage(
     session: Session,
-    item: Item,
+    item: TriageItem,
     decision: Decision,
     actor: User,
     *,
     today: date,
     settings: CaseSettings,
-    schools: list[School] = (),
+    schools: Sequence[School] = (),
     candidates: list[Candidate] | None = None,
 ) -> Triaged:
     """Decide on the item, in one transaction. Raises AlreadyTriaged when it no longer waits for a decision (and
@@ -359,7 +364,7 @@ def triage(
         defaults = new_case_defaults(item, today)
         case = open_case(
             session,
-            child=child,
+            child=required(child),  # the checks let a case be opened only for a child
             actor=actor,
             today=today,
             settings=settings,

@@ -7,13 +7,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Generic, TypeVar
 
 from shared.domain.postcode import InvalidPostcode, normalise_postcode
 from shared.domain.upn import InvalidUPN, validate_upn
 from shared.domain.vocab import Labelled, RiskLevel, Sex
-from shared.models import Child, School
+from shared.models import AttendanceAlert, Child, Referral, School, SchoolNotice
 from shared.queries.intake.base import Item, QueueKind
 from shared.services.matching import Probe
+
+# What triage decides on: an item of one of these kinds, each with its reference and status, and the child, case
+# and officer of the decision. Adding a kind of item adds its model here.
+TriageItem = Referral | SchoolNotice | AttendanceAlert
+ItemT = TypeVar("ItemT", bound=TriageItem)
 
 
 def _nothing(item: Item) -> None:
@@ -25,7 +31,7 @@ def _medium(item: Item) -> str:
 
 
 @dataclass(frozen=True)
-class IntakeKind:
+class IntakeKind(Generic[ItemT]):
     """One kind of item, as triage deals with it."""
 
     listed: QueueKind  # how the queue lists it and its triage page finds one (shared.queries.intake)
@@ -35,23 +41,23 @@ class IntakeKind:
     statuses: type[Labelled]  # its statuses, with their labels
     to_case: str  # its status once it is on a case
     closed: str  # ... once closed without one
-    probe: Callable[[Item], Probe]  # the child it is about, to look for among the children on record
-    new_child: Callable[[Item], Child]  # a new child made from its details
-    missing_since: Callable[[Item], date | None]  # the day it says the child was last at school
-    primary_reason: Callable[[Item], str | None] = _nothing  # the DfE primary reason, where it says it plainly
-    risk: Callable[[Item], str] = _medium  # the risk level a case opened from it starts with
+    probe: Callable[[ItemT], Probe]  # the child it is about, to look for among the children on record
+    new_child: Callable[[ItemT], Child]  # a new child made from its details
+    missing_since: Callable[[ItemT], date | None]  # the day it says the child was last at school
+    primary_reason: Callable[[ItemT], str | None] = _nothing  # the DfE primary reason, where it says it plainly
+    risk: Callable[[ItemT], str] = _medium  # the risk level a case opened from it starts with
     # The status an officer's first look moves one from, and to, so the queue shows the team someone has it.
     first_look: tuple[str, str] | None = None
-    linked_child: Callable[[Item], int | None] = _nothing  # the child on record it is linked to already
+    linked_child: Callable[[ItemT], int | None] = _nothing  # the child on record it is linked to already
     linked_reason: str = "Linked to it already"  # ... as the list of children proposed says why
-    on_roll_at: Callable[[Item], School | None] = _nothing  # the school it says the child is on roll at
+    on_roll_at: Callable[[ItemT], School | None] = _nothing  # the school it says the child is on roll at
 
     @property
     def name(self) -> str:
         return self.listed.name
 
     @property
-    def model(self) -> type:
+    def model(self) -> type[ItemT]:
         return self.listed.model
 
     @property
