@@ -32,6 +32,7 @@ from portal.templating import error_items, here, long_date, percent, role_label,
 from shared import hashing
 from shared.clock import date_and_time
 from shared.domain.attendance import in_school_days
+from shared.domain.match_reasons import without_names
 from webcommon import csrf as form_tokens
 
 
@@ -112,6 +113,7 @@ def init_templates(app: Flask) -> None:
     app.jinja_env.filters["role_label"] = role_label
     app.jinja_env.filters["percent"] = percent
     app.jinja_env.filters["school_days"] = in_school_days
+    app.jinja_env.filters["without_names"] = without_names
     app.jinja_env.globals["error_items"] = error_items
     app.jinja_env.globals["here"] = here
 

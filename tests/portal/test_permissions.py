@@ -79,7 +79,18 @@ def test_a_manager_reads_the_team_s_pages_but_never_a_child_s_name(app, users, d
         review_date=date(2026, 12, 1),
         agreed_with_parents=True,
     )
-    db.add_all([Case(reference=case, child=child, status="open"), referral, notice, timetable])
+    # A report that spells the name another way: the children proposed for it say why they match.
+    near_ref = new_reference("RF")
+    near_miss = Referral(
+        reference=near_ref,
+        source="public",
+        status="new",
+        child_first_name="Zebedy",
+        child_last_name="Quill",
+        child_date_of_birth=date(2015, 4, 3),
+    )
+    near_miss.answers = {"child_first_name": "Zebedy", "child_last_name": "Quill"}
+    db.add_all([Case(reference=case, child=child, status="open"), referral, notice, timetable, near_miss])
     db.commit()
     pages = (
         f"/staff/cases/{case}",
@@ -94,6 +105,8 @@ def test_a_manager_reads_the_team_s_pages_but_never_a_child_s_name(app, users, d
         "/staff/intake",
         f"/staff/intake/referrals/{referral_ref}",
         f"/staff/intake/notices/{notice_ref}",
+        f"/staff/intake/referrals/{near_ref}",
+        "/staff/search?q=Zebedy",
     )
     officer, manager = app.test_client(), app.test_client()
     sign_in(officer, "officer@northbridge.example")

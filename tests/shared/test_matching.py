@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from shared.domain.match_reasons import without_names
 from shared.domain.matching import (
     LookupKeys,
     Person,
@@ -245,3 +246,26 @@ def test_one_name_searched_may_be_a_first_or_a_last_name():
     ]
     assert parse_search("Mary Ann Turner").people() == [Person(first_name="Mary Ann", last_name="Turner")]
     assert parse_search("x").is_empty
+
+
+@pytest.mark.parametrize(
+    ("reason", "said"),
+    [
+        ("Different first name: Amelia / Amy", "Different first name"),
+        ("First name sounds the same: Smith / Smyth", "First name sounds the same"),
+        ("Last name spelt similarly: Whitcombe / Whitcomb", "Last name spelt similarly"),
+        (
+            "First name has the same parts in another order: Mary Ann / Ann Mary",
+            "First name has the same parts in another order",
+        ),
+        ("First name Bill is a short form of William", "First name is a short form of the other"),
+        ("Last name Smith is part of Smith Jones", "Last name is part of the other"),
+        ("First name Tom is one of the child's other names", "First name is one of the child's other names"),
+        ("Last name Ward is one of the child's middle names", "Last name is one of the child's middle names"),
+        ("First and last names swapped", "First and last names swapped"),
+        ("Same first name", "Same first name"),
+        ("Same UPN", "Same UPN"),
+    ],
+)
+def test_a_reason_is_said_without_the_names_it_compares(reason, said):
+    assert without_names(reason) == said
