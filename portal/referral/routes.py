@@ -223,7 +223,7 @@ def _check_answers_page(draft, form):
     return render_template(
         "referral/check_answers.html",
         form=form,
-        sections=sections(answers, uk_today()),
+        sections=sections(answers, uk_today(), names=True),  # the reporter's own answers
         age=flow.age_check(answers, uk_today()),
         back_url=_url(flow.applicable(answers)[-1].slug),
     )

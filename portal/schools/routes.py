@@ -121,4 +121,6 @@ def notice(reference: str):
     found = queries.school_notice(db_session(), current_user.school_id, reference.upper())
     if found is None:
         abort(404)
-    return render_template("schools/notice.html", notice=found, kinds=NoticeKind, rows_of_notice=notice_rows(found))
+    return render_template(
+        "schools/notice.html", notice=found, kinds=NoticeKind, rows_of_notice=notice_rows(found, names=True)
+    )  # the school's own pupil

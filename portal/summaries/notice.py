@@ -42,7 +42,7 @@ def _answer(name: str, value, details: dict) -> str:
     return str(value)
 
 
-def notice_rows(notice: SchoolNotice, *, school: bool = False, names: bool = True) -> list[tuple[str, str]]:
+def notice_rows(notice: SchoolNotice, *, names: bool, school: bool = False) -> list[tuple[str, str]]:
     """(question, answer) for every answer the notice holds; `school` adds the school that sent it. Without `names`
     (for a role that may not see pupils' names, `shared.domain.roles.may_see_names`) the pupil's name is left out."""
     rows = [

@@ -146,7 +146,7 @@ def reporter_rows(answers: dict) -> list[Row]:
     return rows
 
 
-def sections(answers: dict, today: date, reporter: bool = True, names: bool = True) -> list[Section]:
+def sections(answers: dict, today: date, *, names: bool, reporter: bool = True) -> list[Section]:
     """The report's answers by section; without `names` (for a role that may not see children's names,
     `shared.domain.roles.may_see_names`) the child's names are left out."""
     about = child_rows(answers, today)

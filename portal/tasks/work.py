@@ -30,7 +30,7 @@ def attendance_file(import_id: int) -> None:
     """Check, or check and import, a stored attendance file, if no other worker has it."""
     with engine.app_context():
         alive = engine.trusted_alive(utcnow())
-        outcome = attendance_files.run(database().sessionmaker, import_id, engine.worker_id(), alive)
+        outcome = attendance_files.run(database().sessionmaker, import_id, engine.worker_id(), alive=alive)
         log.info("attendance file %s: %s", import_id, outcome)
 
 

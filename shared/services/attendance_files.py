@@ -247,7 +247,7 @@ class _Progress:
 # The work on one file -------------------------------------------------------------------------------------------------
 
 
-def run(sessions: sessionmaker, import_id: int, worker: str, alive: set[str] | None = None) -> str:
+def run(sessions: sessionmaker, import_id: int, worker: str, *, alive: set[str] | None) -> str:
     """Take the file's work for `worker`, if nobody else has it (or its worker is not among the `alive`: None, not
     known), and do it: its check, or its check and import. Says what happened (for the log and the tests): "done",
     "not claimed", "gave up" or "failed"."""

@@ -120,7 +120,12 @@ def test_a_worker_whose_lease_was_taken_writes_nothing(app, db, officer, monkeyp
 
     monkeypatch.setattr(attendance_files._Progress, "stage", taken_meanwhile)
     with app.app_context():
-        assert attendance_files.run(database().sessionmaker, record.id, engine.worker_id()) == "not claimed"
+        assert (
+            attendance_files.run(
+                database().sessionmaker, record.id, engine.worker_id(), alive=engine.trusted_alive(utcnow())
+            )
+            == "not claimed"
+        )
     db.refresh(record)
     assert (record.status, record.lease_holder) == ("importing", "another:1:000000/0002")
     assert record.content is not None
@@ -133,7 +138,12 @@ def test_a_file_whose_work_stopped_three_times_is_not_tried_again(app, db, offic
     record.attempts = attendance_files.MAX_ATTEMPTS
     db.commit()
     with app.app_context():
-        assert attendance_files.run(database().sessionmaker, record.id, engine.worker_id()) == "gave up"
+        assert (
+            attendance_files.run(
+                database().sessionmaker, record.id, engine.worker_id(), alive=engine.trusted_alive(utcnow())
+            )
+            == "gave up"
+        )
     db.refresh(record)
     assert (record.status, record.content, weeks(db)) == ("failed", None, 0)
     page = get_page(officer, f"/staff/attendance/imports/{record.reference}")
