@@ -39,15 +39,12 @@ def _log_format(value: str) -> str:
 
 
 def _whole_number(unit: str, least: int, most: int, note: str = "", then=None, named: str = ""):
-    """A parser of a whole number of `unit` (or what `named` says) from `least` to `most`, turned into what `then`
+    """A parser of a setting's whole number (shared.domain.retention.parse_whole_number), turned into what `then`
     makes of it."""
 
     def parse(value: str):
-        text = value.strip()
-        if not text.isdigit() or not least <= int(text) <= most:
-            what = named or f"a whole number of {unit}"
-            raise ValueError(f"'{value}' must be {what} from {least} to {most}{note}")
-        return then(int(text)) if then else int(text)
+        number = parse_whole_number(value, unit, least, most, named=named, note=note)
+        return then(number) if then else number
 
     return parse
 
@@ -57,15 +54,16 @@ def _workers(value: str) -> int | None:
 
 
 _school_days = _whole_number("school days", 1, 200)
+_reminder_days = _whole_number("school days", 0, 200)
 
 
 def _decimal_seconds(value: str) -> float:
     try:
         seconds = float(value.strip())
     except ValueError:
-        raise ValueError(f"'{value}' must be a number of seconds from 1 to 300, such as 10 or 2.5") from None
-    if not 1 <= seconds <= 300:
-        raise ValueError(f"'{value}' must be a number of seconds from 1 to 300, such as 10 or 2.5")
+        seconds = None
+    if seconds is None or not 0 < seconds <= 300:
+        raise ValueError(f"'{value}' must be a number of seconds more than 0 and at most 300, such as 10 or 2.5")
     return seconds
 
 
@@ -83,11 +81,7 @@ RETENTION_SETTINGS = {
 
 def _retention_settings() -> dict:
     return {
-        f"RETENTION_{key.upper()}": _parsed(
-            name,
-            str(RETENTION_DEFAULTS[key]),
-            lambda value, u=unit, lo=least, hi=most: parse_whole_number(value, u, lo, hi),
-        )
+        f"RETENTION_{key.upper()}": _parsed(name, str(RETENTION_DEFAULTS[key]), _whole_number(unit, least, most))
         for key, (name, unit, least, most) in RETENTION_SETTINGS.items()
     }
 
@@ -211,7 +205,7 @@ def load(**overrides) -> dict:
         "NOTIFY_BASE_URL": _either("CME_NOTIFY_BASE_URL", "NOTIFY_BASE_URL", default=NOTIFY_API_URL),
         # School days before a term's part-time timetable return is due (its last school day) that reminders start.
         "TIMETABLE_RETURN_REMINDER_SCHOOL_DAYS": _parsed(
-            "CME_TIMETABLE_RETURN_REMINDER_SCHOOL_DAYS", "10", _school_days
+            "CME_TIMETABLE_RETURN_REMINDER_SCHOOL_DAYS", "10", _reminder_days
         ),
         # School days each reasonable enquiry is given when a case opens: overrides of the defaults in
         # shared/domain/enquiries.py, like "health=3,police=10".

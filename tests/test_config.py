@@ -144,7 +144,11 @@ def test_casework_settings_default_to_twenty_school_days_waiting_and_thirty_to_a
     ("name", "value", "message"),
     [
         ("MAIL_PORT", "smtp", "MAIL_PORT: 'smtp' must be a port number from 1 to 65535"),
-        ("MAIL_TIMEOUT", "ten", "MAIL_TIMEOUT: 'ten' must be a number of seconds from 1 to 300, such as 10 or 2.5"),
+        (
+            "MAIL_TIMEOUT",
+            "ten",
+            "MAIL_TIMEOUT: 'ten' must be a number of seconds more than 0 and at most 300, such as 10 or 2.5",
+        ),
         ("CME_MAX_UPLOAD_BYTES", "20MB", "CME_MAX_UPLOAD_BYTES: '20MB' must be a whole number of bytes from 1024 to"),
         ("CME_PROXY_HOPS", "-1", "CME_PROXY_HOPS: '-1' must be a whole number of proxies from 0 to 10"),
         ("CME_TIMETABLE_RETURN_REMINDER_SCHOOL_DAYS", "2.5", "CME_TIMETABLE_RETURN_REMINDER_SCHOOL_DAYS: '2.5' must"),

@@ -116,9 +116,11 @@ def anonymised_upn(row_id: int) -> str:
     return f"anon-{row_id}"[:13]
 
 
-def parse_whole_number(value: str, unit: str, least: int, most: int) -> int:
-    """A setting's whole number from `least` to `most`, or ValueError saying what it must be."""
+def parse_whole_number(value: str, unit: str, least: int, most: int, *, named: str = "", note: str = "") -> int:
+    """A setting's whole number of `unit` (or what `named` says it is) from `least` to `most`, or ValueError saying
+    what it must be, with `note` after the range. Every numeric setting of the service is read with it (config.py)."""
     text = value.strip()
     if not text.isdigit() or not least <= int(text) <= most:
-        raise ValueError(f"'{value}' must be a whole number of {unit} from {least} to {most}")
+        what = named or f"a whole number of {unit}"
+        raise ValueError(f"'{value}' must be {what} from {least} to {most}{note}")
     return int(text)
