@@ -12,13 +12,13 @@ from dashboard.view import View
 from shared.clock import long_date
 from shared.domain.casework import OPEN_STATUSES, CaseStatus
 from shared.queries.dashboard import caseloads as queries
-from shared.services.intake import KINDS
+from shared.queries.intake import KINDS
 
 PATH = "/dashboard/caseloads"
 TITLE = "Caseloads"
 OPEN = [status for status in CaseStatus if status.value in OPEN_STATUSES]
 # "a referral", "an attendance alert": each kind of item by its own noun.
-KIND_NAMES = {kind.listed.name: ("an " if kind.noun[0] in "aeiou" else "a ") + kind.noun for kind in KINDS}
+KIND_NAMES = {kind.name: ("an " if kind.noun[0] in "aeiou" else "a ") + kind.noun for kind in KINDS}
 
 
 def _caseloads(view: View) -> queries.Caseloads:

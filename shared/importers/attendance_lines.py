@@ -29,7 +29,7 @@ _DOT = ord(NO_MARK)
 
 R = TypeVar("R")
 T = TypeVar("T")
-Problem = tuple[str, str]  # (the field's label, what is wrong with it)
+Fault = tuple[str, str]  # what is wrong with one field of a line, (its label, the message), before it is a MarkProblem
 Mark = tuple[date, int, int]  # (Monday, the session's place in the week, the mark's symbol)
 Pupil = tuple[int, str, tuple[str, str, date]]  # (school id, UPN, (surname, forename, date of birth))
 
@@ -255,7 +255,7 @@ class LineReader:
         columns = self.columns
         if not any(map(str.strip, record)):
             return None  # a row of empty cells
-        problems: list[Problem] = []
+        problems: list[Fault] = []
         at_school = tuple(record[columns[name]] for name in ("urn", "laestab") if name in columns)
         school = self._value("school", at_school if len(at_school) == 2 else at_school[0], self._learn_school, problems)
         upn = self._value("upn", record[columns["upn"]], self._learn_upn, problems)
@@ -277,7 +277,7 @@ class LineReader:
         return mark, pupil
 
     def _value(
-        self, name: str, raw: R, learn: Callable[[R], tuple[T | None, Problem | None]], problems: list[Problem]
+        self, name: str, raw: R, learn: Callable[[R], tuple[T | None, Fault | None]], problems: list[Fault]
     ) -> T | None:
         """A column's value checked, from what was learnt before or by learning it now; its problem, if any, added
         to the line's."""
@@ -295,7 +295,7 @@ class LineReader:
         return value
 
     @staticmethod
-    def _name(name: str, raw: str, problems: list[Problem]) -> str:
+    def _name(name: str, raw: str, problems: list[Fault]) -> str:
         value = raw.strip()
         if not value:
             problems.append((LABELS[name], f"{LABELS[name]} is missing"))
@@ -303,7 +303,7 @@ class LineReader:
             problems.append((LABELS[name], f"{LABELS[name]} is longer than {MAX_NAME} characters"))
         return value
 
-    def _learn_school(self, raw: str | tuple[str, ...]) -> tuple[int | None, Problem | None]:
+    def _learn_school(self, raw: str | tuple[str, ...]) -> tuple[int | None, Fault | None]:
         if isinstance(raw, tuple):
             urn_text, laestab_text = raw
         elif "urn" in self.columns:
@@ -333,7 +333,7 @@ class LineReader:
             return None, (name, f"You cannot import attendance for {self.schools.names[school]}")
         return school, None
 
-    def _by_urn(self, text: str) -> tuple[int | None, Problem | None]:
+    def _by_urn(self, text: str) -> tuple[int | None, Fault | None]:
         if not (text.isascii() and text.isdigit()) or len(text) > 9:  # int() refuses more than 4,300 digits
             shown = text if len(text) <= 40 else f"{text[:40]}..."
             return None, ("URN", f"URN '{shown}' is not a URN: a URN is a number, like 100001")
@@ -342,7 +342,7 @@ class LineReader:
             return None, ("URN", f"No school with URN {int(text)} is in the schools register")
         return school, None
 
-    def _by_laestab(self, text: str) -> tuple[int | None, Problem | None]:
+    def _by_laestab(self, text: str) -> tuple[int | None, Fault | None]:
         laestab = text.replace("/", "").replace(" ", "")
         if not (len(laestab) == 7 and laestab.isascii() and laestab.isdigit()):
             return None, ("LAESTAB", f"LAESTAB '{text}' is not 7 digits: the LA code, then the establishment number")
@@ -351,7 +351,7 @@ class LineReader:
             return None, ("LAESTAB", f"No school with LAESTAB {laestab} is in the schools register")
         return school, None
 
-    def _learn_upn(self, raw: str) -> tuple[str | None, Problem | None]:
+    def _learn_upn(self, raw: str) -> tuple[str | None, Fault | None]:
         if not raw.strip():
             return None, ("UPN", "UPN is missing")
         try:
@@ -359,7 +359,7 @@ class LineReader:
         except InvalidUPN:
             return None, ("UPN", _upn_problem(raw))
 
-    def _learn_date(self, raw: str) -> tuple[tuple[date, int] | None, Problem | None]:
+    def _learn_date(self, raw: str) -> tuple[tuple[date, int] | None, Fault | None]:
         if not raw.strip():
             return None, ("Date", "Date is missing")
         day = _date_of(raw)
@@ -374,7 +374,7 @@ class LineReader:
         monday = self.mondays.setdefault(week_start(day), week_start(day))  # one object a week: compared by identity
         return (monday, day.weekday() * 2), None
 
-    def _learn_session(self, raw: str) -> tuple[int | None, Problem | None]:
+    def _learn_session(self, raw: str) -> tuple[int | None, Fault | None]:
         session = raw.strip().upper()
         if session in ("AM", "PM"):
             return ("AM", "PM").index(session), None
@@ -382,7 +382,7 @@ class LineReader:
             return None, ("Session", "Session is missing")
         return None, ("Session", f"Session '{raw.strip()}' must be AM or PM")
 
-    def _learn_code(self, raw: str) -> tuple[int | None, Problem | None]:
+    def _learn_code(self, raw: str) -> tuple[int | None, Fault | None]:
         code = code_for(raw)
         if code is not None:
             return ord(code.symbol), None
@@ -390,7 +390,7 @@ class LineReader:
             return None, ("Code", "Code is missing")
         return None, ("Code", f"Code '{raw.strip()}' is not an attendance code")
 
-    def _learn_dob(self, raw: str) -> tuple[date | None, Problem | None]:
+    def _learn_dob(self, raw: str) -> tuple[date | None, Fault | None]:
         if not raw.strip():
             return None, ("DOB", "DOB is missing")
         born = _date_of(raw)

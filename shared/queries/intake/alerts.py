@@ -55,6 +55,7 @@ def for_triage(session: Session, reference: str) -> AttendanceAlert | None:
 
 KIND = QueueKind(
     name=NAME,
+    noun="attendance alert",
     model=AttendanceAlert,
     prefix="AA",
     waiting=(ReferralStatus.NEW, ReferralStatus.IN_TRIAGE),

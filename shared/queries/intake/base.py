@@ -67,6 +67,7 @@ class QueueKind:
     """One kind of item in the queue."""
 
     name: str  # the rows' kind: "referral"
+    noun: str  # what people call one: "school notice"
     model: Any  # the model it is kept in (with its reference and status)
     prefix: str  # its references begin so: "RF"
     waiting: tuple[Labelled, ...]  # the statuses of one still waiting for a decision

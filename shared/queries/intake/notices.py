@@ -54,6 +54,7 @@ def for_triage(session: Session, reference: str) -> SchoolNotice | None:
 
 KIND = QueueKind(
     name=NAME,
+    noun="school notice",
     model=SchoolNotice,
     prefix="SN",
     waiting=(NoticeStatus.FOR_CME,),

@@ -41,6 +41,7 @@ def for_triage(session: Session, reference: str) -> Referral | None:
 
 KIND = QueueKind(
     name=NAME,
+    noun="referral",
     model=Referral,
     prefix="RF",
     waiting=(ReferralStatus.NEW, ReferralStatus.IN_TRIAGE),

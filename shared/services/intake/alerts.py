@@ -38,8 +38,6 @@ def on_roll_at(alert: AttendanceAlert) -> School:
 
 KIND = IntakeKind(
     listed=listed.KIND,
-    noun="attendance alert",
-    title="Attendance alert",
     object_type="attendance_alert",
     statuses=ReferralStatus,  # an alert's statuses are a referral's
     to_case=ReferralStatus.LINKED,

@@ -35,8 +35,6 @@ class IntakeKind(Generic[ItemT]):
     """One kind of item, as triage deals with it."""
 
     listed: QueueKind  # how the queue lists it and its triage page finds one (shared.queries.intake)
-    noun: str  # in messages: "school notice"
-    title: str  # on the case's timeline: "School notice"
     object_type: str  # the audit trail's name for it: "school_notice"
     statuses: type[Labelled]  # its statuses, with their labels
     to_case: str  # its status once it is on a case
@@ -55,6 +53,16 @@ class IntakeKind(Generic[ItemT]):
     @property
     def name(self) -> str:
         return self.listed.name
+
+    @property
+    def noun(self) -> str:
+        """In messages: "school notice"."""
+        return self.listed.noun
+
+    @property
+    def title(self) -> str:
+        """On the case's timeline: "School notice"."""
+        return self.listed.noun.capitalize()
 
     @property
     def model(self) -> type[ItemT]:

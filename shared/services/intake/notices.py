@@ -56,8 +56,6 @@ def primary_reason(notice: SchoolNotice) -> str | None:
 
 KIND = IntakeKind(
     listed=listed.KIND,
-    noun="school notice",
-    title="School notice",
     object_type="school_notice",
     statuses=NoticeStatus,
     to_case=NoticeStatus.ATTACHED,

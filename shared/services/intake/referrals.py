@@ -60,8 +60,6 @@ def risk(referral: Referral) -> str:
 
 KIND = IntakeKind(
     listed=listed.KIND,
-    noun="referral",
-    title="Referral",
     object_type="referral",
     statuses=ReferralStatus,
     to_case=ReferralStatus.LINKED,
