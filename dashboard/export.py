@@ -56,7 +56,7 @@ def export_table(database: Database):
                 body = table.exact_csv.encode("utf-8")
             else:
                 body = as_csv(table).encode("utf-8-sig")  # the mark tells spreadsheets the text is UTF-8
-            audit.record(
+            audit.record_reading(
                 session,
                 current_user,
                 "dashboard.export",
@@ -64,7 +64,6 @@ def export_table(database: Database):
                 None,
                 after={"table": key, "format": kind, "rows": len(table.rows), "query": view.search},
             )
-            session.commit()
         return Response(
             body,
             mimetype=KINDS[kind],

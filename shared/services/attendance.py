@@ -3,8 +3,8 @@
 How a page or a command uses it:
 
     checked = check_file(session, data, calendar=calendar, allowed_school_ids=..., progress=...)
-    # FileRejected: the file cannot be imported at all (str(error) says why)
-    # checked.problems: the first 1,000 problems (each with line, field, message); checked.problem_count: all
+    # FileRejected (shared.importers.attendance_checked): the file cannot be imported at all (str(error) says why)
+    # checked.problems: the first 1,000 MarkProblems (each with line, field, message); checked.problem_count: all
     summary = import_marks(session, checked, actor=user, skip_bad_lines=..., today=..., calendar=calendar)
     # LinesHaveProblems: lines have problems and skip_bad_lines is false (nothing written)
     # ImportSummary: what was written

@@ -46,6 +46,15 @@ def record(
     return event
 
 
+def record_reading(
+    session: Session, actor: User, action: str, object_type: str, object_id: int | None, after: dict | None = None
+) -> None:
+    """A reading the audit trail keeps (a case looked at, a table downloaded): nothing else is written, so it is
+    recorded and committed at once."""
+    record(session, actor, action, object_type, object_id, after=after)
+    session.commit()
+
+
 BATCH = 1000  # events read at a time while the chain is walked: a long trail is never held in memory at once
 
 

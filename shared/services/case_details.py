@@ -311,5 +311,4 @@ def add_contact(
 def record_view(session: Session, actor: User, object_type: str, object_id: int, action: str | None = None) -> None:
     """Every look at a case or a child goes in the audit trail: who and when ("case.viewed", "child.viewed"); and
     every reading of a record's audit trail, as `action` "audit.viewed" about that record."""
-    audit.record(session, actor, action or f"{object_type}.viewed", object_type, object_id)
-    session.commit()
+    audit.record_reading(session, actor, action or f"{object_type}.viewed", object_type, object_id)
