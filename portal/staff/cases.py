@@ -46,6 +46,7 @@ from shared.domain.vocab import (
     SendStatus,
     Sex,
     VulnerableGroup,
+    label_of,
 )
 from shared.models import Case, Child, Enquiry
 from shared.queries import attendance as attendance_queries
@@ -72,15 +73,6 @@ CHECK_TAGS = {
     CheckStatus.DONE: "govuk-tag--green",
     CheckStatus.NOT_APPLICABLE: "govuk-tag--grey",
 }
-
-
-def _label(vocabulary, value: str | None, missing: str = "Not known") -> str:
-    if not value:
-        return missing
-    try:
-        return vocabulary(value).label
-    except ValueError:
-        return value
 
 
 def moment(value: datetime) -> str:
@@ -110,7 +102,7 @@ def _page_helpers() -> dict:
         "moment": moment,
         "born": born,
         "address_lines": address_lines,
-        "label": _label,
+        "label": lambda vocabulary, code, missing="Not known": label_of(vocabulary, code, missing),
         "statuses": CaseStatus,
         "status_tags": STATUS_TAGS,
         "risk_tags": RISK_TAGS,
@@ -459,7 +451,7 @@ def add_contact(reference: str):
     except Refused as refused:
         form.show(refused.problems)
         return _contact_page(form, found)
-    return _back_to_case(found, f"{_label(ContactKind, note.kind)} logged")
+    return _back_to_case(found, f"{label_of(ContactKind, note.kind, missing='Not known')} logged")
 
 
 def _contact_page(form: ContactForm, found: Case):

@@ -22,7 +22,7 @@ from shared.domain import vocab
 from shared.domain.problems import Refused
 from shared.domain.reference import InvalidReference, normalise_reference
 from shared.domain.roles import Area, may
-from shared.domain.vocab import ReferralStatus, RiskLevel
+from shared.domain.vocab import ReferralStatus, RiskLevel, label_of
 from shared.queries import intake as queries
 from shared.reference_data import primary_reason_label
 from shared.services import intake as triage_service
@@ -36,17 +36,9 @@ BAND_TAGS = {"Strong match": "govuk-tag--green", "Possible match": "govuk-tag--y
 PICKED_UP_TAGS = {ReferralStatus.IN_TRIAGE: "govuk-tag--yellow"}
 
 
-def label(vocabulary, value: str | None) -> str:
-    """A stored code's label in one of the service's vocabularies, or the code itself when it is not one."""
-    try:
-        return vocabulary(value).label
-    except ValueError:
-        return value or ""
-
-
 # What the kinds' templates may use to say what an item is, beside the filters every page has.
 SHOWN_WITH = {
-    "label": label,
+    "label": lambda vocabulary, code: label_of(vocabulary, code, missing=""),
     "vocab": vocab,
     "report_sections": summary.sections,
     "notice_rows": notice_rows,
@@ -160,7 +152,7 @@ def _new_case_preview(item, today) -> dict:
     """What a case opened from this item starts with, in words."""
     defaults = triage_service.new_case_defaults(item, today)
     return {
-        "risk": label(RiskLevel, defaults.risk_level),
+        "risk": label_of(RiskLevel, defaults.risk_level, missing=""),
         "missing_since": defaults.missing_since,
         "primary_reason": primary_reason_label(defaults.primary_reason),
     }
@@ -173,7 +165,7 @@ def _page(item, form: TriageForm | None, candidates, open_cases, status: int = 2
         "kind": kind,
         "today": today,
         "waiting": is_waiting(item),
-        "status_label": label(kind.statuses, item.status),
+        "status_label": label_of(kind.statuses, item.status, missing=""),
         "candidates": candidates,
         "open_cases": open_cases,
         "band": match_band,

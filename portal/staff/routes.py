@@ -14,7 +14,7 @@ from shared.domain.reference import InvalidReference, normalise_reference
 from shared.domain.roles import Area, Role, may_see_names
 from shared.domain.term_dates import coming_term_warning
 from shared.domain.terms import return_schedule
-from shared.domain.vocab import NoticeKind, ReferralSource, ReferralStatus
+from shared.domain.vocab import NoticeKind, ReferralSource, ReferralStatus, label_of
 from shared.queries import intake as intake_queries
 from shared.services.calendar import school_calendar
 from webcommon.access import requires
@@ -71,8 +71,8 @@ def referral(reference: str):
             found.answers or {}, uk_today(), reporter=False, names=may_see_names(current_user.role)
         ),
         additions=queries.referral_additions(session, found.id),
-        source=_label(ReferralSource, found.source),
-        status=_label(ReferralStatus, found.status),
+        source=label_of(ReferralSource, found.source),
+        status=label_of(ReferralStatus, found.status),
     )
 
 
@@ -117,10 +117,3 @@ def part_time_timetables():
         schedule=schedule,
         today=today,
     )
-
-
-def _label(vocabulary, value: str) -> str:
-    try:
-        return vocabulary(value).label
-    except ValueError:
-        return value

@@ -14,20 +14,13 @@ from shared.domain.notices import (
     FIELD_LABELS,
     GROUNDS,
 )
-from shared.domain.vocab import NoticeKind, NoticeStatus, Sex
+from shared.domain.vocab import NoticeKind, NoticeStatus, Sex, label_of
 from shared.models import SchoolNotice
 
 DESTINATIONS = {
     DESTINATION_UNKNOWN: "Not known (XXXXXXX)",
     DESTINATION_OUT_OF_SCOPE: "Independent school, abroad or elsewhere outside England's maintained schools (MMMMMMM)",
 }
-
-
-def _label(vocabulary, value: str) -> str:
-    try:
-        return vocabulary(value).label
-    except ValueError:
-        return value
 
 
 def _answer(name: str, value, details: dict) -> str:
@@ -46,8 +39,8 @@ def notice_rows(notice: SchoolNotice, *, names: bool, school: bool = False) -> l
     """(question, answer) for every answer the notice holds; `school` adds the school that sent it. Without `names`
     (for a role that may not see pupils' names, `shared.domain.roles.may_see_names`) the pupil's name is left out."""
     rows = [
-        ("Notice", _label(NoticeKind, notice.kind)),
-        ("Status", _label(NoticeStatus, notice.status)),
+        ("Notice", label_of(NoticeKind, notice.kind)),
+        ("Status", label_of(NoticeStatus, notice.status)),
         ("Sent", long_date(notice.submitted_at)),
     ]
     if school:
@@ -60,7 +53,7 @@ def notice_rows(notice: SchoolNotice, *, names: bool, school: bool = False) -> l
     rows += [
         ("Date of birth", long_date(notice.pupil_date_of_birth)),
         ("UPN", notice.upn or "None given"),
-        ("Sex", _label(Sex, notice.pupil_sex or Sex.UNKNOWN)),
+        ("Sex", label_of(Sex, notice.pupil_sex or Sex.UNKNOWN)),
     ]
     if details.get("year_group"):
         rows.append(("Year group", details["year_group"]))

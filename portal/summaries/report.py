@@ -8,7 +8,7 @@ from datetime import date
 from markupsafe import Markup, escape
 
 from shared.domain.report import age_check
-from shared.domain.vocab import ReferralSource, Sex, VulnerableGroup
+from shared.domain.vocab import ReferralSource, Sex, VulnerableGroup, label_of
 from shared.reference_data import cme_reasons
 
 NOT_GIVEN = "Not given"
@@ -43,13 +43,6 @@ def _long(value: str | None) -> str | None:
     return f"{day.day} {day:%B %Y}"
 
 
-def _label(vocabulary, value) -> str | None:
-    try:
-        return vocabulary(value).label if value else None
-    except ValueError:
-        return value
-
-
 def child_rows(answers: dict, today: date) -> list[Row]:
     if answers.get("child_name_unknown"):
         name = "Not known"
@@ -79,7 +72,7 @@ def child_rows(answers: dict, today: date) -> list[Row]:
         rows.append(Row("Year group", _lines(f"{check.year_group} (worked out from the date of birth)"), ""))
     sex = answers.get("child_sex")
     rows += [
-        Row("Sex", _lines("Not known" if sex == Sex.UNKNOWN else _label(Sex, sex)), "child-sex"),
+        Row("Sex", _lines("Not known" if sex == Sex.UNKNOWN else label_of(Sex, sex)), "child-sex"),
         Row("Address", _lines(*address), "child-address"),
         Row("Family's phone number", _lines(answers.get("family_phone")), "child-address"),
         Row("Moved recently", _lines(moved, answers.get("new_address")), "moved"),
@@ -109,7 +102,7 @@ def family_rows(answers: dict) -> list[Row]:
 
 
 def risk_rows(answers: dict) -> list[Row]:
-    groups = [_label(VulnerableGroup, code) for code in answers.get("groups") or []]
+    groups = [label_of(VulnerableGroup, code) for code in answers.get("groups") or []]
     return [
         Row("Groups at particular risk", _lines(*groups) if groups else escape("None selected"), "risk-groups"),
         Row(
@@ -123,7 +116,7 @@ def risk_rows(answers: dict) -> list[Row]:
 
 def reporter_rows(answers: dict) -> list[Row]:
     rows = [
-        Row("Who you are", _lines(_label(ReferralSource, answers.get("reporter_type"))), "about-you"),
+        Row("Who you are", _lines(label_of(ReferralSource, answers.get("reporter_type"))), "about-you"),
         Row(
             "Tell us who you are",
             _lines({"yes": "Yes", "no": "No, stay anonymous"}.get(answers.get("named"))),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import overload
 
 
 class Labelled(StrEnum):
@@ -19,6 +20,23 @@ class Labelled(StrEnum):
     @classmethod
     def choices(cls) -> list[tuple[str, str]]:
         return [(member.value, member.label) for member in cls]
+
+
+@overload
+def label_of(vocabulary: type[Labelled], code: str, missing: str | None = None) -> str: ...
+@overload
+def label_of(vocabulary: type[Labelled], code: str | None, missing: str) -> str: ...
+@overload
+def label_of(vocabulary: type[Labelled], code: str | None, missing: None = None) -> str | None: ...
+def label_of(vocabulary: type[Labelled], code: str | None, missing: str | None = None) -> str | None:
+    """A stored code's label in its vocabulary; a code since taken off the list shows as itself, and no code as
+    `missing` (when given)."""
+    if not code:
+        return missing if missing is not None else code
+    try:
+        return vocabulary(code).label
+    except ValueError:
+        return code
 
 
 class ReferralSource(Labelled):

@@ -32,7 +32,7 @@ from shared.domain.retention import (
     postcode_district,
     school_year_of_birth,
 )
-from shared.domain.vocab import NoticeStatus, ReferralStatus
+from shared.domain.vocab import NoticeStatus
 from shared.models import (
     AttendanceAlert,
     AttendanceImport,
@@ -49,6 +49,7 @@ from shared.models import (
     TimetableReturn,
 )
 from shared.services import audit, reports
+from shared.services.intake import KINDS as INTAKE_KINDS
 
 BATCH_SIZE = 500
 
@@ -70,17 +71,11 @@ KINDS: tuple[tuple[str, str], ...] = (
 )
 # Kept details of a timeline line: the statuses it moved between and the facts of a closure, never free text.
 EVENT_DETAILS_KEPT = frozenset({"from", "to", "checks", "confirmed", "date"})
-CLOSED_WITHOUT_CASE = {
-    Referral: (ReferralStatus.CLOSED,),
-    AttendanceAlert: (ReferralStatus.CLOSED,),
-    # A notice never sent to the team (a joiner, say) is done with as it arrives; one sent is done once actioned.
-    SchoolNotice: (NoticeStatus.RECEIVED, NoticeStatus.ACTIONED),
-}
-PENDING: dict[type[Referral] | type[AttendanceAlert] | type[SchoolNotice], tuple[str, ...]] = {
-    Referral: (ReferralStatus.NEW, ReferralStatus.IN_TRIAGE),
-    AttendanceAlert: (ReferralStatus.NEW, ReferralStatus.IN_TRIAGE),
-    SchoolNotice: (NoticeStatus.FOR_CME,),
-}
+# Each kind of intake item (shared.services.intake.KINDS) is done with once closed without a case; a notice never
+# sent to the team (a joiner, say) is done with as it arrives. One waiting for a decision is pending.
+CLOSED_WITHOUT_CASE: dict[type, tuple[str, ...]] = {kind.model: (kind.closed,) for kind in INTAKE_KINDS}
+CLOSED_WITHOUT_CASE[SchoolNotice] = (NoticeStatus.RECEIVED, *CLOSED_WITHOUT_CASE[SchoolNotice])
+PENDING = {kind.model: kind.waiting for kind in INTAKE_KINDS}
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 
 from shared.domain.casework import OPEN_STATUSES, CaseStatus
 from shared.domain.school_age import national_curriculum_year, year_group_label
-from shared.domain.vocab import RiskLevel, VulnerableGroup
+from shared.domain.vocab import RiskLevel, VulnerableGroup, label_of
 from shared.models import Case, Child, Enquiry, School, User
 from shared.queries.dashboard.choices import OFFICER_ROLES
-from shared.queries.dashboard.counting import child_name, label_of, tallies, tally, total
+from shared.queries.dashboard.counting import child_name, tallies, tally, total
 from shared.queries.dashboard.days import uk_day
 from shared.queries.dashboard.scope import IS_OPEN, Filters, cases_in_scope, is_overdue, waiting_items
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import overload
-
 from sqlalchemy import Date, Integer, Select, String, cast, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
@@ -38,15 +36,3 @@ def total(counts: dict[str, dict[tuple, int]], name: str) -> int:
 
 def child_name(first: str | None, last: str | None) -> str:
     return " ".join(part for part in (first, last) if part) or "Name not known"
-
-
-@overload
-def label_of(vocabulary, code: str) -> str: ...
-@overload
-def label_of(vocabulary, code: None) -> None: ...
-def label_of(vocabulary, code: str | None) -> str | None:
-    """A code's label in its vocabulary; a code since taken off the list shows as itself."""
-    try:
-        return vocabulary(code).label
-    except ValueError:
-        return code

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from shared.domain.checks import check_label
 from shared.domain.school_days import SchoolCalendar
-from shared.domain.vocab import NoticeKind
+from shared.domain.vocab import NoticeKind, label_of
 from shared.models import Child, Enquiry, School, SchoolNotice, User
-from shared.queries.dashboard.counting import child_name, label_of
+from shared.queries.dashboard.counting import child_name
 from shared.queries.dashboard.days import school_days_among, uk_day
 from shared.queries.dashboard.scope import IS_OPEN, Filters, at_schools, cases_in_scope, is_overdue
 from shared.queries.intake import notices as notice_items
