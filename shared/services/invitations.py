@@ -28,6 +28,7 @@ from shared.domain.problems import Problem, Refused
 from shared.domain.roles import Role
 from shared.models import Invitation, OutboxMessage, School, User
 from shared.models.base import UTCDateTime
+from shared.queries import school_by_urn
 from shared.services import audit, emails, mail
 from shared.services.users import MAX_EMAIL_LENGTH, MAX_NAME_LENGTH, common_passwords, hash_password, normalise_email
 
@@ -91,7 +92,7 @@ def school_for(session: Session, role: Role | None, urn: str | None, problems: l
     if not (urn.isascii() and _URN.match(urn)):
         problems.append(Problem("school_urn", "The school's URN must be 6 digits, like 100001"))
         return None
-    school = session.scalar(select(School).where(School.urn == int(urn)))
+    school = school_by_urn(session, int(urn))
     if school is None:
         problems.append(Problem("school_urn", f"No school with URN {urn} is in the schools register"))
     return school

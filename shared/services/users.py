@@ -19,8 +19,9 @@ from shared.clock import utcnow
 from shared.db import rows_changed
 from shared.domain.passwords import password_problem
 from shared.domain.roles import Role
-from shared.models import School, User
+from shared.models import User
 from shared.models.base import UTCDateTime
+from shared.queries import school_by_urn
 from shared.services import audit
 
 MAX_EMAIL_LENGTH = 254
@@ -84,7 +85,7 @@ def create_user(
     if role is Role.SCHOOL:
         if school_urn is None:
             raise UserError("A school user needs a school: give its URN with --school")
-        school = session.scalar(select(School).where(School.urn == school_urn))
+        school = school_by_urn(session, school_urn)
         if school is None:
             raise UserError(f"No school with URN {school_urn} is in the schools register")
     elif school_urn is not None:
